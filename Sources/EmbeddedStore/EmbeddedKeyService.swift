@@ -1,0 +1,208 @@
+import Crypto
+import Foundation
+import GRDB
+import Synchronization
+import UserVaultCore
+
+/// A local stand-in for AWS KMS in the store's SQLite file: AES-256-GCM keys with states,
+/// tags, a rotation flag and versions, encrypt and re-encrypt.
+///
+/// Unlike moto, key state is enforced on crypto calls as real KMS does (disabled →
+/// `DisabledException`, pending deletion → `KMSInvalidStateException`).
+public struct EmbeddedKeyService: KeyService {
+    public let backendName = "embedded"
+    /// The ARN prefix of local keys.
+    public static let arnPrefix = "arn:aws:kms:local:000000000000:key/"
+    let pool: DatabasePool
+    /// Key material never changes once written, so it is cached (rotation adds versions).
+    private let materials = MaterialCache()
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Accepts a bare key id or a key ARN.
+    static func keyId(from reference: String) -> String {
+        if let range = reference.range(of: ":key/") { return String(reference[range.upperBound...]) }
+        return reference
+    }
+
+    public func createKey(description: String, tags: [String: String]) async throws -> KeyMetadata {
+        let keyId = UUID().uuidString.lowercased()
+        let material = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let now = Date()
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO kms_keys (key_id, state, description, created_at) VALUES (?, 'Enabled', ?, ?)",
+                arguments: [keyId, description, now.timeIntervalSince1970])
+            try db.execute(sql: "INSERT INTO kms_key_versions (key_id, version, material) VALUES (?, 1, ?)",
+                           arguments: [keyId, material])
+            for (key, value) in tags {
+                try db.execute(sql: "INSERT INTO kms_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)",
+                               arguments: [keyId, key, value])
+            }
+        }
+        return KeyMetadata(keyId: keyId, arn: Self.arnPrefix + keyId, state: .enabled, creationDate: now,
+                           description: description)
+    }
+
+    public func enableKeyRotation(keyId reference: String) async throws {
+        let keyId = Self.keyId(from: reference)
+        try await pool.write { db in
+            try Self.requireUsable(try Self.state(db, keyId))
+            try db.execute(sql: "UPDATE kms_keys SET rotation_enabled = 1 WHERE key_id = ?", arguments: [keyId])
+        }
+    }
+
+    public func encrypt(keyId reference: String, plaintext: Data, context: [String: String]) async throws -> Data {
+        let keyId = Self.keyId(from: reference)
+        let (version, material) = try await pool.read { db in
+            try Self.requireUsable(try Self.state(db, keyId))
+            let version = try Int.fetchOne(db, sql: "SELECT current_version FROM kms_keys WHERE key_id = ?",
+                                           arguments: [keyId]) ?? 1
+            return (UInt32(version), try self.material(db, keyId: keyId, version: UInt32(version)))
+        }
+        return try LocalCiphertext.seal(plaintext, keyId: keyId, materialVersion: version, material: material,
+                                        context: context)
+    }
+
+    public func reEncrypt(_ request: ReEncryptRequest) async throws -> ReEncryptResult {
+        guard let blob = LocalCiphertext(parsing: request.ciphertext) else { throw KeyServiceError.invalidCiphertext }
+        if let expected = request.sourceKeyId, Self.keyId(from: expected) != blob.keyId {
+            throw KeyServiceError.incorrectKey
+        }
+        let destinationId = Self.keyId(from: request.destinationKeyId)
+        let (sourceMaterial, destination) = try await pool.read { db in
+            try Self.requireUsable(try Self.state(db, blob.keyId))
+            try Self.requireUsable(try Self.state(db, destinationId))
+            let sourceMaterial = try self.material(db, keyId: blob.keyId, version: blob.materialVersion)
+            let version = UInt32(try Int.fetchOne(db, sql: "SELECT current_version FROM kms_keys WHERE key_id = ?",
+                                                  arguments: [destinationId]) ?? 1)
+            return (sourceMaterial, (version, try self.material(db, keyId: destinationId, version: version)))
+        }
+        guard let plaintext = blob.open(material: sourceMaterial, context: request.sourceContext) else {
+            throw KeyServiceError.invalidCiphertext
+        }
+        let ciphertext = try LocalCiphertext.seal(plaintext, keyId: destinationId, materialVersion: destination.0,
+                                                  material: destination.1, context: request.destinationContext)
+        return ReEncryptResult(sourceKeyId: Self.arnPrefix + blob.keyId, destinationKeyId: Self.arnPrefix + destinationId,
+                               ciphertext: ciphertext)
+    }
+
+    /// Decrypts a ciphertext. Not part of ``KeyService``: nothing in the product decrypts; tests
+    /// use it to prove that what was sealed opens to the same password.
+    public func unsafeDecryptForTesting(_ ciphertext: Data, context: [String: String]) async throws -> Data {
+        guard let blob = LocalCiphertext(parsing: ciphertext) else { throw KeyServiceError.invalidCiphertext }
+        let material = try await pool.read { db in
+            try Self.requireUsable(try Self.state(db, blob.keyId))
+            return try self.material(db, keyId: blob.keyId, version: blob.materialVersion)
+        }
+        guard let plaintext = blob.open(material: material, context: context) else {
+            throw KeyServiceError.invalidCiphertext
+        }
+        return plaintext
+    }
+
+    public func describeKey(keyId reference: String) async throws -> KeyMetadata {
+        let keyId = Self.keyId(from: reference)
+        return try await pool.read { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT state, description, created_at FROM kms_keys WHERE key_id = ?", arguments: [keyId])
+            else { throw KeyServiceError.notFound("key \(keyId) does not exist") }
+            return KeyMetadata(
+                keyId: keyId, arn: Self.arnPrefix + keyId, state: KeyState(rawValue: row["state"]) ?? .unavailable,
+                creationDate: Date(timeIntervalSince1970: row["created_at"]), description: row["description"])
+        }
+    }
+
+    public func scheduleKeyDeletion(keyId reference: String, pendingWindowDays: Int) async throws {
+        let keyId = Self.keyId(from: reference)
+        guard (7...30).contains(pendingWindowDays) else {
+            throw KeyServiceError.unavailable("PendingWindowInDays must be between 7 and 30")
+        }
+        let deletion = Date().addingTimeInterval(Double(pendingWindowDays) * 86_400).timeIntervalSince1970
+        try await pool.write { db in
+            let state = try Self.state(db, keyId)
+            guard state != .pendingDeletion else { throw KeyServiceError.invalidState("key \(keyId) is pending deletion") }
+            try db.execute(sql: "UPDATE kms_keys SET state = 'PendingDeletion', deletion_date = ? WHERE key_id = ?",
+                           arguments: [deletion, keyId])
+        }
+    }
+
+    public func disableKey(keyId reference: String) async throws {
+        let keyId = Self.keyId(from: reference)
+        try await pool.write { db in
+            guard try Self.state(db, keyId) != .pendingDeletion else {
+                throw KeyServiceError.invalidState("key \(keyId) is pending deletion")
+            }
+            try db.execute(sql: "UPDATE kms_keys SET state = 'Disabled' WHERE key_id = ?", arguments: [keyId])
+        }
+    }
+
+    public func keyRotationEnabled(keyId reference: String) async throws -> Bool {
+        let keyId = Self.keyId(from: reference)
+        return try await pool.read { db in
+            _ = try Self.state(db, keyId)
+            return try Bool.fetchOne(db, sql: "SELECT rotation_enabled FROM kms_keys WHERE key_id = ?",
+                                     arguments: [keyId]) ?? false
+        }
+    }
+
+    public func tags(keyId reference: String) async throws -> [String: String] {
+        let keyId = Self.keyId(from: reference)
+        return try await pool.read { db in
+            _ = try Self.state(db, keyId)
+            let rows = try Row.fetchAll(db, sql: "SELECT tag_key, tag_value FROM kms_tags WHERE key_id = ?",
+                                        arguments: [keyId])
+            return Dictionary(rows.map { ($0["tag_key"], $0["tag_value"]) }, uniquingKeysWith: { $1 })
+        }
+    }
+
+    public func listKeyIds() async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT key_id FROM kms_keys ORDER BY key_id") }
+    }
+
+    // MARK: - Internals
+
+    static func state(_ db: Database, _ keyId: String) throws -> KeyState {
+        guard let raw = try String.fetchOne(db, sql: "SELECT state FROM kms_keys WHERE key_id = ?", arguments: [keyId])
+        else { throw KeyServiceError.notFound("key \(keyId) does not exist") }
+        return KeyState(rawValue: raw) ?? .unavailable
+    }
+
+    static func requireUsable(_ state: KeyState) throws {
+        switch state {
+        case .enabled: return
+        case .disabled: throw KeyServiceError.disabled
+        default: throw KeyServiceError.invalidState("key state is \(state.rawValue)")
+        }
+    }
+
+    private func material(_ db: Database, keyId: String, version: UInt32) throws -> Data {
+        if let cached = materials.get(keyId, version) { return cached }
+        guard let data = try Data.fetchOne(
+            db, sql: "SELECT material FROM kms_key_versions WHERE key_id = ? AND version = ?",
+            arguments: [keyId, Int(version)])
+        else { throw KeyServiceError.invalidCiphertext }
+        materials.put(keyId, version, data)
+        return data
+    }
+}
+
+/// A bounded, lock-guarded cache of key material by (key id, version).
+final class MaterialCache: Sendable {
+    private struct Entry: Hashable { var keyId: String; var version: UInt32 }
+    private let storage = Mutex<[Entry: Data]>([:])
+    private let limit = 100_000
+
+    func get(_ keyId: String, _ version: UInt32) -> Data? {
+        storage.withLock { $0[Entry(keyId: keyId, version: version)] }
+    }
+
+    func put(_ keyId: String, _ version: UInt32, _ key: Data) {
+        storage.withLock { cache in
+            if cache.count >= limit { cache.removeAll(keepingCapacity: true) }
+            cache[Entry(keyId: keyId, version: version)] = key
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import GRDB
+import UserVaultCore
+
+/// The users table in SQLite, with DynamoDB's semantics: transactional conditional writes,
+/// an email index, segmented scans over stable hash ranges and exclusive-start paging.
+public struct EmbeddedUserTable: UserTable {
+    public let backendName = "embedded"
+    public let tableName: String
+    let pool: DatabasePool
+
+    init(pool: DatabasePool, tableName: String) {
+        self.pool = pool
+        self.tableName = tableName
+    }
+
+    /// Columns of the allow-list projection: `credentials` is not among them.
+    static let publicColumns = "id, type, firstname, lastname, email, username, created_at"
+    static let fullColumns = publicColumns + ", credentials, credentials_key_id"
+
+    public func ensureTable() async throws -> Bool {
+        // The schema is migrated when the store opens; nothing is ever missing here.
+        false
+    }
+
+    public func insertUser(_ record: NewUserRecord) async throws {
+        let guardId = EmailGuard.itemId(forEmail: record.attributes.email)
+        try await pool.write { db in
+            // Serialised by SQLite's single writer: the checks and both inserts are one transaction.
+            if try Self.exists(db, id: guardId) { throw UserTableError.duplicateEmail }
+            if try Self.exists(db, id: record.id) { throw UserTableError.idExists }
+            let user = StoredItem(
+                id: record.id, type: userItemType, firstname: record.attributes.firstname,
+                lastname: record.attributes.lastname, email: record.attributes.email,
+                username: record.attributes.username, createdAt: record.attributes.createdAt,
+                credentials: .binary(record.credentials), credentialsKeyId: record.credentialsKeyId)
+            try Self.put(db, user)
+            try db.execute(
+                sql: "INSERT INTO items (h, id, type, guard_user_id) VALUES (?, ?, ?, ?)",
+                arguments: [SegmentHash.hash(guardId), guardId, EmailGuard.itemType, record.id])
+        }
+    }
+
+    public func user(id: String) async throws -> UserSummary? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.publicColumns) FROM items WHERE h = ? AND id = ? AND type = 'users'",
+                arguments: [SegmentHash.hash(id), id]
+            ).flatMap { Self.item(from: $0, full: false).summary }
+        }
+    }
+
+    public func item(id: String) async throws -> StoredItem? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.fullColumns) FROM items WHERE h = ? AND id = ?",
+                             arguments: [SegmentHash.hash(id), id]).map { Self.item(from: $0, full: true) }
+        }
+    }
+
+    public func users(withEmails emails: [String]) async throws -> [UserSummary] {
+        guard !emails.isEmpty else { return [] }
+        return try await pool.read { db in
+            let marks = Array(repeating: "?", count: emails.count).joined(separator: ", ")
+            return try Row.fetchAll(
+                db, sql: "SELECT \(Self.publicColumns) FROM items WHERE email IN (\(marks)) AND type = 'users' ORDER BY id",
+                arguments: StatementArguments(emails)
+            ).compactMap { Self.item(from: $0, full: false).summary }
+        }
+    }
+
+    public func scan(_ request: ScanRequest) async throws -> ScanPage {
+        let range = SegmentHash.range(segment: request.segment, of: request.totalSegments)
+        let full = request.projection == .full
+        var sql = "SELECT \(full ? Self.fullColumns : Self.publicColumns) FROM items WHERE h >= ? AND h < ?"
+        var arguments: [(any DatabaseValueConvertible)?] = [range.lowerBound, range.upperBound]
+        if let after = request.startAfter {
+            sql += " AND (h, id) > (?, ?)"
+            arguments += [SegmentHash.hash(after), after]
+        }
+        if request.usersOnly { sql += " AND type = 'users'" }
+        sql += " ORDER BY h, id LIMIT ?"
+        arguments.append(request.limit + 1)
+        let finalSQL = sql
+        let finalArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            var items: [StoredItem] = []
+            items.reserveCapacity(min(request.limit, 10_000))
+            var bytes = 0
+            var more = false
+            let rows = try Row.fetchCursor(db, sql: finalSQL, arguments: finalArguments)
+            while let row = try rows.next() {
+                if items.count == request.limit { more = true; break }
+                let item = Self.item(from: row, full: full)
+                bytes += Self.approximateSize(item)
+                items.append(item)
+            }
+            // DynamoDB: 0.5 RCU per 4 KB, eventually consistent, rounded up per page.
+            let units = (Double(bytes) / 4096).rounded(.up) * 0.5
+            return ScanPage(items: items, lastEvaluatedId: more ? items.last?.id : nil,
+                            scannedCount: items.count, consumedReadUnits: units)
+        }
+    }
+
+    public func unconditionalPut(_ item: StoredItem) async throws {
+        try await pool.write { db in try Self.put(db, item) }
+    }
+
+    public func approximateItemCount() async throws -> Int? {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM items") }
+    }
+
+    // MARK: - Rows
+
+    static func exists(_ db: Database, id: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM items WHERE h = ? AND id = ?)",
+                          arguments: [SegmentHash.hash(id), id]) ?? false
+    }
+
+    static func put(_ db: Database, _ item: StoredItem) throws {
+        let credentials: DatabaseValue
+        switch item.credentials {
+        case nil: credentials = .null
+        case .binary(let data)?: credentials = data.databaseValue
+        case .string(let string)?: credentials = string.databaseValue
+        case .other?: credentials = 0.databaseValue
+        }
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO items
+                    (h, id, type, firstname, lastname, email, username, created_at, credentials, credentials_key_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [SegmentHash.hash(item.id), item.id, item.type, item.firstname, item.lastname, item.email,
+                        item.username, item.createdAt, credentials, item.credentialsKeyId])
+    }
+
+    static func item(from row: Row, full: Bool) -> StoredItem {
+        var item = StoredItem(
+            id: row["id"], type: row["type"], firstname: row["firstname"], lastname: row["lastname"],
+            email: row["email"], username: row["username"], createdAt: row["created_at"])
+        guard full else { return item }
+        item.credentialsKeyId = row["credentials_key_id"]
+        let value: DatabaseValue = row["credentials"]
+        switch value.storage {
+        case .null: item.credentials = nil
+        case .blob(let data): item.credentials = .binary(data)
+        case .string(let string): item.credentials = .string(string)
+        case .int64: item.credentials = .other(typeName: "N")
+        case .double: item.credentials = .other(typeName: "N")
+        }
+        return item
+    }
+
+    static func approximateSize(_ item: StoredItem) -> Int {
+        var size = item.id.utf8.count + 40
+        for field in [item.type, item.firstname, item.lastname, item.email, item.username, item.createdAt,
+                      item.credentialsKeyId] {
+            size += field?.utf8.count ?? 0
+        }
+        switch item.credentials {
+        case .binary(let data)?: size += data.count
+        case .string(let string)?: size += string.utf8.count
+        default: break
+        }
+        return size
+    }
+}

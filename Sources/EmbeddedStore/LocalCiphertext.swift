@@ -1,0 +1,74 @@
+import Crypto
+import Foundation
+
+/// The embedded key service's self-describing ciphertext.
+///
+/// ```
+/// byte 0        version (0x01)
+/// byte 1        L, the length of the key id
+/// 2 ..< 2+L     key id (UTF-8)
+/// +4            key material version, UInt32 big-endian (rotation keeps old versions)
+/// +12           AES-GCM nonce
+/// ...           ciphertext
+/// last 16       AES-GCM tag
+/// ```
+/// The header and the canonical encryption context (JSON, sorted keys) are the AEAD's
+/// associated data: a changed header, key id or context fails to open.
+struct LocalCiphertext {
+    static let version: UInt8 = 1
+    static let nonceSize = 12
+    static let tagSize = 16
+
+    var keyId: String
+    var materialVersion: UInt32
+    var nonce: Data
+    var sealed: Data
+    var tag: Data
+    var header: Data
+
+    init?(parsing blob: Data) {
+        let bytes = [UInt8](blob)
+        guard bytes.count >= 2, bytes[0] == Self.version else { return nil }
+        let idLength = Int(bytes[1])
+        let headerLength = 2 + idLength + 4
+        guard idLength > 0, bytes.count >= headerLength + Self.nonceSize + Self.tagSize,
+              let keyId = String(bytes: bytes[2..<(2 + idLength)], encoding: .utf8)
+        else { return nil }
+        self.keyId = keyId
+        materialVersion = bytes[(2 + idLength)..<headerLength].reduce(0) { $0 << 8 | UInt32($1) }
+        header = Data(bytes[0..<headerLength])
+        nonce = Data(bytes[headerLength..<(headerLength + Self.nonceSize)])
+        sealed = Data(bytes[(headerLength + Self.nonceSize)..<(bytes.count - Self.tagSize)])
+        tag = Data(bytes[(bytes.count - Self.tagSize)...])
+    }
+
+    static func header(keyId: String, materialVersion: UInt32) -> Data {
+        var header = Data([version, UInt8(keyId.utf8.count)])
+        header.append(contentsOf: Array(keyId.utf8))
+        header.append(contentsOf: withUnsafeBytes(of: materialVersion.bigEndian, Array.init))
+        return header
+    }
+
+    static func associatedData(header: Data, context: [String: String]) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return header + ((try? encoder.encode(context)) ?? Data())
+    }
+
+    static func seal(_ plaintext: Data, keyId: String, materialVersion: UInt32, material: Data,
+                     context: [String: String]) throws -> Data {
+        let header = header(keyId: keyId, materialVersion: materialVersion)
+        let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: material),
+                                   authenticating: associatedData(header: header, context: context))
+        return header + Data(box.nonce) + box.ciphertext + box.tag
+    }
+
+    /// - Returns: the plaintext, or `nil` when the blob, key or context do not match.
+    func open(material: Data, context: [String: String]) -> Data? {
+        guard let nonce = try? AES.GCM.Nonce(data: nonce),
+              let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: sealed, tag: tag)
+        else { return nil }
+        return try? AES.GCM.open(box, using: SymmetricKey(data: material),
+                                 authenticating: Self.associatedData(header: header, context: context))
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import HTTPAPI
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the JSON:API users API over HTTP (the same handlers as the Lambda).",
+        discussion: """
+            POST /users, GET /users?page[size]=N&page[after]=CURSOR&filter[email]=E, GET /users/{id}.
+            Stops cleanly on SIGINT or SIGTERM. --port 0 picks a free port; the first line on
+            stdout says where it listens.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port: Int = 8080
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
+    }
+
+    func run() async throws {
+        let settings = try Settings(global)
+        LogBootstrap.bootstrap(settings)
+        let logger = Logger(label: "uservault.api")
+        let backend = try Backend.open(settings)
+        let api = UsersAPI(service: backend.service)
+        let location = backend.location
+        let host = self.host
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await APIServer.run(api: api, host: host, port: self.port, logger: logger) { port in
+                    let line = "UserVault API listening on http://\(host):\(port) (\(location))\n"
+                    FileHandle.standardOutput.write(Data(line.utf8))
+                }
+            }
+            group.addTask {
+                if let signal = await SignalWaiter.wait(for: [SIGINT, SIGTERM]) {
+                    logger.notice("stopping", metadata: ["signal": "\(signal)"])
+                }
+            }
+            // Whichever ends first (a signal, or the server failing) ends the other.
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Dispatch
+import Foundation
+
+/// Waits for the first of some POSIX signals; cancelling the waiting task ends the wait.
+enum SignalWaiter {
+    /// Returns the signal received, or `nil` when cancelled first.
+    static func wait(for signals: [Int32]) async -> Int32? {
+        let state = WaitState()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
+                state.start(continuation: continuation, signals: signals)
+            }
+        } onCancel: {
+            state.finish(nil)
+        }
+    }
+
+    /// Guards the continuation so it resumes exactly once.
+    private final class WaitState: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<Int32?, Never>?
+        private var sources: [any DispatchSourceSignal] = []
+        private var finished = false
+
+        func start(continuation: CheckedContinuation<Int32?, Never>, signals: [Int32]) {
+            lock.lock()
+            defer { lock.unlock() }
+            guard !finished else {
+                continuation.resume(returning: nil)
+                return
+            }
+            self.continuation = continuation
+            for number in signals {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { [weak self] in self?.finish(number) }
+                source.resume()
+                sources.append(source)
+            }
+        }
+
+        func finish(_ value: Int32?) {
+            lock.lock()
+            finished = true
+            let continuation = self.continuation
+            self.continuation = nil
+            let sources = self.sources
+            self.sources = []
+            lock.unlock()
+            sources.forEach { $0.cancel() }
+            continuation?.resume(returning: value)
+        }
+    }
+}

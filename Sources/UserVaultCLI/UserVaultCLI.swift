@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+
+/// The `uservault` entry point: parses, runs, and maps every outcome to the exit-code contract.
+public enum UserVaultCLI {
+    /// Runs one command line (without the program name) and returns the exit code.
+    public static func main(_ arguments: [String]) async -> Int32 {
+        let names = Set(UserVaultCommand.configuration.subcommands.compactMap { $0.configuration.commandName })
+        let ordered = ArgumentOrder.hoistGlobalOptions(arguments, subcommands: names.union(["help"]))
+        let command: any ParsableCommand
+        do {
+            command = try UserVaultCommand.parseAsRoot(ordered)
+        } catch {
+            let code = UserVaultCommand.exitCode(for: error)
+            let message = UserVaultCommand.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                return 0
+            }
+            let firstLine = message.split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            writeError(firstLine.hasPrefix("Error: ") ? String(firstLine.dropFirst(7)) : firstLine,
+                       hint: "see `uservault --help`")
+            return 2
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+            return 0
+        } catch let exit as CLIExit {
+            if let message = exit.message { writeError(message) }
+            return exit.code
+        } catch {
+            // ArgumentParser's own commands (help) and errors may surface here too.
+            if UserVaultCommand.exitCode(for: error) == .success {
+                print(UserVaultCommand.fullMessage(for: error))
+                return 0
+            }
+            if error is CleanExit || error is ValidationError || "\(type(of: error))".contains("CommandError") {
+                let message = UserVaultCommand.fullMessage(for: error)
+                let firstLine = message.split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+                writeError(firstLine.hasPrefix("Error: ") ? String(firstLine.dropFirst(7)) : firstLine,
+                           hint: "see `uservault --help`")
+                return 2
+            }
+            writeError(oneLine(error))
+            return 2
+        }
+    }
+
+    static func oneLine(_ error: any Error) -> String {
+        let text = String(describing: error)
+        return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? "unknown error"
+    }
+
+    static func writeError(_ message: String, hint: String? = nil) {
+        var line = "uservault: error: \(message)"
+        if let hint { line += " (\(hint))" }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// A failure of the users table. Descriptions are safe to log: they never hold item values.
+public struct UserTableError: Error, Sendable, Hashable, CustomStringConvertible {
+    private enum Code: Hashable, Sendable {
+        case duplicateEmail, idExists, conditionFailed, tableNotFound, throttled, unavailable, invalidItem
+    }
+    private var code: Code
+    /// A safe, human-readable detail.
+    public var detail: String
+
+    private init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+
+    /// Another user already has this email (in any letter case).
+    public static let duplicateEmail = UserTableError(.duplicateEmail, "a user with this email already exists")
+    /// The id is taken (a UUID collision or a replayed request).
+    public static let idExists = UserTableError(.idExists, "a user with this id already exists")
+    public static func conditionFailed(_ detail: String = "the item changed since it was read") -> Self { .init(.conditionFailed, detail) }
+    public static func tableNotFound(_ table: String) -> Self { .init(.tableNotFound, "table '\(table)' does not exist (run `uservault init`)") }
+    public static func throttled(_ detail: String = "the table is throttling requests") -> Self { .init(.throttled, detail) }
+    public static func unavailable(_ detail: String) -> Self { .init(.unavailable, detail) }
+    public static func invalidItem(_ detail: String) -> Self { .init(.invalidItem, detail) }
+
+    public var isThrottling: Bool { code == .throttled }
+    public var isConditionFailure: Bool { code == .conditionFailed || code == .idExists || code == .duplicateEmail }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+    public var description: String { detail }
+}
+
+/// A failure of the key service, keeping the service's own error code where there is one.
+public struct KeyServiceError: Error, Sendable, Hashable, CustomStringConvertible {
+    private enum Code: Hashable, Sendable {
+        case notFound, disabled, invalidState, invalidCiphertext, incorrectKey, accessDenied, throttled, unavailable
+    }
+    private var code: Code
+    public var detail: String
+
+    private init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+
+    public static func notFound(_ detail: String = "key not found") -> Self { .init(.notFound, detail) }
+    public static func disabled(_ detail: String = "key is disabled") -> Self { .init(.disabled, detail) }
+    public static func invalidState(_ detail: String = "key is not in a usable state") -> Self { .init(.invalidState, detail) }
+    public static func invalidCiphertext(_ detail: String = "not a valid ciphertext for this key and context") -> Self { .init(.invalidCiphertext, detail) }
+    public static func incorrectKey(_ detail: String = "the ciphertext was sealed under another key") -> Self { .init(.incorrectKey, detail) }
+    public static func accessDenied(_ detail: String = "access denied") -> Self { .init(.accessDenied, detail) }
+    public static func throttled(_ detail: String = "the key service is throttling requests") -> Self { .init(.throttled, detail) }
+    public static func unavailable(_ detail: String) -> Self { .init(.unavailable, detail) }
+
+    public static let notFound = notFound()
+    public static let disabled = disabled()
+    public static let invalidState = invalidState()
+    public static let invalidCiphertext = invalidCiphertext()
+    public static let incorrectKey = incorrectKey()
+    public static let accessDenied = accessDenied()
+    public static let throttled = throttled()
+
+    public var isThrottling: Bool { code == .throttled }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+    public var description: String { detail }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+/// The key service: AWS KMS or the embedded store's local equivalent.
+///
+/// There is deliberately no `decrypt`: neither the API nor the jobs ever hold a plaintext
+/// password once it is sealed. Proofs use ``reEncrypt(_:)`` to the same key.
+public protocol KeyService: Sendable {
+    /// `"embedded"` or `"aws"`.
+    var backendName: String { get }
+
+    /// Creates a symmetric customer managed key.
+    /// [CreateKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html)
+    func createKey(description: String, tags: [String: String]) async throws -> KeyMetadata
+
+    /// [EnableKeyRotation](https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html)
+    func enableKeyRotation(keyId: String) async throws
+
+    /// [Encrypt](https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html)
+    func encrypt(keyId: String, plaintext: Data, context: [String: String]) async throws -> Data
+
+    /// [ReEncrypt](https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html): proves
+    /// a ciphertext (and moves it to another key) without the caller holding the plaintext.
+    func reEncrypt(_ request: ReEncryptRequest) async throws -> ReEncryptResult
+
+    /// [DescribeKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html)
+    func describeKey(keyId: String) async throws -> KeyMetadata
+
+    /// [ScheduleKeyDeletion](https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html)
+    func scheduleKeyDeletion(keyId: String, pendingWindowDays: Int) async throws
+
+    /// [DisableKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html)
+    func disableKey(keyId: String) async throws
+
+    /// [GetKeyRotationStatus](https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html)
+    func keyRotationEnabled(keyId: String) async throws -> Bool
+
+    /// [ListResourceTags](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListResourceTags.html)
+    func tags(keyId: String) async throws -> [String: String]
+
+    /// [ListKeys](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html): every key id.
+    func listKeyIds() async throws -> [String]
+}
+
+/// A ReEncrypt call. With `destinationKeyId` equal to the source key it is the audit's proof
+/// (IAM condition `kms:ReEncryptOnSameKey`).
+public struct ReEncryptRequest: Sendable {
+    public var ciphertext: Data
+    public var sourceKeyId: String?
+    public var sourceContext: [String: String]
+    public var destinationKeyId: String
+    public var destinationContext: [String: String]
+
+    public init(ciphertext: Data, sourceKeyId: String?, sourceContext: [String: String],
+                destinationKeyId: String, destinationContext: [String: String]) {
+        self.ciphertext = ciphertext
+        self.sourceKeyId = sourceKeyId
+        self.sourceContext = sourceContext
+        self.destinationKeyId = destinationKeyId
+        self.destinationContext = destinationContext
+    }
+}
+
+public struct ReEncryptResult: Sendable {
+    /// The key ARN that had sealed the input.
+    public var sourceKeyId: String
+    public var destinationKeyId: String
+    /// - Warning: ciphertext: never log it.
+    public var ciphertext: Data
+
+    public init(sourceKeyId: String, destinationKeyId: String, ciphertext: Data) {
+        self.sourceKeyId = sourceKeyId
+        self.destinationKeyId = destinationKeyId
+        self.ciphertext = ciphertext
+    }
+}
+
+/// A key's lifecycle state, as DescribeKey reports it.
+public enum KeyState: String, Sendable, Hashable, Codable {
+    case enabled = "Enabled"
+    case disabled = "Disabled"
+    case pendingDeletion = "PendingDeletion"
+    case pendingImport = "PendingImport"
+    case unavailable = "Unavailable"
+    case creating = "Creating"
+    case updating = "Updating"
+    case pendingReplicaDeletion = "PendingReplicaDeletion"
+}
+
+/// What DescribeKey says about a key. No key material, ever.
+public struct KeyMetadata: Sendable, Hashable {
+    public var keyId: String
+    public var arn: String
+    public var state: KeyState
+    /// `CUSTOMER` or `AWS`.
+    public var keyManager: String
+    /// e.g. `SYMMETRIC_DEFAULT`.
+    public var keySpec: String
+    public var creationDate: Date?
+    public var description: String
+
+    public init(keyId: String, arn: String, state: KeyState, keyManager: String = "CUSTOMER",
+                keySpec: String = "SYMMETRIC_DEFAULT", creationDate: Date? = nil, description: String = "") {
+        self.keyId = keyId
+        self.arn = arn
+        self.state = state
+        self.keyManager = keyManager
+        self.keySpec = keySpec
+        self.creationDate = creationDate
+        self.description = description
+    }
+}

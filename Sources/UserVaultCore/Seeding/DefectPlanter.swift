@@ -1,0 +1,57 @@
+import Foundation
+
+/// Rewrites a freshly created user so that it carries one known fault.
+public struct DefectPlanter: Sendable {
+    let table: any UserTable
+    let keys: any KeyService
+
+    public init(table: any UserTable, keys: any KeyService) {
+        self.table = table
+        self.keys = keys
+    }
+
+    public func plant(_ kind: DefectKind, userId: String, password: String,
+                      using generator: inout SeededGenerator) async throws -> PlantedDefect {
+        guard var item = try await table.item(id: userId) else { throw UserTableError.invalidItem("user \(userId) vanished") }
+        switch kind {
+        case .plaintextString:
+            item.credentials = .string(password)
+        case .plaintextBytes:
+            item.credentials = .binary(Data(password.utf8))
+        case .randomBytes:
+            let count = 64 + Int(generator.next() % 128)
+            item.credentials = .binary(Data((0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }))
+        case .truncatedCiphertext:
+            guard case .binary(let ciphertext)? = item.credentials else { break }
+            item.credentials = .binary(ciphertext.prefix(ciphertext.count / 2))
+        case .missingCredentials:
+            item.credentials = nil
+        case .disabledKey:
+            if let keyId = item.credentialsKeyId { try await keys.disableKey(keyId: keyId) }
+            return PlantedDefect(kind: kind, userId: userId)
+        case .pendingDeletionKey:
+            if let keyId = item.credentialsKeyId { try await keys.scheduleKeyDeletion(keyId: keyId, pendingWindowDays: 30) }
+            return PlantedDefect(kind: kind, userId: userId)
+        case .sharedKey:
+            preconditionFailure("use plantSharedKey(owner:borrower:password:)")
+        }
+        try await table.unconditionalPut(item)
+        return PlantedDefect(kind: kind, userId: userId)
+    }
+
+    /// Seals `borrower`'s password under `owner`'s CMK (with the borrower's own context), so two
+    /// users share one key; the borrower's own key is scheduled for deletion.
+    public func plantSharedKey(owner: String, borrower: String, password: String) async throws -> PlantedDefect {
+        guard let ownerItem = try await table.item(id: owner), let ownerKey = ownerItem.credentialsKeyId,
+              var borrowerItem = try await table.item(id: borrower)
+        else { throw UserTableError.invalidItem("users for the shared-key defect vanished") }
+        let ciphertext = try await keys.encrypt(keyId: ownerKey, plaintext: Data(password.utf8),
+                                                context: UserService.encryptionContext(userId: borrower))
+        let abandoned = borrowerItem.credentialsKeyId
+        borrowerItem.credentials = .binary(ciphertext)
+        borrowerItem.credentialsKeyId = ownerKey
+        try await table.unconditionalPut(borrowerItem)
+        if let abandoned { try await keys.scheduleKeyDeletion(keyId: abandoned, pendingWindowDays: 7) }
+        return PlantedDefect(kind: .sharedKey, userId: borrower, otherUserId: owner)
+    }
+}

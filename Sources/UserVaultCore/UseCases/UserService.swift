@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+
+/// The one create/list/get core that the API handlers and the jobs share.
+///
+/// ```swift
+/// let service = UserService(table: table, keys: keys, cursors: PageCursorCodec(secret: secret))
+/// let user = try await service.create(input)
+/// let page = try await service.list(ListQuery(pageSize: 50))
+/// ```
+public struct UserService: Sendable {
+    /// Tunables; every parameter has a default.
+    public struct Configuration: Sendable {
+        /// Days a leaked key (created for a write that then failed) waits before deletion (KMS minimum 7).
+        public var abandonedKeyPendingDays: Int
+        public var defaultPageSize: Int
+        public var maxPageSize: Int
+        /// At most this many backend pages are read to fill one list page.
+        public var maxScanPagesPerList: Int
+
+        public init(abandonedKeyPendingDays: Int = 7, defaultPageSize: Int = 20, maxPageSize: Int = 100,
+                    maxScanPagesPerList: Int = 8) {
+            self.abandonedKeyPendingDays = abandonedKeyPendingDays
+            self.defaultPageSize = defaultPageSize
+            self.maxPageSize = maxPageSize
+            self.maxScanPagesPerList = maxScanPagesPerList
+        }
+    }
+
+    public let table: any UserTable
+    public let keys: any KeyService
+    public let cursors: PageCursorCodec
+    public let configuration: Configuration
+    private let now: @Sendable () -> Date
+    private let makeId: @Sendable () -> String
+
+    public init(table: any UserTable, keys: any KeyService, cursors: PageCursorCodec,
+                configuration: Configuration = .init(),
+                now: @escaping @Sendable () -> Date = { Date() },
+                makeId: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) {
+        self.table = table
+        self.keys = keys
+        self.cursors = cursors
+        self.configuration = configuration
+        self.now = now
+        self.makeId = makeId
+    }
+
+    /// The encryption context that binds a ciphertext to its user.
+    public static func encryptionContext(userId: String) -> [String: String] { ["userId": userId] }
+
+    /// Validates, creates a per-user CMK (tagged `CreatedBy=<id>`, rotation on), seals the
+    /// password under it with context `{"userId": id}` and writes the user and its email guard
+    /// in one transaction. If anything fails after the key exists, the key is scheduled for
+    /// deletion so none leaks.
+    ///
+    /// - Throws: ``ValidationFailure``, ``UserTableError/duplicateEmail``, or the backend's error.
+    public func create(_ input: NewUserInput, logger: Logger = Logger(label: "uservault.core")) async throws -> UserSummary {
+        let valid: ValidatedUser
+        switch UserValidation.validate(input) {
+        case .success(let user): valid = user
+        case .failure(let failure): throw failure
+        }
+        // Fail fast on a known duplicate before spending a KMS key; the transaction still decides races.
+        if try await !table.users(withEmails: [valid.email]).isEmpty {
+            throw UserTableError.duplicateEmail
+        }
+        let id = makeId()
+        let key = try await keys.createKey(
+            description: "UserVault credentials key for user \(id)", tags: ["CreatedBy": id])
+        do {
+            try await keys.enableKeyRotation(keyId: key.keyId)
+            let ciphertext = try await keys.encrypt(
+                keyId: key.keyId, plaintext: Data(valid.password.utf8), context: Self.encryptionContext(userId: id))
+            let attributes = UserAttributes(
+                firstname: valid.firstname, lastname: valid.lastname, email: valid.email,
+                username: valid.username, createdAt: Self.timestamp(now()))
+            try await table.insertUser(
+                NewUserRecord(id: id, attributes: attributes, credentials: ciphertext, credentialsKeyId: key.arn))
+            logger.debug("user created", metadata: ["userId": "\(id)"])
+            return UserSummary(id: id, attributes: attributes)
+        } catch {
+            await abandon(key: key, userId: id, cause: error, logger: logger)
+            throw error
+        }
+    }
+
+    private func abandon(key: KeyMetadata, userId: String, cause: any Error, logger: Logger) async {
+        do {
+            try await keys.scheduleKeyDeletion(keyId: key.keyId, pendingWindowDays: configuration.abandonedKeyPendingDays)
+            logger.notice("create failed; its key is scheduled for deletion",
+                          metadata: ["userId": "\(userId)", "keyId": "\(key.keyId)", "cause": "\(Self.safeDescription(cause))"])
+        } catch {
+            logger.error("create failed and its key could not be scheduled for deletion",
+                         metadata: ["userId": "\(userId)", "keyId": "\(key.keyId)", "error": "\(Self.safeDescription(error))"])
+        }
+    }
+
+    /// One user by id, projected to the allow-list.
+    public func get(id: String) async throws -> UserSummary? {
+        guard Self.isPlausibleId(id) else { return nil }
+        return try await table.user(id: id)
+    }
+
+    /// One page of users in scan order, or the users with one email (case-insensitive).
+    ///
+    /// - Throws: ``ListError/invalidCursor`` for a cursor this service did not make (or made
+    ///   for another filter), ``ListError/invalidPageSize``.
+    public func list(_ query: ListQuery) async throws -> UserListPage {
+        let size = query.pageSize ?? configuration.defaultPageSize
+        guard (1...configuration.maxPageSize).contains(size) else { throw ListError.invalidPageSize(max: configuration.maxPageSize) }
+        var after: String?
+        if let token = query.after {
+            guard let cursor = cursors.open(token), cursor.email == query.email.map(EmailGuard.normalize) else {
+                throw ListError.invalidCursor
+            }
+            after = cursor.after
+        }
+        if let email = query.email {
+            return try await listByEmail(email, after: after, size: size)
+        }
+        var users: [UserSummary] = []
+        var position = after
+        var pages = 0
+        repeat {
+            let page = try await table.scan(ScanRequest(
+                startAfter: position, limit: size - users.count, projection: .publicAttributes, usersOnly: true))
+            users += page.items.filter(\.isUser).compactMap(\.summary)
+            position = page.lastEvaluatedId
+            pages += 1
+        } while position != nil && users.count < size && pages < configuration.maxScanPagesPerList
+        let next = position.map { cursors.seal(PageCursor(after: $0)) }
+        return UserListPage(users: users, nextCursor: next)
+    }
+
+    private func listByEmail(_ email: String, after: String?, size: Int) async throws -> UserListPage {
+        let normalized = EmailGuard.normalize(email)
+        let candidates = Array(Set([normalized, email.trimmingCharacters(in: .whitespacesAndNewlines)]))
+        let all = try await table.users(withEmails: candidates)
+            .filter { EmailGuard.normalize($0.attributes.email) == normalized }
+            .sorted { $0.id < $1.id }
+        let rest = after.map { cursor in all.filter { $0.id > cursor } } ?? all
+        let page = Array(rest.prefix(size))
+        let next = rest.count > size ? page.last.map { cursors.seal(PageCursor(after: $0.id, email: normalized)) } : nil
+        return UserListPage(users: page, nextCursor: next)
+    }
+
+    /// ISO 8601 UTC with milliseconds, as `createdAt` is stored.
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    /// Ids are UUIDs; anything else cannot name a user (and is not sent to the backend).
+    public static func isPlausibleId(_ id: String) -> Bool {
+        id.utf8.count <= 64 && UUID(uuidString: id) != nil
+    }
+
+    /// An error's description with nothing secret in it (our error types are already safe).
+    public static func safeDescription(_ error: any Error) -> String {
+        switch error {
+        case let error as UserTableError: return error.description
+        case let error as KeyServiceError: return error.description
+        case let error as any CustomStringConvertible: return String(error.description.prefix(300))
+        default: return String(describing: type(of: error))
+        }
+    }
+}
+
+/// A list request.
+public struct ListQuery: Sendable, Hashable {
+    public var pageSize: Int?
+    /// An opaque cursor from a previous page's `links.next`.
+    public var after: String?
+    /// `filter[email]`: case-insensitive exact match.
+    public var email: String?
+
+    public init(pageSize: Int? = nil, after: String? = nil, email: String? = nil) {
+        self.pageSize = pageSize
+        self.after = after
+        self.email = email
+    }
+}
+
+public struct UserListPage: Sendable {
+    public var users: [UserSummary]
+    /// The sealed cursor of the next page; `nil` on the last one.
+    public var nextCursor: String?
+}
+
+public enum ListError: Error, Sendable, Hashable {
+    case invalidCursor
+    case invalidPageSize(max: Int)
+}

@@ -1,0 +1,4 @@
+import Foundation
+import UserVaultCLI
+
+exit(await UserVaultCLI.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,37 @@
+import EmbeddedStore
+import Foundation
+import UserVaultCore
+
+/// A fresh directory under the system temporary folder, removed by `cleanup`.
+public func makeTemporaryDirectory(_ label: String = "uservault-test") throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A real embedded store in a real SQLite file in a temporary directory.
+public struct TemporaryStore: Sendable {
+    public let directory: URL
+    public let store: EmbeddedStore
+    public var path: String { store.path }
+
+    public init() throws {
+        directory = try makeTemporaryDirectory("uservault-store")
+        store = try EmbeddedStore(path: directory.appendingPathComponent("store.sqlite").path)
+    }
+
+    public var service: UserService {
+        UserService(table: store.table, keys: store.keys, cursors: PageCursorCodec(secret: store.cursorSecret))
+    }
+
+    public func cleanup() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// A ``UserService`` over a real SQLite store; call `cleanup` when done.
+public func makeTemporaryService() throws -> (service: UserService, cleanup: @Sendable () -> Void) {
+    let store = try TemporaryStore()
+    return (store.service, { store.cleanup() })
+}
