@@ -63,6 +63,13 @@ let package = Package(
             dependencies: ["UserVaultCLI"],
             swiftSettings: strict
         ),
+        // The benchmark command (release builds; see Benchmarks/README.md).
+        .executableTarget(
+            name: "uservault-bench",
+            dependencies: ["UserVaultCore", "EmbeddedStore"],
+            path: "Benchmarks/uservault-bench",
+            swiftSettings: strict
+        ),
         // Test support: temporary stores, loopback servers, the JSON:API schema validator, the CLI runner.
         .target(
             name: "TestSupport",

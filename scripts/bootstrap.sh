@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what UserVault needs on a fresh Debian machine, and only what is missing.
+#   scripts/bootstrap.sh          build dependencies (Debian packages)
+#   scripts/bootstrap.sh --test   plus the test tools (PyPI: jsonschema-rs, moto[server], cfn-lint)
+set -euo pipefail
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+
+debs=(libarchive-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3)
+# pip comes from Debian only when the machine has none.
+python3 -m pip --version >/dev/null 2>&1 || debs+=(python3-pip)
+missing=()
+for pkg in "${debs[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if (( ${#missing[@]} )); then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if (( want_test )); then
+    py_missing=()
+    python3 -c "import jsonschema_rs" 2>/dev/null || py_missing+=("jsonschema-rs")
+    if (( ${#py_missing[@]} )); then
+        echo "bootstrap: installing PyPI packages: ${py_missing[*]}"
+        python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}" \
+            || python3 -m pip install -q --disable-pip-version-check --break-system-packages "${py_missing[@]}"
+    fi
+fi
