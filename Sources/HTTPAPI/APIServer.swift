@@ -1,0 +1,45 @@
+import Hummingbird
+import Logging
+
+/// The local HTTP server (`uservault serve`): Hummingbird 2 over HTTP/1.1, every request
+/// answered by ``UsersAPI/handle(_:logger:)``.
+///
+/// ```swift
+/// try await withThrowingTaskGroup(of: Void.self) { group in
+///     group.addTask {
+///         try await APIServer.run(api: api, host: "127.0.0.1", port: 0, logger: logger) { port in
+///             print("listening on \(port)")
+///         }
+///     }
+///     // ... later
+///     group.cancelAll()
+/// }
+/// ```
+public enum APIServer {
+    /// Binds `host:port`, calls `onReady` with the port actually bound (so port `0` picks a
+    /// free one), and serves until the calling task is cancelled: the listener closes and
+    /// requests in flight finish. Run inside a `ServiceGroup` for signal-driven graceful
+    /// shutdown.
+    ///
+    /// Logs one access line per request at `info` (method, path without query, status,
+    /// milliseconds) with a `requestId` in its metadata; never a header value or a body.
+    ///
+    /// - Throws: when the address cannot be bound.
+    public static func run(
+        api: UsersAPI, host: String, port: Int, logger: Logger,
+        onReady: @escaping @Sendable (Int) async -> Void
+    ) async throws {
+        let app = Application(
+            responder: APIResponder(api: api, logger: logger),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            onServerRunning: { channel in
+                await onReady(channel.localAddress?.port ?? port)
+            },
+            logger: logger)
+        do {
+            try await app.run()
+        } catch is CancellationError where Task.isCancelled {
+            // Cancellation is how the server is asked to stop.
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// The JSON:API 1.0 response schema in the shared conformance corpus, found from this file's
+/// location: `<package root>/../shared/conformance/jsonapi-1.0/schema.json`.
+public let jsonAPISchemaURL: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent()  // TestSupport
+    .deletingLastPathComponent()  // Tests
+    .deletingLastPathComponent()  // package root
+    .deletingLastPathComponent()  // its parent
+    .appendingPathComponent("shared/conformance/jsonapi-1.0/schema.json")
+
+/// Why the validator could not run at all (as opposed to documents failing it).
+public struct JSONAPISchemaError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Validates documents against the JSON:API 1.0 response schema with `validate_jsonapi.py`
+/// (Python, `jsonschema-rs`), all in one Python run.
+///
+/// ```swift
+/// let failures = try validateJSONAPIDocuments(bodies)
+/// #expect(failures.isEmpty, "\(failures)")
+/// ```
+///
+/// - Returns: one message per problem, `FAIL doc-0003.json: at /errors/0: …`, where the number
+///   is the document's index in `documents`; empty when every document is valid.
+/// - Throws: ``JSONAPISchemaError`` when Python, `jsonschema_rs` or the schema is missing.
+public func validateJSONAPIDocuments(_ documents: [Data]) throws -> [String] {
+    guard FileManager.default.fileExists(atPath: jsonAPISchemaURL.path) else {
+        throw JSONAPISchemaError(description: "schema not found at \(jsonAPISchemaURL.path)")
+    }
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("jsonapi-documents-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for (index, document) in documents.enumerated() {
+        let name = "doc-" + String(repeating: "0", count: max(0, 4 - String(index).count)) + String(index) + ".json"
+        try document.write(to: directory.appendingPathComponent(name))
+    }
+
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("validate_jsonapi.py")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script.path, jsonAPISchemaURL.path, directory.path]
+    let output = Pipe()
+    let errorsURL = directory.appendingPathComponent("stderr.txt")
+    _ = FileManager.default.createFile(atPath: errorsURL.path, contents: nil)
+    let errors = try FileHandle(forWritingTo: errorsURL)
+    defer { try? errors.close() }
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    // Read stdout to the end before waiting, so a full pipe cannot block the child.
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let errData = (try? Data(contentsOf: errorsURL)) ?? Data()
+
+    let lines = String(decoding: outData, as: UTF8.self).split(separator: "\n").map(String.init)
+    switch process.terminationStatus {
+    case 0:
+        return []
+    case 1:
+        return lines.filter { $0.hasPrefix("FAIL ") }
+    default:
+        throw JSONAPISchemaError(description:
+            "validate_jsonapi.py exited with \(process.terminationStatus): \(String(decoding: errData, as: UTF8.self))")
+    }
+}
