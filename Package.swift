@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The domain: user model, validation, ports, create/list/get, JSON:API documents.
@@ -38,6 +40,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // SigV4 only (depends on swift-crypto).
+        .target(name: "AWSSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        // AWS wire protocols: credentials, transport, retries, DynamoDB / KMS / S3 / STS clients.
+        .target(
+            name: "AWSClients",
+            dependencies: [
+                "AWSSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        // The core's ports over AWS: UserTable over DynamoDB, KeyService over KMS.
+        .target(
+            name: "AWSBackend",
+            dependencies: ["UserVaultCore", "AWSClients", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // Request handlers (plain functions over the core) and the Hummingbird server.
         .target(
             name: "HTTPAPI",
@@ -52,7 +75,7 @@ let package = Package(
         .target(
             name: "UserVaultCLI",
             dependencies: [
-                "UserVaultCore", "EmbeddedStore", "HTTPAPI",
+                "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,16 +97,22 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "UserVaultCore", "EmbeddedStore", "HTTPAPI",
+                "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
-            exclude: ["validate_jsonapi.py"],
+            exclude: ["validate_jsonapi.py", "Fixtures", "signature_server.py", "supervise.py"],
             swiftSettings: strict
         ),
         .testTarget(name: "UserVaultCoreTests", dependencies: ["UserVaultCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "EmbeddedStoreTests", dependencies: ["EmbeddedStore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"], swiftSettings: strict),
+        .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AWSBackendTests", dependencies: ["AWSBackend", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "UserVaultCLITests", dependencies: ["UserVaultCLI", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

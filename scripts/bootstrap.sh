@@ -26,6 +26,7 @@ fi
 if (( want_test )); then
     py_missing=()
     python3 -c "import jsonschema_rs" 2>/dev/null || py_missing+=("jsonschema-rs")
+    command -v moto_server >/dev/null 2>&1 && python3 -c "import moto, flask, boto3" 2>/dev/null || py_missing+=("moto[server]" "boto3")
     if (( ${#py_missing[@]} )); then
         echo "bootstrap: installing PyPI packages: ${py_missing[*]}"
         python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}" \

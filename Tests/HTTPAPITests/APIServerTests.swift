@@ -25,7 +25,7 @@ struct APIServerTests {
 
             let (data, response) = try await URLSession.shared.data(from: try #require(URL(string: "http://127.0.0.1:\(port)/users")))
             #expect((response as? HTTPURLResponse)?.statusCode == 200)
-            try expectConformingResponses([(200, (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type"), data)])
+            try await expectConformingResponses([(200, (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type"), data)])
 
             group.cancelAll()
             // `run` ends without an error once cancelled.

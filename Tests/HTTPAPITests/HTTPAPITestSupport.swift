@@ -38,7 +38,7 @@ func withUsersServer<Result>(
     let api = UsersAPI(service: service, configuration: configuration)
     return try await withLoopbackServer(api: api, logger: logs?.logger ?? quietLogger) { client in
         let result = try await body(client, service)
-        try expectConformingResponses(
+        try await expectConformingResponses(
             client.responses.map { ($0.status, $0.headers["content-type"], $0.body) }, sourceLocation: sourceLocation)
         return result
     }
@@ -49,9 +49,9 @@ func withUsersServer<Result>(
 /// (except as the name of the field a 422 is about: `source.pointer` `…/credentials`).
 func expectConformingResponses(
     _ responses: [(status: Int, contentType: String?, body: Data)], sourceLocation: SourceLocation = #_sourceLocation
-) throws {
+) async throws {
     #expect(!responses.isEmpty, sourceLocation: sourceLocation)
-    let failures = try validateJSONAPIDocuments(responses.map(\.body))
+    let failures = try await validateJSONAPIDocuments(responses.map(\.body))
     #expect(failures.isEmpty, "schema failures: \(failures)", sourceLocation: sourceLocation)
     for response in responses {
         let text = String(decoding: response.body, as: UTF8.self)

@@ -5,8 +5,8 @@ import TestSupport
 @Suite("JSON:API schema validator")
 struct JSONAPISchemaTests {
     @Test("rejects a document with both data and errors, and a non-object data")
-    func rejectsInvalid() throws {
-        let failures = try validateJSONAPIDocuments([
+    func rejectsInvalid() async throws {
+        let failures = try await validateJSONAPIDocuments([
             Data(#"{"jsonapi": {"version": "1.0"}, "errors": []}"#.utf8),
             Data(#"{"data": 1, "errors": []}"#.utf8),
             Data(#"{"errors": [{"status": 404}]}"#.utf8),
@@ -18,7 +18,7 @@ struct JSONAPISchemaTests {
     }
 
     @Test("accepts the corpus's valid response fixtures and rejects its invalid ones")
-    func conformanceFixtures() throws {
+    func conformanceFixtures() async throws {
         let root = jsonAPISchemaURL.deletingLastPathComponent().appendingPathComponent("tests/response")
         func documents(in folder: String) throws -> [Data] {
             let base = root.appendingPathComponent(folder)
@@ -28,10 +28,10 @@ struct JSONAPISchemaTests {
         }
         let valid = try documents(in: "valid")
         #expect(valid.count > 10)
-        #expect(try validateJSONAPIDocuments(valid) == [])
+        #expect(try await validateJSONAPIDocuments(valid) == [])
 
         let invalid = try documents(in: "invalid")
-        let failures = try validateJSONAPIDocuments(invalid)
+        let failures = try await validateJSONAPIDocuments(invalid)
         let rejected = Set(failures.compactMap { $0.split(separator: ":").first })
         // jsonschema-rs does not check `format: uri` (conformance/README.md): one fixture passes.
         #expect(rejected.count >= invalid.count - 1)

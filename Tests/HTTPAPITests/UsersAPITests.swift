@@ -44,7 +44,7 @@ struct UsersAPITests {
             #expect((rawFilter.json?["data"] as? [Any])?.count == 1)
             #expect(rawFilter.links["self"] == "/users?filter%5Bemail%5D=B1%40Example.com")
             documents.append(rawFilter)
-            try expectConformingResponses(documents.map { ($0.status, $0.header("Content-Type"), $0.body) })
+            try await expectConformingResponses(documents.map { ($0.status, $0.header("Content-Type"), $0.body) })
         }
     }
 
@@ -53,7 +53,7 @@ struct UsersAPITests {
         try await withAPI { api in
             let response = try await post(api, flatUser(email: "noct@example.com"))
             #expect(response.status == 201)
-            try expectConformingResponses([(response.status, response.header("Content-Type"), response.body)])
+            try await expectConformingResponses([(response.status, response.header("Content-Type"), response.body)])
         }
     }
 
@@ -69,7 +69,7 @@ struct UsersAPITests {
             let listed = await api.handle(
                 APIRequest(method: "GET", path: "/users", query: "page%5Bsize%5D=1"), logger: quietLogger)
             #expect(listed.links["self"] == "/prod/users?page%5Bsize%5D=1")
-            try expectConformingResponses([created, fetched, listed].map { ($0.status, $0.header("Content-Type"), $0.body) })
+            try await expectConformingResponses([created, fetched, listed].map { ($0.status, $0.header("Content-Type"), $0.body) })
         }
     }
 
@@ -94,7 +94,7 @@ struct UsersAPITests {
             #expect(response.header("Retry-After") == "1")
             #expect(response.errorCodes == ["THROTTLED"])
         }
-        try expectConformingResponses([listed, created].map { ($0.status, $0.header("Content-Type"), $0.body) })
+        try await expectConformingResponses([listed, created].map { ($0.status, $0.header("Content-Type"), $0.body) })
     }
 
     @Test("any other backend failure is a 500 with a generic detail; the log names it, never the password")
@@ -111,6 +111,6 @@ struct UsersAPITests {
         #expect(!String(decoding: response.body, as: UTF8.self).contains("disk on fire"))
         #expect(logs.entries.contains { $0.level == "error" && $0.rendered.contains("disk on fire") })
         #expect(!logs.entries.contains { $0.rendered.contains(secretMarker) })
-        try expectConformingResponses([(response.status, response.header("Content-Type"), response.body)])
+        try await expectConformingResponses([(response.status, response.header("Content-Type"), response.body)])
     }
 }

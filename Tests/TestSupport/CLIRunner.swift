@@ -25,29 +25,12 @@ func baseEnvironment(_ extra: [String: String]) -> [String: String] {
 
 /// Runs `uservault` to completion, in `directory` (a fresh temporary one by default).
 public func runUserVault(_ arguments: [String], environment: [String: String] = [:],
-                         in directory: URL? = nil) throws -> CLIResult {
+                         in directory: URL? = nil) async throws -> CLIResult {
     let workDirectory = try directory ?? makeTemporaryDirectory("uservault-cli")
-    let outURL = workDirectory.appendingPathComponent(".stdout-\(UUID().uuidString)")
-    let errURL = workDirectory.appendingPathComponent(".stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outURL)
-        try? FileManager.default.removeItem(at: errURL)
-    }
-    let process = Process()
-    process.executableURL = userVaultBinary
-    process.arguments = arguments
-    process.environment = baseEnvironment(environment)
-    process.currentDirectoryURL = workDirectory
-    process.standardOutput = try FileHandle(forWritingTo: outURL)
-    process.standardError = try FileHandle(forWritingTo: errURL)
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return CLIResult(exitCode: process.terminationStatus,
-                     stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                     stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    let result = try await runChildProcess(userVaultBinary, arguments, environment: baseEnvironment(environment),
+                                           in: workDirectory)
+    return CLIResult(exitCode: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
+                     stderr: String(decoding: result.stderr, as: UTF8.self))
 }
 
 /// `uservault serve --port 0 ...` running as a real process until `body` returns; then

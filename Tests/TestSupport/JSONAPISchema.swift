@@ -25,7 +25,7 @@ public struct JSONAPISchemaError: Error, CustomStringConvertible {
 /// - Returns: one message per problem, `FAIL doc-0003.json: at /errors/0: …`, where the number
 ///   is the document's index in `documents`; empty when every document is valid.
 /// - Throws: ``JSONAPISchemaError`` when Python, `jsonschema_rs` or the schema is missing.
-public func validateJSONAPIDocuments(_ documents: [Data]) throws -> [String] {
+public func validateJSONAPIDocuments(_ documents: [Data]) async throws -> [String] {
     guard FileManager.default.fileExists(atPath: jsonAPISchemaURL.path) else {
         throw JSONAPISchemaError(description: "schema not found at \(jsonAPISchemaURL.path)")
     }
@@ -39,30 +39,16 @@ public func validateJSONAPIDocuments(_ documents: [Data]) throws -> [String] {
     }
 
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("validate_jsonapi.py")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script.path, jsonAPISchemaURL.path, directory.path]
-    let output = Pipe()
-    let errorsURL = directory.appendingPathComponent("stderr.txt")
-    _ = FileManager.default.createFile(atPath: errorsURL.path, contents: nil)
-    let errors = try FileHandle(forWritingTo: errorsURL)
-    defer { try? errors.close() }
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    // Read stdout to the end before waiting, so a full pipe cannot block the child.
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let errData = (try? Data(contentsOf: errorsURL)) ?? Data()
-
-    let lines = String(decoding: outData, as: UTF8.self).split(separator: "\n").map(String.init)
-    switch process.terminationStatus {
+    let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                           ["python3", script.path, jsonAPISchemaURL.path, directory.path])
+    let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").map(String.init)
+    switch result.status {
     case 0:
         return []
     case 1:
         return lines.filter { $0.hasPrefix("FAIL ") }
     default:
         throw JSONAPISchemaError(description:
-            "validate_jsonapi.py exited with \(process.terminationStatus): \(String(decoding: errData, as: UTF8.self))")
+            "validate_jsonapi.py exited with \(result.status): \(String(decoding: result.stderr, as: UTF8.self))")
     }
 }

@@ -5,15 +5,15 @@ import TestSupport
 @Suite("The uservault command line, end to end")
 struct CommandLineTests {
     @Test("--help explains every command and says which are not yet available")
-    func help() throws {
-        let result = try runUserVault(["--help"])
+    func help() async throws {
+        let result = try await runUserVault(["--help"])
         #expect(result.exitCode == 0)
         for command in ["init", "seed", "serve", "demo", "audit", "export", "verify-export", "rotate-keys", "backfill",
                         "run", "merge-reports"] {
             #expect(result.stdout.contains("  \(command) "), "\(command) is listed")
         }
         #expect(result.stdout.contains("(not yet available) Verify every credential"))
-        let seedHelp = try runUserVault(["seed", "--help"])
+        let seedHelp = try await runUserVault(["seed", "--help"])
         #expect(seedHelp.exitCode == 0)
         #expect(seedHelp.stdout.contains("--defects"))
         #expect(seedHelp.stdout.contains("USERVAULT_STORE"))
@@ -25,13 +25,13 @@ struct CommandLineTests {
         ["--bogus", "seed", "--users", "1"],          // unknown option
         ["audit", "--depth", "deep"],                 // not yet available
         ["export", "--output", "x.tar.gz"],
-        ["--backend", "aws", "seed", "--users", "1"], // not yet in this build
+        ["--backend", "aws", "seed", "--users", "1"], // no region configured
         ["--backend", "mainframe", "seed", "--users", "1"],
         ["--log-format", "xml", "seed", "--users", "1"],
         ["seed", "--users", "2", "--defects", "3"],
     ])
-    func errors(_ arguments: [String]) throws {
-        let result = try runUserVault(arguments)
+    func errors(_ arguments: [String]) async throws {
+        let result = try await runUserVault(arguments)
         #expect(result.exitCode == 2)
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "one line: \(result.stderr)")
@@ -40,30 +40,30 @@ struct CommandLineTests {
     }
 
     @Test("global options go before or after the command; a flag beats the environment")
-    func globalOptions() throws {
+    func globalOptions() async throws {
         let directory = try makeTemporaryDirectory("uservault-globals")
         defer { try? FileManager.default.removeItem(at: directory) }
         func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) }
 
-        #expect(try runUserVault(["--store", "before.sqlite", "seed", "--users", "2"], in: directory).exitCode == 0)
+        #expect(try await runUserVault(["--store", "before.sqlite", "seed", "--users", "2"], in: directory).exitCode == 0)
         #expect(exists("before.sqlite"))
-        #expect(try runUserVault(["seed", "--users", "2", "--store=after.sqlite"], in: directory).exitCode == 0)
+        #expect(try await runUserVault(["seed", "--users", "2", "--store=after.sqlite"], in: directory).exitCode == 0)
         #expect(exists("after.sqlite"))
-        #expect(try runUserVault(["seed", "--users", "1"], environment: ["USERVAULT_STORE": "env.sqlite"], in: directory).exitCode == 0)
+        #expect(try await runUserVault(["seed", "--users", "1"], environment: ["USERVAULT_STORE": "env.sqlite"], in: directory).exitCode == 0)
         #expect(exists("env.sqlite"))
-        #expect(try runUserVault(["seed", "--users", "1", "--store", "flag.sqlite"],
+        #expect(try await runUserVault(["seed", "--users", "1", "--store", "flag.sqlite"],
                                  environment: ["USERVAULT_STORE": "ignored.sqlite"], in: directory).exitCode == 0)
         #expect(exists("flag.sqlite") && !exists("ignored.sqlite"))
         #expect(!exists(".uservault/store.sqlite"))
-        #expect(try runUserVault(["seed", "--users", "1"], in: directory).exitCode == 0)
+        #expect(try await runUserVault(["seed", "--users", "1"], in: directory).exitCode == 0)
         #expect(exists(".uservault/store.sqlite"), "the default store")
     }
 
     @Test("seed --defects plants each kind and says which user carries it")
-    func seedDefects() throws {
+    func seedDefects() async throws {
         let directory = try makeTemporaryDirectory("uservault-seed")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try runUserVault(["seed", "--users", "30", "--defects", "9", "--seed", "7", "--manifest", "m.json",
+        let result = try await runUserVault(["seed", "--users", "30", "--defects", "9", "--seed", "7", "--manifest", "m.json",
                                        "--log-level", "warning"], in: directory)
         #expect(result.exitCode == 0, "\(result.stderr)")
         #expect(result.stdout.contains("seeded 30 users (8 with planted defects)"))

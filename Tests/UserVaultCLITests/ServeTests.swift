@@ -2,17 +2,44 @@ import Foundation
 import Testing
 import TestSupport
 
-@Suite("uservault seed + serve: the API over a real process and a real SQLite file")
+/// Where a CLI test keeps its users.
+enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case embedded, moto
+
+    var testDescription: String { rawValue }
+
+    /// Runs `body` with the environment that points `uservault` at this backend.
+    func with<Result>(_ body: ([String: String]) async throws -> Result) async throws -> Result {
+        switch self {
+        case .embedded:
+            return try await body(["USERVAULT_STORE": "s.sqlite"])
+        case .moto:
+            return try await withMotoServer { moto in
+                try await body(moto.environment.merging(["USERVAULT_BACKEND": "aws"]) { $1 })
+            }
+        }
+    }
+}
+
+@Suite("uservault init + seed + serve: the API over a real process, on the embedded store and on moto")
 struct ServeTests {
-    @Test("create, get, list every page, filter by email; every body is JSON:API; nothing secret leaks")
-    func endToEnd() async throws {
+    @Test("create, get, list every page, filter by email, the 12-way create race; every body is JSON:API; nothing secret leaks",
+          arguments: TestBackend.allCases)
+    func endToEnd(backend: TestBackend) async throws {
+        try await backend.with { environment in try await Self.endToEnd(environment: environment) }
+    }
+
+    static func endToEnd(environment: [String: String]) async throws {
         let directory = try makeTemporaryDirectory("uservault-serve")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let seeded = try runUserVault(["seed", "--users", "300", "--store", "s.sqlite"], in: directory)
+        let initialised = try await runUserVault(["init"], environment: environment, in: directory)
+        #expect(initialised.exitCode == 0, "\(initialised.stderr)")
+        let seeded = try await runUserVault(["seed", "--users", "300", "--concurrency", "2", "--log-level", "warning"], environment: environment,
+                                      in: directory)
         #expect(seeded.exitCode == 0, "\(seeded.stderr)")
 
         let passwords = ["Tr0ub4dor&3-jsonapi", "correct-horse-flat-body"]
-        let (created, exitCode, logs) = try await withServedUserVault(["--store", "s.sqlite"], in: directory) { client in
+        let (created, exitCode, logs) = try await withServedUserVault([], environment: environment, in: directory) { client in
             // JSON:API body.
             let first = try await client.send("POST", "/users", json: ["data": ["type": "users", "attributes": [
                 "firstname": "Grace", "lastname": "Hopper", "email": "Grace.Hopper@Example.com", "username": "ghopper",
@@ -45,13 +72,29 @@ struct ServeTests {
             }
             #expect(ids.count == 302)
             #expect(Set(ids).count == 302, "no duplicates")
+            #expect(Set(ids).isSuperset(of: [firstId]))
 
             let filtered = try await client.send("GET", "/users?filter%5Bemail%5D=GRACE.HOPPER%40example.COM")
             #expect(filtered.status == 200)
             #expect((filtered.json?["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [firstId])
 
+            // Twelve concurrent creates with one email in mixed case: one 201, eleven 409.
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<12 {
+                    group.addTask {
+                        let email = ["Race@Example.com", "race@example.com", "RACE@EXAMPLE.COM"][index % 3]
+                        return try await client.send("POST", "/users", json: ["data": ["type": "users", "attributes": [
+                            "firstname": "Racer", "lastname": "\(index)", "email": email, "username": "racer\(index)",
+                            "credentials": "race-password-\(index)"]]]).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 201 }.count == 1)
+            #expect(statuses.filter { $0 == 409 }.count == 11)
+
             let bodies = client.responses.map(\.body)
-            #expect(try validateJSONAPIDocuments(bodies).isEmpty)
+            #expect(try await validateJSONAPIDocuments(bodies).isEmpty)
             for response in client.responses {
                 #expect(!response.text.contains("credentials"), "\(response.target) must not mention credentials")
                 for password in passwords { #expect(!response.text.contains(password)) }

@@ -25,21 +25,20 @@ struct DemoCommand: AsyncParsableCommand {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.demo")
-        let backend = try Backend.open(settings)
-        let service = backend.service
-        var existing = try await service.list(ListQuery(pageSize: 1)).users.count
-        if existing == 0 {
-            print("Seeding \(users) users (\(defects) with planted defects) into \(backend.location) ...")
-            let outcome = try await SeedCommand.seed(backend: backend, users: users, defects: defects, seed: 2026,
-                                                     concurrency: 8, logger: logger)
-            print(String(format: "  done in %.1f s", outcome.seconds))
-            existing = outcome.created
-        }
-        let count = try await backend.table.approximateItemCount() ?? 0
-        let page = try await service.list(ListQuery(pageSize: 5))
-        print("\(backend.location) holds \(count) items (users and their email guards). First page:")
-        for user in page.users {
-            print("  \(user.id)  \(user.attributes.firstname) \(user.attributes.lastname) <\(user.attributes.email)>")
+        try await Backend.with(settings, logger: logger) { backend in
+            let service = backend.service
+            if try await service.list(ListQuery(pageSize: 1)).users.isEmpty {
+                print("Seeding \(users) users (\(defects) with planted defects) into \(backend.location) ...")
+                let outcome = try await SeedCommand.seed(backend: backend, users: users, defects: defects, seed: 2026,
+                                                         concurrency: 8, logger: logger)
+                print(String(format: "  done in %.1f s", outcome.seconds))
+            }
+            let count = try await backend.table.approximateItemCount() ?? 0
+            let page = try await service.list(ListQuery(pageSize: 5))
+            print("\(backend.location) holds \(count) items (users and their email guards). First page:")
+            for user in page.users {
+                print("  \(user.id)  \(user.attributes.firstname) \(user.attributes.lastname) <\(user.attributes.email)>")
+            }
         }
         print("""
             Next:

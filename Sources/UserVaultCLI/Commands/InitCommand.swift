@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,8 +13,9 @@ struct InitCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
-        let backend = try Backend.open(settings)
-        let created = try await backend.table.ensureTable()
-        print("table '\(settings.tableName)' \(created ? "created" : "ready") on \(backend.location)")
+        try await Backend.with(settings, logger: Logger(label: "uservault.init")) { backend in
+            let created = try await backend.table.ensureTable()
+            print("table '\(settings.tableName)' \(created ? "created" : "ready") on \(backend.location)")
+        }
     }
 }

@@ -41,9 +41,10 @@ struct SeedCommand: AsyncParsableCommand {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.seed")
-        let backend = try Backend.open(settings)
-        let outcome = try await Self.seed(backend: backend, users: users, defects: defects, seed: seed,
-                                          concurrency: concurrency, logger: logger)
+        let (outcome, location) = try await Backend.with(settings, logger: logger) { backend in
+            (try await Self.seed(backend: backend, users: users, defects: defects, seed: seed,
+                                 concurrency: concurrency, logger: logger), backend.location)
+        }
         if let manifest {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -51,7 +52,7 @@ struct SeedCommand: AsyncParsableCommand {
         }
         let rate = Double(outcome.created) / max(outcome.seconds, 0.001)
         print("seeded \(outcome.created) users (\(outcome.defects.count) with planted defects) in "
-              + String(format: "%.1f s (%.0f users/s)", outcome.seconds, rate) + " into \(backend.location)")
+              + String(format: "%.1f s (%.0f users/s)", outcome.seconds, rate) + " into \(location)")
     }
 
     static func seed(backend: Backend, users: Int, defects: Int, seed: UInt64?, concurrency: Int,

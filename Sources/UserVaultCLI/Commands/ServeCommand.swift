@@ -29,25 +29,27 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.api")
-        let backend = try Backend.open(settings)
-        let api = UsersAPI(service: backend.service)
-        let location = backend.location
-        let host = self.host
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await APIServer.run(api: api, host: host, port: self.port, logger: logger) { port in
-                    let line = "UserVault API listening on http://\(host):\(port) (\(location))\n"
-                    FileHandle.standardOutput.write(Data(line.utf8))
+        try await Backend.with(settings, logger: logger) { backend in
+            let api = UsersAPI(service: backend.service)
+            let location = backend.location
+            let host = self.host
+            let port = self.port
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await APIServer.run(api: api, host: host, port: port, logger: logger) { port in
+                        let line = "UserVault API listening on http://\(host):\(port) (\(location))\n"
+                        FileHandle.standardOutput.write(Data(line.utf8))
+                    }
                 }
-            }
-            group.addTask {
-                if let signal = await SignalWaiter.wait(for: [SIGINT, SIGTERM]) {
-                    logger.notice("stopping", metadata: ["signal": "\(signal)"])
+                group.addTask {
+                    if let signal = await SignalWaiter.wait(for: [SIGINT, SIGTERM]) {
+                        logger.notice("stopping", metadata: ["signal": "\(signal)"])
+                    }
                 }
+                // Whichever ends first (a signal, or the server failing) ends the other.
+                defer { group.cancelAll() }
+                try await group.next()
             }
-            // Whichever ends first (a signal, or the server failing) ends the other.
-            defer { group.cancelAll() }
-            try await group.next()
         }
     }
 }

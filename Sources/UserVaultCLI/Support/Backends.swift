@@ -1,5 +1,8 @@
+import AWSBackend
+import AWSClients
 import EmbeddedStore
 import Foundation
+import Logging
 import UserVaultCore
 
 /// The composition root: turns settings into the ports the core and jobs run on.
@@ -9,28 +12,68 @@ struct Backend: Sendable {
     var cursorSecret: Data
     /// Where the users are, for people: "embedded store .uservault/store.sqlite".
     var location: String
+    /// Request counters of the AWS clients (zero on the embedded store).
+    var dynamoCounters = RequestCounters()
+    var kmsCounters = RequestCounters()
 
     var service: UserService {
         UserService(table: table, keys: keys, cursors: PageCursorCodec(secret: cursorSecret))
     }
 
-    /// Opens the configured backend. `readOnly` for commands that never write.
-    static func open(_ settings: Settings, readOnly: Bool = false) throws -> Backend {
+    /// Opens the configured backend for the duration of `body`, and closes what it opened.
+    static func with<Result: Sendable>(
+        _ settings: Settings, readOnly: Bool = false, logger: Logger,
+        _ body: (Backend) async throws -> Result
+    ) async throws -> Result {
         switch settings.backend {
         case .local:
-            do {
-                let store = try EmbeddedStore(
-                    path: settings.storePath,
-                    configuration: .init(tableName: settings.tableName, readOnly: readOnly))
-                return Backend(table: store.table, keys: store.keys, cursorSecret: store.cursorSecret,
-                               location: "embedded store \(settings.storePath)")
-            } catch let error as EmbeddedStoreError {
-                throw CLIExit.failure(error.description)
-            } catch {
-                throw CLIExit.failure("cannot open the embedded store at \(settings.storePath): \(error)")
-            }
+            return try await body(try openEmbedded(settings, readOnly: readOnly))
         case .aws:
-            throw CLIExit.failure("the AWS backend (--backend aws) is not available in this build yet; use the embedded store (--backend local)")
+            let configuration: AWSConfiguration
+            do {
+                configuration = try AWSConfiguration.resolve(flags: settings.awsFlags, environment: settings.environment)
+            } catch {
+                throw CLIExit.failure("AWS configuration: \(error)")
+            }
+            return try await AsyncHTTPTransport.withTransport { transport in
+                let factory = AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
+                let dynamoCounters = RequestCounters()
+                let kmsCounters = RequestCounters()
+                let table = DynamoDBUserTable(dynamo: DynamoDBClient(factory.client(for: .dynamoDB, counters: dynamoCounters)),
+                                              tableName: settings.tableName)
+                let keys = KMSKeyService(kms: KMSClient(factory.client(for: .kms, counters: kmsCounters)))
+                let backend = Backend(
+                    table: table, keys: keys, cursorSecret: cursorSecret(settings),
+                    location: "DynamoDB table '\(settings.tableName)' in \(configuration.region)"
+                        + (configuration.endpoints.isCustom(.dynamoDB)
+                            ? " at \(configuration.endpoint(for: .dynamoDB).absoluteString)" : ""),
+                    dynamoCounters: dynamoCounters, kmsCounters: kmsCounters)
+                return try await body(backend)
+            }
         }
+    }
+
+    static func openEmbedded(_ settings: Settings, readOnly: Bool) throws -> Backend {
+        do {
+            let store = try EmbeddedStore(
+                path: settings.storePath, configuration: .init(tableName: settings.tableName, readOnly: readOnly))
+            return Backend(table: store.table, keys: store.keys, cursorSecret: store.cursorSecret,
+                           location: "embedded store \(settings.storePath)")
+        } catch let error as EmbeddedStoreError {
+            throw CLIExit.failure(error.description)
+        } catch {
+            throw CLIExit.failure("cannot open the embedded store at \(settings.storePath): \(error)")
+        }
+    }
+
+    /// List cursors on AWS are sealed with `USERVAULT_CURSOR_SECRET` (shared by every API
+    /// instance; at least 32 characters). Without it, a per-process secret is used: cursors then
+    /// only work against the process that made them.
+    static func cursorSecret(_ settings: Settings) -> Data {
+        if let secret = settings.environment["USERVAULT_CURSOR_SECRET"], secret.utf8.count >= 32 {
+            return Data(secret.utf8)
+        }
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 }

@@ -1,3 +1,4 @@
+import AWSClients
 import ArgumentParser
 import Foundation
 
@@ -47,6 +48,10 @@ struct Settings: Sendable {
     var endpointURL: String?
     var logLevel: String
     var logFormat: LogFormat
+    /// The AWS flags as given: the AWS configuration resolves them against the environment itself.
+    var awsFlags: AWSFlags
+    /// The environment, read once here and handed on.
+    var environment: [String: String]
 
     static let defaultStorePath = ".uservault/store.sqlite"
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -78,5 +83,7 @@ struct Settings: Sendable {
         let format = (pick(options.logFormat, "USERVAULT_LOG_FORMAT") ?? "text").lowercased()
         guard let logFormat = LogFormat(rawValue: format) else { throw CLIExit.usage("--log-format must be text or json") }
         self.logFormat = logFormat
+        awsFlags = AWSFlags(region: options.region, profile: options.profile, endpointURL: options.endpointURL)
+        self.environment = environment
     }
 }

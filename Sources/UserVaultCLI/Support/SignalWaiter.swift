@@ -30,6 +30,11 @@ enum SignalWaiter {
                 return
             }
             self.continuation = continuation
+            // A parent may have started us with these signals blocked: take them back.
+            var set = sigset_t()
+            sigemptyset(&set)
+            for number in signals { sigaddset(&set, number) }
+            pthread_sigmask(SIG_UNBLOCK, &set, nil)
             for number in signals {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())

@@ -33,6 +33,7 @@ public struct UserService: Sendable {
     public let configuration: Configuration
     private let now: @Sendable () -> Date
     private let makeId: @Sendable () -> String
+    private let emailLocks: KeyedLock
 
     public init(table: any UserTable, keys: any KeyService, cursors: PageCursorCodec,
                 configuration: Configuration = .init(),
@@ -44,6 +45,7 @@ public struct UserService: Sendable {
         self.configuration = configuration
         self.now = now
         self.makeId = makeId
+        self.emailLocks = KeyedLock()
     }
 
     /// The encryption context that binds a ciphertext to its user.
@@ -52,7 +54,8 @@ public struct UserService: Sendable {
     /// Validates, creates a per-user CMK (tagged `CreatedBy=<id>`, rotation on), seals the
     /// password under it with context `{"userId": id}` and writes the user and its email guard
     /// in one transaction. If anything fails after the key exists, the key is scheduled for
-    /// deletion so none leaks.
+    /// deletion so none leaks. Concurrent creates of one email in this process take turns (so the
+    /// losers spend no key); across processes the transaction's guard item decides.
     ///
     /// - Throws: ``ValidationFailure``, ``UserTableError/duplicateEmail``, or the backend's error.
     public func create(_ input: NewUserInput, logger: Logger = Logger(label: "uservault.core")) async throws -> UserSummary {
@@ -61,6 +64,18 @@ public struct UserService: Sendable {
         case .success(let user): valid = user
         case .failure(let failure): throw failure
         }
+        await emailLocks.acquire(valid.email)
+        do {
+            let user = try await createLocked(valid, logger: logger)
+            emailLocks.release(valid.email)
+            return user
+        } catch {
+            emailLocks.release(valid.email)
+            throw error
+        }
+    }
+
+    private func createLocked(_ valid: ValidatedUser, logger: Logger) async throws -> UserSummary {
         // Fail fast on a known duplicate before spending a KMS key; the transaction still decides races.
         if try await !table.users(withEmails: [valid.email]).isEmpty {
             throw UserTableError.duplicateEmail
@@ -86,8 +101,12 @@ public struct UserService: Sendable {
     }
 
     private func abandon(key: KeyMetadata, userId: String, cause: any Error, logger: Logger) async {
+        let keys = self.keys
+        let days = configuration.abandonedKeyPendingDays
         do {
-            try await keys.scheduleKeyDeletion(keyId: key.keyId, pendingWindowDays: configuration.abandonedKeyPendingDays)
+            // The clean-up must outlive a cancelled create (e.g. a sibling failed in a task group),
+            // or the key leaks: run it in a task that does not inherit cancellation, and wait for it.
+            try await Task { try await keys.scheduleKeyDeletion(keyId: key.keyId, pendingWindowDays: days) }.value
             logger.notice("create failed; its key is scheduled for deletion",
                           metadata: ["userId": "\(userId)", "keyId": "\(key.keyId)", "cause": "\(Self.safeDescription(cause))"])
         } catch {

@@ -1,0 +1,220 @@
+import AWSClients
+import Foundation
+import Logging
+import UserVaultCore
+
+/// The users table on DynamoDB, in the original Node.js service's shape: partition key `id`,
+/// GSI `EmailIndex` on `email`.
+///
+/// Every read path that serves the API projects the allow-list; only ``item(id:)`` and full
+/// scans (jobs) read `credentials`.
+public struct DynamoDBUserTable: UserTable {
+    public let backendName = "aws"
+    public let tableName: String
+    public let indexName: String
+    let dynamo: DynamoDBClient
+
+    public init(dynamo: DynamoDBClient, tableName: String = "users", indexName: String = "EmailIndex") {
+        self.dynamo = dynamo
+        self.tableName = tableName
+        self.indexName = indexName
+    }
+
+    /// `#n0, #n1, …` aliases for the allow-list: `type` and friends may be reserved words.
+    static let publicNames: [String: String] = Dictionary(
+        uniqueKeysWithValues: UserAttributes.allowList.map { ("#\($0)", $0) })
+    static let publicProjection = UserAttributes.allowList.map { "#\($0)" }.joined(separator: ", ")
+    /// What the email index projects (the table key `id` and the index key `email` come with it).
+    static let indexAttributes = ["type", "firstname", "lastname", "username", "createdAt"]
+
+    public func ensureTable() async throws -> Bool {
+        do {
+            _ = try await dynamo.describeTable(tableName)
+            return false
+        } catch let error as AWSError where error.code == "ResourceNotFoundException" {
+            // Create it below.
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+        do {
+            _ = try await dynamo.createTable(.init(
+                TableName: tableName,
+                KeySchema: [.init("id", "HASH")],
+                AttributeDefinitions: [.init("id", "S"), .init("email", "S")],
+                GlobalSecondaryIndexes: [.init(
+                    IndexName: indexName, KeySchema: [.init("email", "HASH")],
+                    Projection: .init(ProjectionType: "INCLUDE", NonKeyAttributes: Self.indexAttributes))]))
+        } catch let error as AWSError where error.code == "ResourceInUseException" {
+            return false  // created concurrently
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+        for _ in 0..<120 {
+            if try await dynamo.describeTable(tableName)?.TableStatus == "ACTIVE" { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        return true
+    }
+
+    public func insertUser(_ record: NewUserRecord) async throws {
+        let user = Self.attributes(of: StoredItem(
+            id: record.id, type: userItemType, firstname: record.attributes.firstname,
+            lastname: record.attributes.lastname, email: record.attributes.email, username: record.attributes.username,
+            createdAt: record.attributes.createdAt, credentials: .binary(record.credentials),
+            credentialsKeyId: record.credentialsKeyId))
+        let guardItem: DynamoDBItem = [
+            "id": .s(EmailGuard.itemId(forEmail: record.attributes.email)), "type": .s(EmailGuard.itemType),
+            "userId": .s(record.id),
+        ]
+        let notExists = "attribute_not_exists(#id)"
+        do {
+            try await dynamo.transactWriteItems([
+                .init(Put: .init(TableName: tableName, Item: user, ConditionExpression: notExists,
+                                 ExpressionAttributeNames: ["#id": "id"])),
+                .init(Put: .init(TableName: tableName, Item: guardItem, ConditionExpression: notExists,
+                                 ExpressionAttributeNames: ["#id": "id"])),
+            ])
+        } catch let error as AWSError where error.code == "TransactionCanceledException" {
+            let reasons = error.cancellationReasons ?? []
+            if reasons.count > 1, reasons[1] == "ConditionalCheckFailed" { throw UserTableError.duplicateEmail }
+            if reasons.first == "ConditionalCheckFailed" { throw UserTableError.idExists }
+            if reasons.contains(where: { $0 == "ThrottlingError" || $0 == "ProvisionedThroughputExceeded" }) {
+                throw UserTableError.throttled()
+            }
+            throw UserTableError.conditionFailed("the create transaction was cancelled (\(reasons.joined(separator: ", ")))")
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
+    public func user(id: String) async throws -> UserSummary? {
+        do {
+            let output = try await dynamo.getItem(.init(
+                TableName: tableName, Key: ["id": .s(id)], ProjectionExpression: Self.publicProjection,
+                ExpressionAttributeNames: Self.publicNames))
+            guard let item = output.Item.map(Self.storedItem), item.isUser else { return nil }
+            return item.summary
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
+    public func item(id: String) async throws -> StoredItem? {
+        do {
+            return try await dynamo.getItem(.init(TableName: tableName, Key: ["id": .s(id)], ConsistentRead: true))
+                .Item.map(Self.storedItem)
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
+    public func users(withEmails emails: [String]) async throws -> [UserSummary] {
+        var users: [UserSummary] = []
+        var seen: Set<String> = []
+        do {
+            for email in emails {
+                let query = DynamoDB.QueryInput(
+                    TableName: tableName, IndexName: indexName, KeyConditionExpression: "#email = :email",
+                    ExpressionAttributeNames: ["#email": "email"], ExpressionAttributeValues: [":email": .s(email)])
+                for try await page in dynamo.queryPages(query) {
+                    for item in (page.Items ?? []).map(Self.storedItem) where item.isUser && seen.insert(item.id).inserted {
+                        if let summary = item.summary { users.append(summary) }
+                    }
+                }
+            }
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+        return users.sorted { $0.id < $1.id }
+    }
+
+    public func scan(_ request: ScanRequest) async throws -> ScanPage {
+        var names: [String: String] = [:]
+        var values: DynamoDBItem = [:]
+        var input = DynamoDB.ScanInput(TableName: tableName, Limit: request.limit)
+        if request.totalSegments > 1 {
+            input.Segment = request.segment
+            input.TotalSegments = request.totalSegments
+        }
+        if let after = request.startAfter { input.ExclusiveStartKey = ["id": .s(after)] }
+        if request.projection == .publicAttributes {
+            input.ProjectionExpression = Self.publicProjection
+            names.merge(Self.publicNames) { $1 }
+        }
+        if request.usersOnly {
+            input.FilterExpression = "#type = :users"
+            names["#type"] = "type"
+            values[":users"] = .s(userItemType)
+        }
+        input.ExpressionAttributeNames = names.isEmpty ? nil : names
+        input.ExpressionAttributeValues = values.isEmpty ? nil : values
+        do {
+            let output = try await dynamo.scan(input)
+            return ScanPage(
+                items: (output.Items ?? []).map(Self.storedItem),
+                lastEvaluatedId: output.LastEvaluatedKey?["id"]?.stringValue,
+                scannedCount: output.ScannedCount ?? output.Count ?? 0,
+                consumedReadUnits: output.ConsumedCapacity?.CapacityUnits ?? 0)
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
+    public func unconditionalPut(_ item: StoredItem) async throws {
+        do {
+            try await dynamo.putItem(.init(TableName: tableName, Item: Self.attributes(of: item)))
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
+    public func approximateItemCount() async throws -> Int? {
+        do {
+            return try await dynamo.describeTable(tableName)?.ItemCount
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
+    // MARK: - Items
+
+    static func storedItem(_ attributes: DynamoDBItem) -> StoredItem {
+        var item = StoredItem(
+            id: attributes["id"]?.stringValue ?? "", type: attributes["type"]?.stringValue,
+            firstname: attributes["firstname"]?.stringValue, lastname: attributes["lastname"]?.stringValue,
+            email: attributes["email"]?.stringValue, username: attributes["username"]?.stringValue,
+            createdAt: attributes["createdAt"]?.stringValue,
+            credentialsKeyId: attributes["credentialsKeyId"]?.stringValue)
+        switch attributes["credentials"] {
+        case nil: item.credentials = nil
+        case .b(let data)?: item.credentials = .binary(data)
+        case .s(let string)?: item.credentials = .string(string)
+        case let other?: item.credentials = .other(typeName: other.typeName)
+        }
+        return item
+    }
+
+    static func attributes(of item: StoredItem) -> DynamoDBItem {
+        var attributes: DynamoDBItem = ["id": .s(item.id)]
+        let strings: [(String, String?)] = [
+            ("type", item.type), ("firstname", item.firstname), ("lastname", item.lastname), ("email", item.email),
+            ("username", item.username), ("createdAt", item.createdAt), ("credentialsKeyId", item.credentialsKeyId),
+        ]
+        for (name, value) in strings { if let value { attributes[name] = .s(value) } }
+        switch item.credentials {
+        case nil: break
+        case .binary(let data)?: attributes["credentials"] = .b(data)
+        case .string(let string)?: attributes["credentials"] = .s(string)
+        case .other?: attributes["credentials"] = .n("0")
+        }
+        return attributes
+    }
+
+    /// The core's error for a DynamoDB failure (throttling → 503 in the API, a missing table → a clear line).
+    static func mapped(_ error: any Error, table: String) -> any Error {
+        guard let error = error as? AWSError else { return error }
+        if error.isThrottling { return UserTableError.throttled("DynamoDB is throttling (\(error.code ?? "throttled"))") }
+        if error.code == "ResourceNotFoundException" { return UserTableError.tableNotFound(table) }
+        return error
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+
+/// How failed calls are retried, after the AWS SDKs' retry modes.
+///
+/// - `standard`: up to `maxAttempts` (3) attempts for throttling and transient errors, full-jitter
+///   exponential backoff `rand(0,1) · min(2^retry, 20 s)`, and a retry quota shared by the
+///   client (500 tokens; a retry costs 5, a retry after a timeout 10; a success refunds).
+/// - `adaptive`: `standard` plus a client-side rate limiter that slows down when throttled.
+/// - `none`: one attempt.
+///
+/// ```swift
+/// let retry = RetryStrategy.standard(maxAttempts: 5)
+/// ```
+public struct RetryStrategy: Sendable {
+    public enum Mode: String, Sendable { case standard, adaptive, none }
+
+    public var mode: Mode
+    public var maxAttempts: Int
+    public var maxBackoff: Duration
+    /// Uniform in `0..<1`; injected so tests can make backoff exact.
+    public var jitter: @Sendable () -> Double
+
+    public init(mode: Mode, maxAttempts: Int, maxBackoff: Duration = .seconds(20),
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        precondition(maxAttempts >= 1, "maxAttempts must be at least 1")
+        self.mode = mode
+        self.maxAttempts = mode == .none ? 1 : maxAttempts
+        self.maxBackoff = maxBackoff
+        self.jitter = jitter
+    }
+
+    public static func standard(maxAttempts: Int = 3) -> Self { .init(mode: .standard, maxAttempts: maxAttempts) }
+    public static func adaptive(maxAttempts: Int = 3) -> Self { .init(mode: .adaptive, maxAttempts: maxAttempts) }
+    public static let none = RetryStrategy(mode: .none, maxAttempts: 1)
+
+    /// The delay before retry number `retry` (0 for the first retry).
+    public func backoff(retry: Int) -> Duration {
+        let cap = min(pow(2, Double(min(retry, 30))), maxBackoff.seconds)
+        return .milliseconds(Int((jitter() * cap * 1000).rounded()))
+    }
+
+    /// From `AWS_RETRY_MODE` and `AWS_MAX_ATTEMPTS` (standard, 3 attempts when absent).
+    public static func from(mode: String?, maxAttempts: String?) throws -> RetryStrategy {
+        let attempts: Int
+        if let maxAttempts {
+            guard let value = Int(maxAttempts), value >= 1 else {
+                throw AWSConfigurationError("AWS_MAX_ATTEMPTS must be a positive integer (got '\(maxAttempts)')")
+            }
+            attempts = value
+        } else {
+            attempts = 3
+        }
+        switch (mode ?? "standard").lowercased() {
+        case "standard", "legacy": return .standard(maxAttempts: attempts)
+        case "adaptive": return .adaptive(maxAttempts: attempts)
+        case "none", "off": return .none
+        default: throw AWSConfigurationError("AWS_RETRY_MODE must be standard or adaptive (got '\(mode ?? "")')")
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// The retry quota of a client: a token bucket that stops retries when a service keeps failing.
+actor RetryQuota {
+    static let initialTokens = 500
+    static let retryCost = 5
+    static let timeoutRetryCost = 10
+    static let noRetryIncrement = 1
+
+    private(set) var tokens = initialTokens
+
+    /// Takes the cost of one retry; `nil` when the quota is spent (then do not retry).
+    func acquire(afterTimeout: Bool) -> Int? {
+        let cost = afterTimeout ? Self.timeoutRetryCost : Self.retryCost
+        guard tokens >= cost else { return nil }
+        tokens -= cost
+        return cost
+    }
+
+    /// A success refunds the last retry's cost, or adds a token when no retry was needed.
+    func release(lastRetryCost: Int?) {
+        tokens = min(Self.initialTokens, tokens + (lastRetryCost ?? Self.noRetryIncrement))
+    }
+}
+
+/// The adaptive mode's client-side rate limiter (CUBIC, as the AWS SDKs implement it): it
+/// measures the sending rate, cuts it by β on throttling and grows it back along a cubic curve.
+actor ClientRateLimiter {
+    private let minFillRate = 0.5
+    private let beta = 0.7
+    private let scaleConstant = 0.4
+    private let smooth = 0.8
+
+    private(set) var fillRate = 0.0
+    private var maxCapacity = 0.0
+    private var currentCapacity = 0.0
+    private var lastTimestamp: Double?
+    private(set) var enabled = false
+    private(set) var measuredTxRate = 0.0
+    private var lastTxRateBucket: Double
+    private var requestCount = 0
+    private var lastMaxRate = 0.0
+    private var lastThrottleTime: Double
+    private var timeWindow = 0.0
+    private let now: @Sendable () -> Double
+
+    init(now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.now = now
+        lastTxRateBucket = (now() * 2).rounded(.down) / 2
+        lastThrottleTime = now()
+    }
+
+    /// Waits until a token is available (only once throttling has been seen).
+    func acquire() async {
+        guard enabled else { return }
+        refill()
+        if currentCapacity < 1 {
+            let wait = (1 - currentCapacity) / max(fillRate, minFillRate)
+            try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+            refill()
+        }
+        currentCapacity -= 1
+    }
+
+    /// Feeds back one response: throttled or not.
+    func update(throttled: Bool) {
+        updateMeasuredRate()
+        let calculated: Double
+        if throttled {
+            let rate = enabled ? min(measuredTxRate, fillRate) : measuredTxRate
+            lastMaxRate = rate
+            computeTimeWindow()
+            lastThrottleTime = now()
+            calculated = rate * beta
+            enabled = true
+        } else {
+            computeTimeWindow()
+            let elapsed = now() - lastThrottleTime
+            calculated = scaleConstant * pow(elapsed - timeWindow, 3) + lastMaxRate
+        }
+        let newRate = min(calculated, 2 * measuredTxRate)
+        refill()
+        fillRate = max(newRate, minFillRate)
+        maxCapacity = max(newRate, 1)
+        currentCapacity = min(currentCapacity, maxCapacity)
+    }
+
+    private func computeTimeWindow() {
+        timeWindow = pow(lastMaxRate * (1 - beta) / scaleConstant, 1.0 / 3)
+    }
+
+    private func refill() {
+        let timestamp = now()
+        if let last = lastTimestamp {
+            currentCapacity = min(maxCapacity, currentCapacity + (timestamp - last) * fillRate)
+        }
+        lastTimestamp = timestamp
+    }
+
+    private func updateMeasuredRate() {
+        let bucket = (now() * 2).rounded(.down) / 2
+        requestCount += 1
+        if bucket > lastTxRateBucket {
+            let current = Double(requestCount) / (bucket - lastTxRateBucket)
+            measuredTxRate = current * smooth + measuredTxRate * (1 - smooth)
+            requestCount = 0
+            lastTxRateBucket = bucket
+        }
+    }
+}
+
+/// A configuration value that cannot be used. Safe to show: never holds a secret.
+public struct AWSConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

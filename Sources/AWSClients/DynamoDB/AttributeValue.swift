@@ -1,0 +1,99 @@
+import Foundation
+
+/// A DynamoDB attribute value, the full model: S, N, B, BOOL, NULL, M, L, SS, NS, BS.
+///
+/// Encodes to and decodes from DynamoDB's JSON (`{"S": "x"}`, `{"B": "<base64>"}`, …).
+/// [AttributeValue](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html)
+public enum AttributeValue: Sendable, Hashable, Codable, CustomStringConvertible {
+    case s(String)
+    /// Numbers travel as strings, exactly.
+    case n(String)
+    case b(Data)
+    case bool(Bool)
+    case null
+    case m([String: AttributeValue])
+    case l([AttributeValue])
+    case ss([String])
+    case ns([String])
+    case bs([Data])
+
+    private enum Key: String, CodingKey {
+        case S, N, B, BOOL, NULL, M, L, SS, NS, BS
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        guard let key = container.allKeys.first, container.allKeys.count == 1 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "an AttributeValue has exactly one type key"))
+        }
+        switch key {
+        case .S: self = .s(try container.decode(String.self, forKey: key))
+        case .N: self = .n(try container.decode(String.self, forKey: key))
+        case .B: self = .b(try container.decode(Data.self, forKey: key))
+        case .BOOL: self = .bool(try container.decode(Bool.self, forKey: key))
+        case .NULL: self = .null
+        case .M: self = .m(try container.decode([String: AttributeValue].self, forKey: key))
+        case .L: self = .l(try container.decode([AttributeValue].self, forKey: key))
+        case .SS: self = .ss(try container.decode([String].self, forKey: key))
+        case .NS: self = .ns(try container.decode([String].self, forKey: key))
+        case .BS: self = .bs(try container.decode([Data].self, forKey: key))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        switch self {
+        case .s(let value): try container.encode(value, forKey: .S)
+        case .n(let value): try container.encode(value, forKey: .N)
+        case .b(let value): try container.encode(value, forKey: .B)
+        case .bool(let value): try container.encode(value, forKey: .BOOL)
+        case .null: try container.encode(true, forKey: .NULL)
+        case .m(let value): try container.encode(value, forKey: .M)
+        case .l(let value): try container.encode(value, forKey: .L)
+        case .ss(let value): try container.encode(value, forKey: .SS)
+        case .ns(let value): try container.encode(value, forKey: .NS)
+        case .bs(let value): try container.encode(value, forKey: .BS)
+        }
+    }
+
+    /// The DynamoDB type name: `S`, `N`, `B`, …
+    public var typeName: String {
+        switch self {
+        case .s: "S"
+        case .n: "N"
+        case .b: "B"
+        case .bool: "BOOL"
+        case .null: "NULL"
+        case .m: "M"
+        case .l: "L"
+        case .ss: "SS"
+        case .ns: "NS"
+        case .bs: "BS"
+        }
+    }
+
+    public var stringValue: String? {
+        if case .s(let value) = self { return value }
+        return nil
+    }
+
+    /// Redacted: the type and size only, never the value (items may hold credentials).
+    public var description: String {
+        switch self {
+        case .s(let value): "S(\(value.utf8.count) bytes)"
+        case .b(let value): "B(\(value.count) bytes)"
+        case .n: "N"
+        case .bool: "BOOL"
+        case .null: "NULL"
+        case .m(let value): "M(\(value.count) keys)"
+        case .l(let value): "L(\(value.count))"
+        case .ss(let value): "SS(\(value.count))"
+        case .ns(let value): "NS(\(value.count))"
+        case .bs(let value): "BS(\(value.count))"
+        }
+    }
+}
+
+/// An item: attribute name → value.
+public typealias DynamoDBItem = [String: AttributeValue]
