@@ -89,7 +89,7 @@ let package = Package(
         // The benchmark command (release builds; see Benchmarks/README.md).
         .executableTarget(
             name: "uservault-bench",
-            dependencies: ["UserVaultCore", "EmbeddedStore"],
+            dependencies: ["UserVaultCore", "EmbeddedStore", "AWSClients", "AWSSigning"],
             path: "Benchmarks/uservault-bench",
             swiftSettings: strict
         ),

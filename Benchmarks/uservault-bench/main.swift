@@ -1,17 +1,34 @@
 // The benchmark command: measures what the issues' speed sections name, in release builds.
 // Never used by tests (no wall-clock thresholds there).
+import AWSClients
+import AWSSigning
 import EmbeddedStore
 import Foundation
+import Logging
 import UserVaultCore
 
 @main
 struct UserVaultBench {
+    static let usage = """
+        usage: uservault-bench scan STORE [SEGMENTS] [PAGE]
+               uservault-bench aws-rps ENDPOINT getitem|describekey TARGET [REQUESTS] [IN_FLIGHT]
+        """
+
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        guard arguments.first == "scan", arguments.count >= 2 else {
-            FileHandle.standardError.write(Data("usage: uservault-bench scan STORE [SEGMENTS] [PAGE]\n".utf8))
+        switch arguments.first {
+        case "scan" where arguments.count >= 2:
+            try await scan(arguments)
+        case "aws-rps" where arguments.count >= 4:
+            try await awsRequestsPerSecond(arguments)
+        default:
+            FileHandle.standardError.write(Data((usage + "\n").utf8))
             exit(2)
         }
+    }
+
+    /// A full parallel segmented scan of the embedded store (full projection).
+    static func scan(_ arguments: [String]) async throws {
         let store = try EmbeddedStore(path: arguments[1], configuration: .init(readOnly: true))
         let segments = arguments.count > 2 ? Int(arguments[2]) ?? 8 : 8
         let pageSize = arguments.count > 3 ? Int(arguments[3]) ?? 1000 : 1000
@@ -35,9 +52,71 @@ struct UserVaultBench {
             for try await count in group { sum += count }
             return sum
         }
-        let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = seconds(since: start)
         print(String(format: "scan: %d users, %d segments, page %d: %.3f s, %.0f users/s",
                      total, segments, pageSize, seconds, Double(total) / seconds))
+    }
+
+    /// GetItem or DescribeKey against an endpoint (moto), `IN_FLIGHT` at once from one process:
+    /// requests per second and client CPU per request.
+    static func awsRequestsPerSecond(_ arguments: [String]) async throws {
+        guard let endpoint = URL(string: arguments[1]) else { throw AWSConfigurationError("bad endpoint") }
+        let operation = arguments[2]
+        let target = arguments[3]
+        let requests = arguments.count > 4 ? Int(arguments[4]) ?? 2000 : 2000
+        let inFlight = arguments.count > 5 ? Int(arguments[5]) ?? 32 : 32
+        let credentials = StaticCredentialProvider(AWSCredentials(accessKeyId: "bench", secretAccessKey: "bench"))
+        let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+        try await AsyncHTTPTransport.withTransport { transport in
+            func client(_ service: AWSService) -> AWSServiceClient {
+                AWSServiceClient(service: service, endpoint: endpoint, region: "us-east-1", credentials: credentials,
+                                 transport: transport, logger: logger)
+            }
+            let dynamo = DynamoDBClient(client(.dynamoDB))
+            let kms = KMSClient(client(.kms))
+            let call: @Sendable () async throws -> Void
+            switch operation {
+            case "getitem":
+                let parts = target.split(separator: "/", maxSplits: 1).map(String.init)
+                call = { _ = try await dynamo.getItem(.init(TableName: parts[0], Key: ["id": .s(parts[1])])) }
+            case "describekey":
+                call = { _ = try await kms.describeKey(keyId: target) }
+            default:
+                throw AWSConfigurationError("operation must be getitem or describekey")
+            }
+            try await call()  // warm up
+            let cpuStart = processCPUSeconds()
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var issued = 0
+                while issued < min(inFlight, requests) {
+                    group.addTask { try await call() }
+                    issued += 1
+                }
+                while try await group.next() != nil {
+                    if issued < requests {
+                        group.addTask { try await call() }
+                        issued += 1
+                    }
+                }
+            }
+            let wall = seconds(since: start)
+            let cpu = processCPUSeconds() - cpuStart
+            print(String(format: "swift %@: %d requests, %d in flight: %.0f req/s, client CPU %.1f µs/request",
+                         operation, requests, inFlight, Double(requests) / wall, cpu / Double(requests) * 1e6))
+        }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// User + system CPU time of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }

@@ -78,6 +78,30 @@ struct ServeTests {
             #expect(filtered.status == 200)
             #expect((filtered.json?["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [firstId])
 
+            // The status codes of the foundation issue, on this backend.
+            let attributes: [String: Any] = ["firstname": "Edge", "lastname": "Case", "email": "edge@example.com",
+                                             "username": "edge", "credentials": "edge-case-password"]
+            let jsonAPI = "application/vnd.api+json"
+            #expect(try await client.send("POST", "/users", headers: [("Content-Type", jsonAPI)],
+                                          body: Data("{\"data\":".utf8)).status == 400)
+            var invalid = attributes
+            invalid["email"] = "not-an-email"
+            let unprocessable = try await client.send("POST", "/users", json: ["data": ["type": "users", "attributes": invalid]])
+            #expect(unprocessable.status == 422)
+            let pointers = (unprocessable.json?["errors"] as? [[String: Any]])?
+                .compactMap { ($0["source"] as? [String: Any])?["pointer"] as? String }
+            #expect(pointers == ["/data/attributes/email"])
+            #expect(try await client.send("POST", "/users", json: ["data": ["type": "users", "attributes": attributes]],
+                                          headers: [("Content-Type", jsonAPI + "; charset=utf-8")]).status == 415)
+            #expect(try await client.send("GET", "/users", headers: [("Accept", jsonAPI + "; ext=bulk")]).status == 406)
+            #expect(try await client.send("POST", "/users", headers: [("Content-Type", jsonAPI)],
+                                          body: Data(repeating: 0x20, count: 2 << 20)).status == 413)
+            let wrongMethod = try await client.send("DELETE", "/users")
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.header("Allow")?.contains("POST") == true)
+            #expect(try await client.send("GET", "/nope").status == 404)
+            #expect(try await client.send("GET", "/users?page%5Bafter%5D=tampered.cursor").status == 400)
+
             // Twelve concurrent creates with one email in mixed case: one 201, eleven 409.
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<12 {
