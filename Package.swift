@@ -61,6 +61,17 @@ let package = Package(
             dependencies: ["UserVaultCore", "AWSClients", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // Jobs: the scan engine (segments, workers, checkpoints, budgets) and, to come, the audit,
+        // export, rotation and backfill jobs. Depends on the core's ports, never on a backend.
+        .target(
+            name: "Jobs",
+            dependencies: [
+                "UserVaultCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Request handlers (plain functions over the core) and the Hummingbird server.
         .target(
             name: "HTTPAPI",
@@ -113,6 +124,7 @@ let package = Package(
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"], swiftSettings: strict),
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AWSBackendTests", dependencies: ["AWSBackend", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "UserVaultCLITests", dependencies: ["UserVaultCLI", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

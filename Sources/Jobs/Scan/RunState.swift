@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+
+/// The durable state of one job run: each segment's position and everything the job has
+/// accumulated, committed together, page by page, in one SQLite transaction.
+///
+/// A run killed at any instant (SIGKILL included) resumes from the last committed page: that
+/// page's results and its position were written atomically, so nothing is lost or counted twice.
+/// `--checkpoint PATH` names the file; without it, a temporary file is used and removed.
+public final class RunState: Sendable {
+    /// What identifies a run: resuming with different parameters is refused.
+    public struct Fingerprint: Sendable, Hashable, Codable {
+        public var job: String
+        public var backend: String
+        public var table: String
+        public var totalSegments: Int
+        public var worker: WorkerShare
+        /// Job-specific parameters that change results (e.g. the audit depth).
+        public var parameters: [String: String]
+
+        public init(job: String, backend: String, table: String, totalSegments: Int, worker: WorkerShare,
+                    parameters: [String: String] = [:]) {
+            self.job = job
+            self.backend = backend
+            self.table = table
+            self.totalSegments = totalSegments
+            self.worker = worker
+            self.parameters = parameters
+        }
+    }
+
+    /// Where one segment stands.
+    public struct Position: Sendable, Hashable {
+        public var after: String?
+        public var done: Bool
+    }
+
+    /// What one page added: keyed records (idempotent upserts) and counter increments.
+    public struct PageRecords: Sendable {
+        public var records: [Record] = []
+        public var counters: [String: Int] = [:]
+
+        public init() {}
+
+        public mutating func add(kind: String, key: String, value: Data = Data()) {
+            records.append(Record(kind: kind, key: key, value: value))
+        }
+
+        public mutating func count(_ name: String, by amount: Int = 1) {
+            counters[name, default: 0] += amount
+        }
+    }
+
+    public struct Record: Sendable, Hashable {
+        public var kind: String
+        public var key: String
+        public var value: Data
+    }
+
+    public let path: String
+    public let runId: String
+    public let startedAt: Date
+    /// `true` when this run continues an earlier, interrupted one.
+    public let resumed: Bool
+    private let queue: DatabaseQueue
+    private let temporary: Bool
+
+    /// Opens the state: a new run, or — with `resume` — the interrupted run at `path`.
+    ///
+    /// - Throws: ``RunStateError`` when a checkpoint exists and `resume` is not set, when there
+    ///   is nothing to resume, or when the parameters differ from the checkpointed run's.
+    public init(path: String?, fingerprint: Fingerprint, resume: Bool) throws {
+        let fileManager = FileManager.default
+        temporary = path == nil
+        let location = path ?? fileManager.temporaryDirectory.appendingPathComponent("uservault-run-\(UUID().uuidString).sqlite").path
+        let exists = fileManager.fileExists(atPath: location)
+        if exists && !resume {
+            throw RunStateError("a checkpoint already exists at \(location): add --resume to continue it, or remove it")
+        }
+        if !exists && resume {
+            throw RunStateError("nothing to resume: no checkpoint at \(location)")
+        }
+        self.path = location
+        queue = try DatabaseQueue(path: location)
+        if !exists {
+            try? fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: location)
+        }
+        let encoded = try JSONEncoder.sorted.encode(fingerprint)
+        let now = Date()
+        let fresh = UUID().uuidString.lowercased()
+        (runId, startedAt, resumed) = try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS segments (segment INTEGER PRIMARY KEY, after TEXT, done INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+                                                    PRIMARY KEY (kind, key)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+                """)
+            if let stored = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint'") {
+                guard stored == encoded else {
+                    throw RunStateError("the checkpoint at \(location) belongs to a run with other parameters")
+                }
+                let runId = try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'runId'") ?? fresh
+                let started = try Double.fetchOne(db, sql: "SELECT CAST(CAST(value AS TEXT) AS REAL) FROM meta WHERE key = 'startedAt'")
+                return (runId, started.map(Date.init(timeIntervalSince1970:)) ?? now, true)
+            }
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('fingerprint', ?), ('runId', ?), ('startedAt', ?)",
+                           arguments: [encoded, Data(fresh.utf8), Data(String(now.timeIntervalSince1970).utf8)])
+            return (fresh, now, false)
+        }
+    }
+
+    /// Where `segment` stands; `nil` when it has not started.
+    public func position(of segment: Int) throws -> Position? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT after, done FROM segments WHERE segment = ?", arguments: [segment])
+                .map { Position(after: $0["after"], done: $0["done"]) }
+        }
+    }
+
+    /// Commits one page: its records, its counters and the segment's new position, atomically.
+    public func commit(segment: Int, position: Position, page: PageRecords) throws {
+        try queue.write { db in
+            for record in page.records {
+                try db.execute(sql: "INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)",
+                               arguments: [record.kind, record.key, record.value])
+            }
+            for (name, amount) in page.counters where amount != 0 {
+                try db.execute(sql: """
+                    INSERT INTO counters (name, value) VALUES (?, ?)
+                    ON CONFLICT(name) DO UPDATE SET value = value + excluded.value
+                    """, arguments: [name, amount])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO segments (segment, after, done) VALUES (?, ?, ?)",
+                           arguments: [segment, position.after, position.done])
+        }
+    }
+
+    public func counters() throws -> [String: Int] {
+        try queue.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counters")
+                .map { ($0["name"] as String, $0["value"] as Int) })
+        }
+    }
+
+    /// Every record of one kind, in key order.
+    public func records(kind: String) throws -> [Record] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, value FROM records WHERE kind = ? ORDER BY key", arguments: [kind])
+                .map { Record(kind: kind, key: $0["key"], value: $0["value"]) }
+        }
+    }
+
+    /// How many segments are finished.
+    public func finishedSegments() throws -> Int {
+        try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM segments WHERE done = 1") ?? 0 }
+    }
+
+    /// Removes the file of a finished run (kept when the run did not finish, for `--resume`).
+    public func discard() {
+        try? queue.close()
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    /// Temporary state (no `--checkpoint`) is always removed at the end.
+    public var isTemporary: Bool { temporary }
+}
+
+public struct RunStateError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+}
