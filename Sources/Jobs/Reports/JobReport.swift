@@ -1,0 +1,53 @@
+import Foundation
+
+/// `report.json` (contract, SPEC §5): what a job run did and found. Its JSON Schema is
+/// `reports/schema/report.schema.json`. Nothing in it is a password, a ciphertext byte or a secret.
+public struct JobReport: Sendable, Codable {
+    public struct Segments: Sendable, Codable, Hashable {
+        public var total: Int
+        public var worker: String
+        public var assigned: Int
+        public var finished: Int
+    }
+
+    public struct Stats: Sendable, Codable, Hashable {
+        public var dynamoRequests = 0
+        public var kmsRequests = 0
+        public var retries = 0
+        public var throttles = 0
+        public var consumedReadUnits = 0.0
+        public var durationSeconds = 0.0
+
+        public init() {}
+    }
+
+    public var runId: String
+    public var job: String
+    public var backend: String
+    public var table: String
+    public var startedAt: String
+    public var finishedAt: String
+    public var complete: Bool
+    public var parameters: [String: String]
+    public var segments: Segments
+    public var scanned: Int
+    public var users: Int
+    public var verified: Int
+    public var findings: [Finding]
+    /// Finding code → count.
+    public var summary: [String: Int]
+    public var stats: Stats
+
+    /// Findings at or above `severity`.
+    public func findings(atOrAbove severity: Severity) -> [Finding] {
+        findings.filter { $0.severity >= severity }
+    }
+
+    public static func summary(of findings: [Finding]) -> [String: Int] {
+        findings.reduce(into: [:]) { $0[$1.code.rawValue, default: 0] += 1 }
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+    }
+}
