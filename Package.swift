@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "UserVaultCLI",
             dependencies: [
-                "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend",
+                "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend", "Jobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

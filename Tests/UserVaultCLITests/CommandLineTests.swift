@@ -12,7 +12,7 @@ struct CommandLineTests {
                         "run", "merge-reports"] {
             #expect(result.stdout.contains("  \(command) "), "\(command) is listed")
         }
-        #expect(result.stdout.contains("(not yet available) Verify every credential"))
+        #expect(result.stdout.contains("(not yet available) Export non-credential data"))
         let seedHelp = try await runUserVault(["seed", "--help"])
         #expect(seedHelp.exitCode == 0)
         #expect(seedHelp.stdout.contains("--defects"))

@@ -88,6 +88,24 @@ public struct AuditJob: Sendable {
             summary: JobReport.summary(of: findings), stats: stats)
     }
 
+    /// The report of a run that failed: what was committed before the failure, `complete: false`,
+    /// and the failure's one-line description in `parameters.error`.
+    public func partialReport(table: any UserTable, state: RunState, error: String) -> JobReport {
+        let findings = ((try? state.records(kind: "finding")) ?? []).compactMap { try? JSONDecoder().decode(Finding.self, from: $0.value) }
+        let counters = (try? state.counters()) ?? [:]
+        let assigned = Array(configuration.scan.worker.segments(of: configuration.scan.totalSegments)).count
+        var stats = JobReport.Stats()
+        stats.kmsRequests = counters["keyRequests"] ?? 0
+        return JobReport(
+            runId: state.runId, job: "audit", backend: table.backendName, table: table.tableName,
+            startedAt: JobReport.timestamp(state.startedAt), finishedAt: JobReport.timestamp(Date()), complete: false,
+            parameters: ["depth": "standard", "failOn": configuration.failOn.rawValue, "error": error],
+            segments: .init(total: configuration.scan.totalSegments, worker: configuration.scan.worker.description,
+                            assigned: assigned, finished: (try? state.finishedSegments()) ?? 0),
+            scanned: counters["scanned"] ?? 0, users: counters["users"] ?? 0, verified: counters["verified"] ?? 0,
+            findings: findings, summary: JobReport.summary(of: findings), stats: stats)
+    }
+
     /// `group|userId` records → one finding per user of every group with two users or more.
     static func groupFindings(_ records: [RunState.Record], code: FindingCode,
                               detail: (Int) -> String) throws -> [Finding] {

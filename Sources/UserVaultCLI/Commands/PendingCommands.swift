@@ -16,11 +16,6 @@ extension PendingCommand {
     }
 }
 
-struct AuditCommand: PendingCommand {
-    static let configuration = pending("audit", "Verify every credential is KMS ciphertext under its own enabled CMK.")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
 struct ExportCommand: PendingCommand {
     static let configuration = pending("export", "Export non-credential data as a JSON:API archive.")
     @Argument(parsing: .allUnrecognized) var rest: [String] = []

@@ -2,6 +2,7 @@ import AWSBackend
 import AWSClients
 import EmbeddedStore
 import Foundation
+import Jobs
 import Logging
 import UserVaultCore
 
@@ -15,6 +16,17 @@ struct Backend: Sendable {
     /// Request counters of the AWS clients (zero on the embedded store).
     var dynamoCounters = RequestCounters()
     var kmsCounters = RequestCounters()
+
+    /// What the AWS clients did so far, for job reports.
+    var stats: JobReport.Stats {
+        var stats = JobReport.Stats()
+        let dynamo = dynamoCounters.snapshot, kms = kmsCounters.snapshot
+        stats.dynamoRequests = dynamo.requests
+        stats.kmsRequests = kms.requests
+        stats.retries = dynamo.retries + kms.retries
+        stats.throttles = dynamo.throttles + kms.throttles
+        return stats
+    }
 
     var service: UserService {
         UserService(table: table, keys: keys, cursors: PageCursorCodec(secret: cursorSecret))

@@ -1,0 +1,67 @@
+import Foundation
+import Jobs
+import Logging
+import Synchronization
+
+/// Shows scan progress: a live line on a terminal, or a structured log line every few seconds.
+final class ProgressReporter: Sendable {
+    private struct State {
+        var lastDraw = ContinuousClock.now
+        var lastLog = ContinuousClock.now
+    }
+
+    private let live: Bool
+    private let enabled: Bool
+    private let expected: Int?
+    private let start = ContinuousClock.now
+    private let state = Mutex(State())
+    private let logger: Logger
+
+    /// - Parameter expected: the table's item count, for the ETA.
+    init(mode: String, expected: Int?, logger: Logger) {
+        let terminal = isatty(STDERR_FILENO) == 1
+        live = mode == "always" || (mode == "auto" && terminal)
+        enabled = mode != "never"
+        self.expected = expected
+        self.logger = logger
+    }
+
+    func report(_ progress: ScanEngine.Progress) {
+        guard enabled else { return }
+        let now = ContinuousClock.now
+        let elapsed = max(0.001, (now - start).seconds)
+        let rate = Double(progress.items) / elapsed
+        var eta = ""
+        if let expected, expected > progress.items, rate > 0 {
+            eta = String(format: ", ETA %.0f s", Double(expected - progress.items) / rate)
+        }
+        let line = String(format: "%d items, %.0f items/s, %d/%d segments%@", progress.items, rate,
+                          progress.segmentsFinished, progress.segmentsAssigned, eta)
+        let action: Int = state.withLock { state in
+            if live, (now - state.lastDraw).seconds >= 0.2 || progress.segmentsFinished == progress.segmentsAssigned {
+                state.lastDraw = now
+                return 1
+            }
+            if !live, (now - state.lastLog).seconds >= 5 {
+                state.lastLog = now
+                return 2
+            }
+            return 0
+        }
+        switch action {
+        case 1: FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+        case 2: logger.info("progress", metadata: ["items": "\(progress.items)", "itemsPerSecond": "\(Int(rate))",
+                                                   "segments": "\(progress.segmentsFinished)/\(progress.segmentsAssigned)"])
+        default: break
+        }
+    }
+
+    /// Ends the live line.
+    func finish() {
+        if live && enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Jobs
+
+/// The scan options every job takes (SPEC §4).
+struct ScanOptions: ParsableArguments {
+    @Option(help: "Parallel scan segments, 1–1,000,000 (default: from the table's size).")
+    var segments: Int?
+
+    @Option(help: "Segments in flight at once.")
+    var concurrency: Int = 8
+
+    @Option(help: ArgumentHelp("Scan only this worker's share of the segments (0-based I of M).", valueName: "I/M"))
+    var worker: String?
+
+    @Option(name: .customLong("max-read-units"), help: "Read capacity units per second at most (DynamoDB).")
+    var maxReadUnits: Double?
+
+    @Option(help: ArgumentHelp("Record progress here, page by page, to resume a killed run.", valueName: "path"))
+    var checkpoint: String?
+
+    @Flag(help: "Continue the interrupted run recorded in --checkpoint.")
+    var resume = false
+
+    @Option(help: ArgumentHelp("A live progress line (on a terminal), periodic log lines otherwise.", valueName: "auto|always|never"))
+    var progress: String = "auto"
+
+    func validate() throws {
+        if let segments, !(1...1_000_000).contains(segments) { throw ValidationError("--segments must be 1–1,000,000") }
+        guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1–1024") }
+        if let worker, WorkerShare(parsing: worker) == nil { throw ValidationError("--worker must be I/M with 0 <= I < M") }
+        if let maxReadUnits, maxReadUnits <= 0 { throw ValidationError("--max-read-units must be positive") }
+        if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint PATH") }
+        guard ["auto", "always", "never"].contains(progress) else { throw ValidationError("--progress must be auto, always or never") }
+    }
+
+    var workerShare: WorkerShare { worker.flatMap(WorkerShare.init(parsing:)) ?? .whole }
+
+    /// `--segments`, or about one segment per 50,000 items (at least one per worker), at most 1,000.
+    func totalSegments(itemCount: Int?) -> Int {
+        if let segments { return segments }
+        let derived = ((itemCount ?? 0) + 49_999) / 50_000
+        return min(1000, max(derived, workerShare.count, 1))
+    }
+}
