@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// One JSON object per line on stderr, for CloudWatch and log shippers.
 struct JSONLogHandler: LogHandler {
@@ -46,8 +47,11 @@ struct JSONLogHandler: LogHandler {
 }
 
 enum LogBootstrap {
-    /// Bootstraps swift-log once per process, at the edge.
+    private static let done = Mutex(false)
+
+    /// Bootstraps swift-log once per process, at the edge (later calls do nothing).
     static func bootstrap(_ settings: Settings) {
+        guard done.withLock({ done in defer { done = true }; return !done }) else { return }
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         switch settings.logFormat {
         case .json:
