@@ -26,6 +26,12 @@ public struct JSONAPISchemaError: Error, CustomStringConvertible {
 ///   is the document's index in `documents`; empty when every document is valid.
 /// - Throws: ``JSONAPISchemaError`` when Python, `jsonschema_rs` or the schema is missing.
 public func validateJSONAPIDocuments(_ documents: [Data]) async throws -> [String] {
+    try await validateJSONDocuments(documents, schema: jsonAPISchemaURL)
+}
+
+/// Validates documents against any JSON Schema (e.g. `reports/schema/report.schema.json`).
+public func validateJSONDocuments(_ documents: [Data], schema: URL) async throws -> [String] {
+    let jsonAPISchemaURL = schema
     guard FileManager.default.fileExists(atPath: jsonAPISchemaURL.path) else {
         throw JSONAPISchemaError(description: "schema not found at \(jsonAPISchemaURL.path)")
     }
@@ -52,3 +58,8 @@ public func validateJSONAPIDocuments(_ documents: [Data]) async throws -> [Strin
             "validate_jsonapi.py exited with \(result.status): \(String(decoding: result.stderr, as: UTF8.self))")
     }
 }
+
+/// The project's own report schema, `reports/schema/report.schema.json`.
+public let reportSchemaURL: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("reports/schema/report.schema.json")

@@ -33,6 +33,9 @@ struct AuditCLITests {
         #expect(flagged == defective)
         #expect(report["complete"] as? Bool == true)
         #expect(report["backend"] as? String == "embedded")
+        let json = try JSONSerialization.data(withJSONObject: report)
+        #expect(try await validateJSONDocuments([json], schema: reportSchemaURL).isEmpty, "report.json follows its schema")
+        #expect(try await !validateJSONDocuments([Data(#"{"runId": 1}"#.utf8)], schema: reportSchemaURL).isEmpty)
 
         let clean = try makeTemporaryDirectory("uservault-audit-clean")
         defer { try? FileManager.default.removeItem(at: clean) }
