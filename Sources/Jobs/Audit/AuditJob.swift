@@ -56,23 +56,31 @@ public struct AuditJob: Sendable {
                     for finding in verdict.findings {
                         page.add(kind: "finding", key: "\(item.id)|\(finding.code.rawValue)", value: try encoder.encode(finding))
                     }
+                    // The value remembers whether the user was verified, so that users found on a
+                    // shared key or a duplicate email after the scan leave the verified count.
+                    let flag = Data([verdict.verified ? 1 : 0])
                     if let keyId = verdict.keyId {
-                        page.add(kind: "keyref", key: "\(CredentialVerifier.bareKeyId(keyId))|\(item.id)")
+                        page.add(kind: "keyref", key: "\(CredentialVerifier.bareKeyId(keyId))|\(item.id)", value: flag)
                     }
                     if let email = item.email {
-                        page.add(kind: "email", key: "\(EmailGuard.normalize(email))|\(item.id)")
+                        page.add(kind: "email", key: "\(EmailGuard.normalize(email))|\(item.id)", value: flag)
                     }
                 }
                 return page
             }
         var findings = try state.records(kind: "finding").map { try JSONDecoder().decode(Finding.self, from: $0.value) }
-        findings += try Self.groupFindings(state.records(kind: "keyref"), code: .keyShared) {
-            "the CMK is shared by \($0) users"
-        }
-        findings += try Self.groupFindings(state.records(kind: "email"), code: .duplicateEmail) {
-            "\($0) users share this email (case-insensitive)"
-        }
-        let counters = try state.counters()
+        let keyRefs = try state.records(kind: "keyref")
+        let emails = try state.records(kind: "email")
+        let shared = Self.groupFindings(keyRefs, code: .keyShared) { "the CMK is shared by \($0) users" }
+        let duplicates = Self.groupFindings(emails, code: .duplicateEmail) { "\($0) users share this email (case-insensitive)" }
+        findings += shared + duplicates
+        // "verified" means proven and without any finding.
+        let flagged = Set((shared + duplicates).compactMap(\.userId))
+        let verifiedButFlagged = Set((keyRefs + emails).filter { $0.value == Data([1]) }.compactMap { record in
+            record.key.lastIndex(of: "|").map { String(record.key[record.key.index(after: $0)...]) }
+        }).intersection(flagged)
+        var counters = try state.counters()
+        counters["verified", default: 0] -= verifiedButFlagged.count
         var stats = externalStats()
         if stats.kmsRequests == 0 { stats.kmsRequests = counters["keyRequests"] ?? 0 }
         let elapsed = ContinuousClock.now - clock
@@ -108,7 +116,7 @@ public struct AuditJob: Sendable {
 
     /// `group|userId` records → one finding per user of every group with two users or more.
     static func groupFindings(_ records: [RunState.Record], code: FindingCode,
-                              detail: (Int) -> String) throws -> [Finding] {
+                              detail: (Int) -> String) -> [Finding] {
         var groups: [String: [String]] = [:]
         for record in records {
             guard let bar = record.key.lastIndex(of: "|") else { continue }
