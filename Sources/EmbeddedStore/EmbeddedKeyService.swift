@@ -23,8 +23,7 @@ public struct EmbeddedKeyService: KeyService {
 
     /// Accepts a bare key id or a key ARN.
     static func keyId(from reference: String) -> String {
-        if let range = reference.range(of: ":key/") { return String(reference[range.upperBound...]) }
-        return reference
+        KeyReference.bareKeyId(reference)
     }
 
     public func createKey(description: String, tags: [String: String]) async throws -> KeyMetadata {

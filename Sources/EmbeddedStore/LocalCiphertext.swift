@@ -49,10 +49,15 @@ struct LocalCiphertext {
         return header
     }
 
-    static func associatedData(header: Data, context: [String: String]) -> Data {
+    /// Canonical JSON (sorted keys); one encoder for every call, as this runs per crypto operation.
+    private static let contextEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        return header + ((try? encoder.encode(context)) ?? Data())
+        return encoder
+    }()
+
+    static func associatedData(header: Data, context: [String: String]) -> Data {
+        header + ((try? contextEncoder.encode(context)) ?? Data())
     }
 
     static func seal(_ plaintext: Data, keyId: String, materialVersion: UInt32, material: Data,

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import UserVaultCore
 
 /// The Hummingbird responder behind ``APIServer``: converts each request to an
 /// ``APIRequest``, calls ``UsersAPI/handle(_:logger:)`` and writes the ``APIResponse`` back.
@@ -33,7 +34,7 @@ struct APIResponder: HTTPResponder {
             headers.append(.init(name: name, value: header.value))
         }
         let elapsed = started.duration(to: .now)
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = elapsed.inSeconds * 1000
         logger.info("request", metadata: [
             "method": "\(method)",
             "path": "\(path.prefix(256))",

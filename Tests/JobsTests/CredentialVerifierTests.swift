@@ -33,7 +33,7 @@ struct CredentialVerifierTests {
                 users += 1
                 let verdict = await verifier.verify(item)
                 #expect(verdict.keyRequests <= 2)
-                if let keyId = verdict.keyId { keyUsers[CredentialVerifierTests.bare(keyId), default: []].insert(item.id) }
+                if let keyId = verdict.keyId { keyUsers[KeyReference.bareKeyId(keyId), default: []].insert(item.id) }
                 let codes = verdict.findings.map(\.code)
                 if let defect = planted[item.id], let code = Self.expected[defect.kind] ?? nil {
                     #expect(codes == [code], "\(defect.kind.rawValue)")
@@ -80,9 +80,5 @@ struct CredentialVerifierTests {
         #expect(verdict.findings.map(\.code) == [.credentialsPlaintext])
         let encoded = String(decoding: try JSONEncoder().encode(verdict.findings), as: UTF8.self)
         #expect(!encoded.contains("hunter2"))
-    }
-
-    static func bare(_ keyId: String) -> String {
-        keyId.range(of: ":key/").map { String(keyId[$0.upperBound...]) } ?? keyId
     }
 }

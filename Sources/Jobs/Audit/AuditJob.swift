@@ -60,7 +60,7 @@ public struct AuditJob: Sendable {
                     // shared key or a duplicate email after the scan leave the verified count.
                     let flag = Data([verdict.verified ? 1 : 0])
                     if let keyId = verdict.keyId {
-                        page.add(kind: "keyref", key: "\(CredentialVerifier.bareKeyId(keyId))|\(item.id)", value: flag)
+                        page.add(kind: "keyref", key: "\(KeyReference.bareKeyId(keyId))|\(item.id)", value: flag)
                     }
                     if let email = item.email {
                         page.add(kind: "email", key: "\(EmailGuard.normalize(email))|\(item.id)", value: flag)
@@ -83,8 +83,7 @@ public struct AuditJob: Sendable {
         counters["verified", default: 0] -= verifiedButFlagged.count
         var stats = externalStats()
         if stats.kmsRequests == 0 { stats.kmsRequests = counters["keyRequests"] ?? 0 }
-        let elapsed = ContinuousClock.now - clock
-        stats.durationSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        stats.durationSeconds = (ContinuousClock.now - clock).inSeconds
         return JobReport(
             runId: state.runId, job: "audit", backend: table.backendName, table: table.tableName,
             startedAt: JobReport.timestamp(state.startedAt), finishedAt: JobReport.timestamp(Date()),

@@ -91,7 +91,7 @@ public struct CredentialVerifier: Sendable {
             let result = try await keys.reEncrypt(ReEncryptRequest(
                 ciphertext: ciphertext, sourceKeyId: keyId, sourceContext: context, destinationKeyId: keyId,
                 destinationContext: context))
-            if Self.bareKeyId(result.sourceKeyId) != Self.bareKeyId(keyId) {
+            if KeyReference.bareKeyId(result.sourceKeyId) != KeyReference.bareKeyId(keyId) {
                 // An emulator may ignore SourceKeyId and report the real key instead of refusing.
                 verdict.keyId = result.sourceKeyId
                 return finding(.keyOwnerMismatch, keyId: result.sourceKeyId,
@@ -125,11 +125,5 @@ public struct CredentialVerifier: Sendable {
     /// non-printable header bytes; the embedded store's with its version byte 0x01).
     static func looksLikePlaintext(_ data: Data) -> Bool {
         !data.isEmpty && data.count <= 1024 && data.allSatisfy { (0x20...0x7E).contains($0) }
-    }
-
-    /// `arn:aws:kms:…:key/<id>` and `<id>` name the same key.
-    static func bareKeyId(_ reference: String) -> String {
-        if let range = reference.range(of: ":key/") { return String(reference[range.upperBound...]) }
-        return reference
     }
 }

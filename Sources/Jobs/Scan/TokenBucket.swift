@@ -1,3 +1,5 @@
+import UserVaultCore
+
 /// A token bucket: `rate` tokens per second, holding at most `burst`. Spending may drive it
 /// negative (a page's consumed capacity is known only afterwards); takers then wait it off.
 actor TokenBucket {
@@ -33,9 +35,8 @@ actor TokenBucket {
 
     private func refill() {
         let now = ContinuousClock.now
-        let elapsed = now - last
+        let seconds = (now - last).inSeconds
         last = now
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         tokens = min(burst, tokens + seconds * rate)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Jobs
 import Logging
 import Synchronization
+import UserVaultCore
 
 /// Shows scan progress: a live line on a terminal, or a structured log line every few seconds.
 final class ProgressReporter: Sendable {
@@ -29,7 +30,7 @@ final class ProgressReporter: Sendable {
     func report(_ progress: ScanEngine.Progress) {
         guard enabled else { return }
         let now = ContinuousClock.now
-        let elapsed = max(0.001, (now - start).seconds)
+        let elapsed = max(0.001, (now - start).inSeconds)
         let rate = Double(progress.items) / elapsed
         var eta = ""
         if let expected, expected > progress.items, rate > 0 {
@@ -38,11 +39,11 @@ final class ProgressReporter: Sendable {
         let line = String(format: "%d items, %.0f items/s, %d/%d segments%@", progress.items, rate,
                           progress.segmentsFinished, progress.segmentsAssigned, eta)
         let action: Int = state.withLock { state in
-            if live, (now - state.lastDraw).seconds >= 0.2 || progress.segmentsFinished == progress.segmentsAssigned {
+            if live, (now - state.lastDraw).inSeconds >= 0.2 || progress.segmentsFinished == progress.segmentsAssigned {
                 state.lastDraw = now
                 return 1
             }
-            if !live, (now - state.lastLog).seconds >= 5 {
+            if !live, (now - state.lastLog).inSeconds >= 5 {
                 state.lastLog = now
                 return 2
             }
@@ -60,8 +61,4 @@ final class ProgressReporter: Sendable {
     func finish() {
         if live && enabled { FileHandle.standardError.write(Data("\n".utf8)) }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -79,14 +79,7 @@ public struct Seeder: Sendable {
                 index += 1
             }
         }
-        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        let seconds = (ContinuousClock.now - start).inSeconds
         return Outcome(created: total, defects: defects, seconds: seconds)
-    }
-}
-
-extension Duration {
-    static func / (lhs: Duration, rhs: Duration) -> Double {
-        let l = lhs.components, r = rhs.components
-        return (Double(l.seconds) + Double(l.attoseconds) / 1e18) / (Double(r.seconds) + Double(r.attoseconds) / 1e18)
     }
 }
