@@ -67,6 +67,7 @@ let package = Package(
             name: "Jobs",
             dependencies: [
                 "UserVaultCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

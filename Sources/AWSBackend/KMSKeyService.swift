@@ -2,13 +2,18 @@ import AWSClients
 import Foundation
 import UserVaultCore
 
-/// The core's ``KeyService`` over AWS KMS.
+/// The core's ``KeyService`` over AWS KMS (and the Resource Groups Tagging API, to find keys by
+/// tag without a KMS request per key).
 public struct KMSKeyService: KeyService {
     public let backendName = "aws"
     let kms: KMSClient
+    let tagging: ResourceGroupsTaggingClient?
 
-    public init(kms: KMSClient) {
+    /// - Parameter tagging: without it, ``keysTagged(_:)`` falls back to ListKeys and one
+    ///   ListResourceTags per key.
+    public init(kms: KMSClient, tagging: ResourceGroupsTaggingClient? = nil) {
         self.kms = kms
+        self.tagging = tagging
     }
 
     public func createKey(description: String, tags: [String: String]) async throws -> KeyMetadata {
@@ -59,6 +64,30 @@ public struct KMSKeyService: KeyService {
             var ids: [String] = []
             for try await page in kms.listKeysPages() { ids += (page.Keys ?? []).map(\.KeyId) }
             return ids
+        }
+    }
+
+    public func tagKey(keyId: String, tags: [String: String]) async throws {
+        try await mapping { try await kms.tagResource(keyId: keyId, tags: tags) }
+    }
+
+    public func keysTagged(_ tagKey: String) async throws -> [TaggedKey] {
+        guard let tagging else {
+            var found: [TaggedKey] = []
+            for keyId in try await listKeyIds() {
+                if let value = try await tags(keyId: keyId)[tagKey] { found.append(TaggedKey(keyId: keyId, value: value)) }
+            }
+            return found
+        }
+        return try await mapping {
+            var found: [TaggedKey] = []
+            for try await page in tagging.resourcesPages(type: "kms:key", tagKey: tagKey) {
+                for resource in page.ResourceTagMappingList ?? [] {
+                    guard let tag = resource.Tags?.first(where: { $0.Key == tagKey }) else { continue }
+                    found.append(TaggedKey(keyId: resource.ResourceARN, value: tag.Value))
+                }
+            }
+            return found
         }
     }
 

@@ -161,6 +161,25 @@ public struct EmbeddedKeyService: KeyService {
         try await pool.read { db in try String.fetchAll(db, sql: "SELECT key_id FROM kms_keys ORDER BY key_id") }
     }
 
+    public func tagKey(keyId reference: String, tags: [String: String]) async throws {
+        let keyId = Self.keyId(from: reference)
+        try await pool.write { db in
+            _ = try Self.state(db, keyId)
+            for (key, value) in tags {
+                try db.execute(sql: "INSERT OR REPLACE INTO kms_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)",
+                               arguments: [keyId, key, value])
+            }
+        }
+    }
+
+    public func keysTagged(_ tagKey: String) async throws -> [TaggedKey] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT key_id, tag_value FROM kms_tags WHERE tag_key = ? ORDER BY key_id",
+                             arguments: [tagKey])
+                .map { TaggedKey(keyId: Self.arnPrefix + ($0["key_id"] as String), value: $0["tag_value"]) }
+        }
+    }
+
     // MARK: - Internals
 
     static func state(_ db: Database, _ keyId: String) throws -> KeyState {

@@ -9,11 +9,20 @@ import UserVaultCore
 struct AuditJobTests {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-    static func audit(_ store: TemporaryStore, segments: Int, concurrency: Int = 4) async throws -> JobReport {
-        let job = AuditJob(configuration: .init(scan: .init(totalSegments: segments, concurrency: concurrency, pageSize: 9)))
+    static func audit(_ store: TemporaryStore, segments: Int, concurrency: Int = 4, depth: AuditDepth = .standard,
+                      worker: WorkerShare = .whole) async throws -> (report: JobReport, share: AuditShare) {
+        let job = AuditJob(configuration: .init(
+            scan: .init(totalSegments: segments, concurrency: concurrency, worker: worker, pageSize: 9), depth: depth))
         let state = try RunState(path: nil, fingerprint: job.fingerprint(table: store.store.table), resume: false)
         defer { state.discard() }
-        return try await job.run(table: store.store.table, keys: store.store.keys, state: state, logger: logger)
+        let report = try await job.run(table: store.store.table, keys: store.store.keys, state: state, logger: logger)
+        return (report, try job.share(state: state, table: store.store.table, complete: report.complete))
+    }
+
+    /// The users a planted defect should flag at `depth` (both users of a shared key).
+    static func defective(_ outcome: Seeder.Outcome, depth: AuditDepth) -> Set<String> {
+        let found = outcome.defects.filter { depth == .deep || !$0.kind.needsDeepAudit }
+        return Set(found.map(\.userId)).union(found.compactMap(\.otherUserId))
     }
 
     @Test("flags exactly the defective users, the same for 1, 4 and 16 segments; the report is written")
@@ -21,11 +30,10 @@ struct AuditJobTests {
         let store = try TemporaryStore()
         defer { store.cleanup() }
         let outcome = try await Seeder(service: store.service).run(.init(users: 60, defects: 16, seed: 11), logger: Self.logger)
-        var defective = Set(outcome.defects.map(\.userId))
-        defective.formUnion(outcome.defects.compactMap(\.otherUserId))  // both users on a shared key
+        let defective = Self.defective(outcome, depth: .standard)
 
         var reports: [JobReport] = []
-        for segments in [1, 4, 16] { reports.append(try await Self.audit(store, segments: segments)) }
+        for segments in [1, 4, 16] { reports.append(try await Self.audit(store, segments: segments).report) }
         for report in reports {
             #expect(report.complete)
             #expect(report.users == 60)
@@ -57,7 +65,48 @@ struct AuditJobTests {
         let store = try TemporaryStore()
         defer { store.cleanup() }
         _ = try await Seeder(service: store.service).run(.init(users: 25, defects: 0, seed: 3), logger: Self.logger)
-        let report = try await Self.audit(store, segments: 4)
+        let report = try await Self.audit(store, segments: 4).report
         #expect(report.complete && report.findings.isEmpty && report.verified == 25)
+        let deep = try await Self.audit(store, segments: 4, depth: .deep).report
+        #expect(deep.complete && deep.findings.isEmpty && deep.verified == 25)
+    }
+
+    @Test("deep: owner tags, rotation and orphan keys; two merged worker halves equal one run", arguments: AuditDepth.allCases)
+    func deepAndMerged(depth: AuditDepth) async throws {
+        let store = try TemporaryStore()
+        defer { store.cleanup() }
+        let outcome = try await Seeder(service: store.service).run(.init(users: 50, defects: 20, seed: 5), logger: Self.logger)
+        #expect(outcome.defects.contains { $0.kind == .foreignOwnerTag })
+        let keys = store.store.keys
+        // A per-user CMK nobody uses (an orphan), and one already scheduled for deletion (not one).
+        let orphan = try await keys.createKey(description: "left behind", tags: ["CreatedBy": "gone-user"])
+        let deleted = try await keys.createKey(description: "deleted", tags: ["CreatedBy": "deleted-user"])
+        try await keys.scheduleKeyDeletion(keyId: deleted.keyId, pendingWindowDays: 7)
+
+        let whole = try await Self.audit(store, segments: 8, depth: depth).report
+        #expect(Set(whole.findings.filter { $0.code != .orphanKey }.compactMap(\.userId)) == Self.defective(outcome, depth: depth))
+        let orphans = whole.findings.filter { $0.code == .orphanKey }.compactMap(\.keyId).map(KeyReference.bareKeyId)
+        #expect(orphans == (depth == .deep ? [orphan.keyId] : []))
+        #expect(whole.stats.kmsRequests <= (depth == .deep ? 3 : 2) * whole.users + orphans.count + 2)
+
+        // --worker 0/2 and 1/2, merged: the single run's findings and counts, shared keys included
+        // even where the two users of a key fell to different workers.
+        var halves: [(report: JobReport, share: AuditShare)] = []
+        for worker in [WorkerShare(index: 1, count: 2), WorkerShare(index: 0, count: 2)] {
+            halves.append(try await Self.audit(store, segments: 8, depth: depth, worker: worker))
+        }
+        #expect(halves.allSatisfy { $0.report.users < whole.users })
+        let merged = try await AuditMerge.merge(
+            halves.map { AuditMerge.Part(report: $0.report, share: $0.share, folder: URL(fileURLWithPath: "/")) }, keys: keys)
+        #expect(merged.complete)
+        #expect(merged.findings == whole.findings)
+        #expect(merged.summary == whole.summary)
+        #expect((merged.users, merged.scanned, merged.verified) == (whole.users, whole.scanned, whole.verified))
+        #expect(merged.segments.assigned == 8 && merged.segments.finished == 8)
+
+        await #expect(throws: MergeError.self) {
+            _ = try await AuditMerge.merge([AuditMerge.Part(report: halves[0].report, share: halves[0].share,
+                                                            folder: URL(fileURLWithPath: "/"))], keys: keys)
+        }
     }
 }

@@ -12,18 +12,19 @@ struct CredentialVerifierTests {
         .plaintextString: .credentialsPlaintext, .plaintextBytes: .credentialsPlaintext,
         .randomBytes: .notKMSCiphertext, .truncatedCiphertext: .notKMSCiphertext,
         .missingCredentials: .credentialsMissing, .disabledKey: .keyDisabled,
-        .pendingDeletionKey: .keyPendingDeletion, .sharedKey: nil,
+        .pendingDeletionKey: .keyPendingDeletion, .sharedKey: nil, .foreignOwnerTag: nil,
     ]
 
-    @Test("every planted defect gets its finding, no clean user gets one, and at most 2 key requests per user")
-    func seededDefects() async throws {
+    @Test("every planted defect gets its finding, no clean user gets one; at most 2 key requests per user (3 deep)",
+          arguments: AuditDepth.allCases)
+    func seededDefects(depth: AuditDepth) async throws {
         let store = try TemporaryStore()
         defer { store.cleanup() }
         let outcome = try await Seeder(service: store.service).run(
             .init(users: 40, defects: 18, seed: 7), logger: Logger(label: "t") { _ in SwiftLogNoOpLogHandler() })
         let planted = Dictionary(uniqueKeysWithValues: outcome.defects.map { ($0.userId, $0) })
         let keys = store.store.keys
-        let verifier = CredentialVerifier(keys: keys) { _ in nil }
+        let verifier = CredentialVerifier(keys: keys, depth: depth, ownership: KeyOwnership(keys: keys))
         var keyUsers: [String: Set<String>] = [:]
         var users = 0
         var after: String?
@@ -32,11 +33,15 @@ struct CredentialVerifierTests {
             for item in page.items where item.isUser {
                 users += 1
                 let verdict = await verifier.verify(item)
-                #expect(verdict.keyRequests <= 2)
+                #expect(verdict.keyRequests <= (depth == .deep ? 3 : 2))
                 if let keyId = verdict.keyId { keyUsers[KeyReference.bareKeyId(keyId), default: []].insert(item.id) }
                 let codes = verdict.findings.map(\.code)
-                if let defect = planted[item.id], let code = Self.expected[defect.kind] ?? nil {
-                    #expect(codes == [code], "\(defect.kind.rawValue)")
+                // Deep: a key tagged for someone else — planted, or the lender's key a borrower uses.
+                let foreignTag = planted[item.id]?.kind == .foreignOwnerTag
+                    || outcome.defects.contains { $0.kind == .sharedKey && $0.userId == item.id }
+                let deepCode: FindingCode? = foreignTag && depth == .deep ? .keyOwnerMismatch : nil
+                if let code = planted[item.id].flatMap({ Self.expected[$0.kind] ?? nil }) ?? deepCode {
+                    #expect(codes == [code], "\(planted[item.id]?.kind.rawValue ?? "lender")")
                 } else {
                     #expect(codes.isEmpty, "a clean (or shared-key) user has no per-user finding: \(codes)")
                     #expect(verdict.verified)
@@ -64,11 +69,24 @@ struct CredentialVerifierTests {
         let blob = try await keys.encrypt(keyId: key.keyId, plaintext: Data("legacy-password".utf8), context: [:])
         let item = StoredItem(id: id, type: "users", firstname: "L", lastname: "U", email: "l@example.com",
                               username: "legacy", credentials: .binary(blob))
-        let verdict = await CredentialVerifier(keys: keys) { $0 == id ? key.arn : nil }.verify(item)
+        let verifier = CredentialVerifier(keys: keys, ownership: KeyOwnership(keys: keys))
+        let verdict = await verifier.verify(item)
         #expect(verdict.findings.isEmpty && verdict.verified)
-        let orphaned = await CredentialVerifier(keys: keys) { _ in nil }.verify(item)
+        #expect(verdict.keyRequests == 2 && verdict.keyId.map(KeyReference.bareKeyId) == key.keyId)
+        // Deep: the legacy key's rotation is off (the original service never turned it on).
+        let deep = await CredentialVerifier(keys: keys, depth: .deep, ownership: KeyOwnership(keys: keys)).verify(item)
+        #expect(deep.findings.map(\.code) == [.keyRotationDisabled])
+
+        var stranger = item
+        stranger.id = UUID().uuidString.lowercased()
+        let orphaned = await verifier.verify(stranger)
         #expect(orphaned.findings.map(\.code) == [.keyNotFound])
-        #expect(orphaned.keyRequests == 0)
+        #expect(orphaned.keyRequests == 0, "no trial-and-error: the tag listing says there is no key")
+
+        // Two keys tagged for one legacy user: which one holds the credentials is not guessed.
+        _ = try await keys.createKey(description: "second", tags: ["CreatedBy": id])
+        let ambiguous = await CredentialVerifier(keys: keys, ownership: KeyOwnership(keys: keys)).verify(item)
+        #expect(ambiguous.findings.map(\.code) == [.unverifiable] && ambiguous.keyRequests == 0)
     }
 
     @Test("findings never carry a password or ciphertext bytes")
@@ -76,7 +94,8 @@ struct CredentialVerifierTests {
         let store = try TemporaryStore()
         defer { store.cleanup() }
         let item = StoredItem(id: "u-1", type: "users", credentials: .string("hunter2-plaintext"))
-        let verdict = await CredentialVerifier(keys: store.store.keys) { _ in nil }.verify(item)
+        let keys = store.store.keys
+        let verdict = await CredentialVerifier(keys: keys, ownership: KeyOwnership(keys: keys)).verify(item)
         #expect(verdict.findings.map(\.code) == [.credentialsPlaintext])
         let encoded = String(decoding: try JSONEncoder().encode(verdict.findings), as: UTF8.self)
         #expect(!encoded.contains("hunter2"))

@@ -26,7 +26,7 @@ public struct MotoBackend: Sendable {
         dynamo = DynamoDBClient(client(.dynamoDB))
         kms = KMSClient(client(.kms))
         table = DynamoDBUserTable(dynamo: dynamo, tableName: tableName)
-        keys = KMSKeyService(kms: kms)
+        keys = KMSKeyService(kms: kms, tagging: ResourceGroupsTaggingClient(client(.tagging)))
         service = UserService(table: table, keys: keys, cursors: PageCursorCodec(secret: Data(repeating: 42, count: 32)))
     }
 }

@@ -6,16 +6,19 @@ import UserVaultCore
 /// ciphertext under an existing, enabled, per-user CMK of their own.
 ///
 /// Per page, each user's verdict (``CredentialVerifier``) is committed with the segment's
-/// position; after the scan, keys referenced by several users (`KEY_SHARED`) and emails held by
-/// several users (`DUPLICATE_EMAIL`) are found across everything committed.
+/// position; after the scan, ``CrossScanChecks`` find shared keys, duplicate emails and (deep,
+/// whole-table runs) orphan keys across everything committed. A `--worker` run leaves the
+/// cross-worker part to ``AuditMerge``, from the ``AuditShare`` it writes beside its report.
 public struct AuditJob: Sendable {
     public struct Configuration: Sendable {
         public var scan: ScanEngine.Configuration
         public var failOn: Severity
+        public var depth: AuditDepth
 
-        public init(scan: ScanEngine.Configuration = .init(), failOn: Severity = .high) {
+        public init(scan: ScanEngine.Configuration = .init(), failOn: Severity = .high, depth: AuditDepth = .standard) {
             self.scan = scan
             self.failOn = failOn
+            self.depth = depth
         }
     }
 
@@ -29,7 +32,18 @@ public struct AuditJob: Sendable {
     public func fingerprint(table: any UserTable) -> RunState.Fingerprint {
         .init(job: "audit", backend: table.backendName, table: table.tableName,
               totalSegments: configuration.scan.totalSegments, worker: configuration.scan.worker,
-              parameters: ["depth": "standard"])
+              parameters: ["depth": configuration.depth.rawValue])
+    }
+
+    /// What a `--worker` run writes beside its report for ``AuditMerge``.
+    public func share(state: RunState, table: any UserTable, complete: Bool) throws -> AuditShare {
+        var share = try AuditShare(state: state, job: self, table: table)
+        share.complete = complete
+        return share
+    }
+
+    var parameters: [String: String] {
+        ["depth": configuration.depth.rawValue, "failOn": configuration.failOn.rawValue]
     }
 
     /// Runs (or resumes) the audit; returns the report, partial when the scan did not finish.
@@ -37,10 +51,8 @@ public struct AuditJob: Sendable {
                     progress: @escaping @Sendable (ScanEngine.Progress) -> Void = { _ in },
                     externalStats: @escaping @Sendable () -> JobReport.Stats = { JobReport.Stats() }) async throws -> JobReport {
         let clock = ContinuousClock.now
-        let owners = KeyOwnerIndex(keys: keys)
-        let verifier = CredentialVerifier(keys: keys) { try await owners.key(createdBy: $0) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
+        let ownership = KeyOwnership(keys: keys)
+        let verifier = CredentialVerifier(keys: keys, depth: configuration.depth, ownership: ownership)
         let outcome = try await ScanEngine(configuration: configuration.scan)
             .run(table: table, state: state, logger: logger, progress: progress) { _, items in
                 var page = RunState.PageRecords()
@@ -54,7 +66,7 @@ public struct AuditJob: Sendable {
                     page.count("keyRequests", by: verdict.keyRequests)
                     if verdict.verified { page.count("verified") }
                     for finding in verdict.findings {
-                        page.add(kind: "finding", key: "\(item.id)|\(finding.code.rawValue)", value: try encoder.encode(finding))
+                        page.add(kind: "finding", key: "\(item.id)|\(finding.code.rawValue)", value: try JSONEncoder.sorted.encode(finding))
                     }
                     // The value remembers whether the user was verified, so that users found on a
                     // shared key or a duplicate email after the scan leave the verified count.
@@ -62,94 +74,115 @@ public struct AuditJob: Sendable {
                     if let keyId = verdict.keyId {
                         page.add(kind: "keyref", key: "\(KeyReference.bareKeyId(keyId))|\(item.id)", value: flag)
                     }
+                    // A key the record names is not an orphan, whatever its credentials hold.
+                    if let named = item.credentialsKeyId {
+                        page.add(kind: "named", key: KeyReference.bareKeyId(named))
+                    }
                     if let email = item.email {
-                        page.add(kind: "email", key: "\(EmailGuard.normalize(email))|\(item.id)", value: flag)
+                        page.add(kind: "email", key: "\(Membership.emailGroup(email))|\(item.id)", value: flag)
                     }
                 }
                 return page
             }
-        var findings = try state.records(kind: "finding").map { try JSONDecoder().decode(Finding.self, from: $0.value) }
-        let keyRefs = try state.records(kind: "keyref")
-        let emails = try state.records(kind: "email")
-        let shared = Self.groupFindings(keyRefs, code: .keyShared) { "the CMK is shared by \($0) users" }
-        let duplicates = Self.groupFindings(emails, code: .duplicateEmail) { "\($0) users share this email (case-insensitive)" }
-        findings += shared + duplicates
-        // "verified" means proven and without any finding.
-        let flagged = Set((shared + duplicates).compactMap(\.userId))
-        let verifiedButFlagged = Set((keyRefs + emails).filter { $0.value == Data([1]) }.compactMap { record in
-            record.key.lastIndex(of: "|").map { String(record.key[record.key.index(after: $0)...]) }
-        }).intersection(flagged)
-        var counters = try state.counters()
-        counters["verified", default: 0] -= verifiedButFlagged.count
+        let share = try AuditShare(state: state, job: self, table: table)
+        var findings = share.findings
+        let (groupFindings, unverified) = CrossScanChecks.groups(keyRefs: share.keyRefs, emails: share.emails)
+        findings += groupFindings
+        var keyRequests = share.counters["keyRequests"] ?? 0
+        if outcome.complete && configuration.depth == .deep && configuration.scan.worker == .whole {
+            let orphans = try await CrossScanChecks.orphans(
+                index: try await ownership.index(), referenced: share.referencedKeys, keys: keys)
+            findings += orphans.findings
+            keyRequests += orphans.requests
+        }
         var stats = externalStats()
-        if stats.kmsRequests == 0 { stats.kmsRequests = counters["keyRequests"] ?? 0 }
+        if stats.kmsRequests == 0 { stats.kmsRequests = keyRequests }
         stats.durationSeconds = (ContinuousClock.now - clock).inSeconds
-        return JobReport(
-            runId: state.runId, job: "audit", backend: table.backendName, table: table.tableName,
-            startedAt: JobReport.timestamp(state.startedAt), finishedAt: JobReport.timestamp(Date()),
-            complete: outcome.complete, parameters: ["depth": "standard", "failOn": configuration.failOn.rawValue],
-            segments: .init(total: configuration.scan.totalSegments, worker: configuration.scan.worker.description,
-                            assigned: outcome.segmentsAssigned, finished: outcome.segmentsFinished),
-            scanned: counters["scanned"] ?? 0, users: counters["users"] ?? 0, verified: counters["verified"] ?? 0,
-            findings: findings.sorted { ($0.userId ?? "", $0.code.rawValue) < ($1.userId ?? "", $1.code.rawValue) },
-            summary: JobReport.summary(of: findings), stats: stats)
+        return report(runId: state.runId, startedAt: state.startedAt, table: table, complete: outcome.complete,
+                      parameters: parameters, segments: .init(total: configuration.scan.totalSegments,
+                                                              worker: configuration.scan.worker.description,
+                                                              assigned: outcome.segmentsAssigned, finished: outcome.segmentsFinished),
+                      counters: share.counters, verifiedLost: unverified, findings: findings, stats: stats)
     }
 
     /// The report of a run that failed: what was committed before the failure, `complete: false`,
     /// and the failure's one-line description in `parameters.error`.
-    public func partialReport(table: any UserTable, state: RunState, error: String) -> JobReport {
-        let findings = ((try? state.records(kind: "finding")) ?? []).compactMap { try? JSONDecoder().decode(Finding.self, from: $0.value) }
-        let counters = (try? state.counters()) ?? [:]
-        let assigned = Array(configuration.scan.worker.segments(of: configuration.scan.totalSegments)).count
-        var stats = JobReport.Stats()
-        stats.kmsRequests = counters["keyRequests"] ?? 0
-        return JobReport(
-            runId: state.runId, job: "audit", backend: table.backendName, table: table.tableName,
-            startedAt: JobReport.timestamp(state.startedAt), finishedAt: JobReport.timestamp(Date()), complete: false,
-            parameters: ["depth": "standard", "failOn": configuration.failOn.rawValue, "error": error],
-            segments: .init(total: configuration.scan.totalSegments, worker: configuration.scan.worker.description,
-                            assigned: assigned, finished: (try? state.finishedSegments()) ?? 0),
-            scanned: counters["scanned"] ?? 0, users: counters["users"] ?? 0, verified: counters["verified"] ?? 0,
-            findings: findings, summary: JobReport.summary(of: findings), stats: stats)
+    public func partialReport(table: any UserTable, state: RunState, error: String,
+                              externalStats: JobReport.Stats = JobReport.Stats()) -> JobReport {
+        let share = try? AuditShare(state: state, job: self, table: table)
+        let counters = share?.counters ?? [:]
+        var stats = externalStats
+        if stats.kmsRequests == 0 { stats.kmsRequests = counters["keyRequests"] ?? 0 }
+        var parameters = self.parameters
+        parameters["error"] = error
+        return report(runId: state.runId, startedAt: state.startedAt, table: table, complete: false, parameters: parameters,
+                      segments: .init(total: configuration.scan.totalSegments, worker: configuration.scan.worker.description,
+                                      assigned: Array(configuration.scan.worker.segments(of: configuration.scan.totalSegments)).count,
+                                      finished: (try? state.finishedSegments()) ?? 0),
+                      counters: counters, verifiedLost: 0, findings: share?.findings ?? [], stats: stats)
     }
 
-    /// `group|userId` records → one finding per user of every group with two users or more.
-    static func groupFindings(_ records: [RunState.Record], code: FindingCode,
-                              detail: (Int) -> String) -> [Finding] {
-        var groups: [String: [String]] = [:]
-        for record in records {
-            guard let bar = record.key.lastIndex(of: "|") else { continue }
-            groups[String(record.key[..<bar]), default: []].append(String(record.key[record.key.index(after: bar)...]))
-        }
-        return groups.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.flatMap { group, users in
-            users.map { Finding(code, userId: $0, keyId: code == .keyShared ? group : nil, detail: detail(users.count)) }
-        }
+    func report(runId: String, startedAt: Date, table: any UserTable, complete: Bool, parameters: [String: String],
+                segments: JobReport.Segments, counters: [String: Int], verifiedLost: Int, findings: [Finding],
+                stats: JobReport.Stats) -> JobReport {
+        JobReport(
+            runId: runId, job: "audit", backend: table.backendName, table: table.tableName,
+            startedAt: JobReport.timestamp(startedAt), finishedAt: JobReport.timestamp(Date()), complete: complete,
+            parameters: parameters, segments: segments, scanned: counters["scanned"] ?? 0, users: counters["users"] ?? 0,
+            verified: max(0, (counters["verified"] ?? 0) - verifiedLost), findings: AuditJob.ordered(findings),
+            summary: JobReport.summary(of: findings), stats: stats)
+    }
+
+    /// The report's order: by user, then code; key-level findings by key.
+    static func ordered(_ findings: [Finding]) -> [Finding] {
+        findings.sorted { ($0.userId ?? "", $0.code.rawValue, $0.keyId ?? "") < ($1.userId ?? "", $1.code.rawValue, $1.keyId ?? "") }
     }
 }
 
-/// The per-user CMKs by their `CreatedBy` tag, for legacy records without `credentialsKeyId`:
-/// built once, on first need, from the key service's listing.
-actor KeyOwnerIndex {
-    private let keys: any KeyService
-    private var index: [String: String]?
-    private var building: Task<[String: String], any Error>?
+/// What one audit run committed, in the form the cross-scan checks and ``AuditMerge`` need.
+/// Written beside a `--worker` run's report as `audit-share.json`; it names users by id and
+/// emails only by their SHA-256, and holds no credential, ciphertext or key material.
+public struct AuditShare: Sendable, Codable {
+    public static let fileName = "audit-share.json"
 
-    init(keys: any KeyService) {
-        self.keys = keys
+    public var version = 1
+    public var runId: String
+    public var backend: String
+    public var table: String
+    public var depth: String
+    public var totalSegments: Int
+    public var worker: WorkerShare
+    public var complete: Bool?
+    /// scanned, users, verified (before the cross-scan checks), keyRequests.
+    public var counters: [String: Int]
+    /// The per-user findings (the cross-scan ones are recomputed from the memberships).
+    public var findings: [Finding]
+    public var keyRefs: [Membership]
+    public var emails: [Membership]
+    /// Keys named by records' `credentialsKeyId` (bare ids).
+    public var namedKeys: [String]
+
+    /// Keys some user references: by its credentials, or by name.
+    public var referencedKeys: Set<String> { Set(keyRefs.map(\.group)).union(namedKeys) }
+
+    init(state: RunState, job: AuditJob, table: any UserTable) throws {
+        runId = state.runId
+        backend = table.backendName
+        self.table = table.tableName
+        depth = job.configuration.depth.rawValue
+        totalSegments = job.configuration.scan.totalSegments
+        worker = job.configuration.scan.worker
+        counters = try state.counters()
+        findings = try state.records(kind: "finding").map { try JSONDecoder().decode(Finding.self, from: $0.value) }
+        keyRefs = try state.records(kind: "keyref").compactMap(Self.membership)
+        emails = try state.records(kind: "email").compactMap(Self.membership)
+        namedKeys = try state.records(kind: "named").map(\.key)
     }
 
-    func key(createdBy userId: String) async throws -> String? {
-        if let index { return index[userId] }
-        let task = building ?? Task { [keys] in
-            var owners: [String: String] = [:]
-            for keyId in try await keys.listKeyIds() {
-                if let owner = try await keys.tags(keyId: keyId)["CreatedBy"] { owners[owner] = keyId }
-            }
-            return owners
-        }
-        building = task
-        let built = try await task.value
-        index = built
-        return built[userId]
+    /// `group|userId` → value 1 when verified.
+    private static func membership(_ record: RunState.Record) -> Membership? {
+        guard let bar = record.key.lastIndex(of: "|") else { return nil }
+        return Membership(group: String(record.key[..<bar]), userId: String(record.key[record.key.index(after: bar)...]),
+                          verified: record.value == Data([1]))
     }
 }

@@ -7,6 +7,7 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
     case keyDisabled = "KEY_DISABLED"
     case keyPendingDeletion = "KEY_PENDING_DELETION"
     case keyNotCustomerManaged = "KEY_NOT_CUSTOMER_MANAGED"
+    case keySpecUnexpected = "KEY_SPEC_UNEXPECTED"
     case keyShared = "KEY_SHARED"
     case keyOwnerMismatch = "KEY_OWNER_MISMATCH"
     case keyRotationDisabled = "KEY_ROTATION_DISABLED"
@@ -20,7 +21,7 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
         case .credentialsMissing, .credentialsPlaintext, .notKMSCiphertext, .keyNotFound, .keyDisabled,
              .keyPendingDeletion, .keyNotCustomerManaged, .keyShared, .keyOwnerMismatch, .unverifiable:
             return .high
-        case .keyRotationDisabled, .duplicateEmail, .invalidRecord:
+        case .keyRotationDisabled, .keySpecUnexpected, .duplicateEmail, .invalidRecord:
             return .medium
         case .orphanKey:
             return .low
@@ -37,6 +38,7 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
         case .keyDisabled: "Re-enable the CMK if the disablement was a mistake, or re-key the user (`rotate-keys --mode rekey`)."
         case .keyPendingDeletion: "Cancel the key deletion now (`aws kms cancel-key-deletion`), or the password is lost for good."
         case .keyNotCustomerManaged: "Credentials must be sealed under a customer managed per-user key: re-key the user."
+        case .keySpecUnexpected: "Per-user CMKs are symmetric (SYMMETRIC_DEFAULT): re-key the user onto one."
         case .keyShared: "Several users share one CMK: re-key each of them onto a key of its own (`rotate-keys --mode rekey`)."
         case .keyOwnerMismatch: "The CMK belongs to someone else (tag or proof): re-key the user."
         case .keyRotationDisabled: "Turn on automatic rotation (`rotate-keys --mode enable-rotation --apply`)."

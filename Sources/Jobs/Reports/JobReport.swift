@@ -13,6 +13,8 @@ public struct JobReport: Sendable, Codable {
     public struct Stats: Sendable, Codable, Hashable {
         public var dynamoRequests = 0
         public var kmsRequests = 0
+        /// Resource Groups Tagging API requests (finding per-user keys by their `CreatedBy` tag).
+        public var taggingRequests = 0
         public var retries = 0
         public var throttles = 0
         public var consumedReadUnits = 0.0

@@ -2,9 +2,10 @@ import Foundation
 
 /// Writes `<dir>/<job>/<UTC stamp>-<runId>/report.json` and `report.md`, files mode 0600.
 public enum ReportWriter {
+    /// - Parameter extras: further files for the same folder (e.g. a worker's ``AuditShare``), by name.
     /// - Returns: the folder written.
     @discardableResult
-    public static func write(_ report: JobReport, to directory: URL) throws -> URL {
+    public static func write(_ report: JobReport, to directory: URL, extras: [String: Data] = [:]) throws -> URL {
         let stamp = report.startedAt.replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
             .split(separator: ".").first.map(String.init) ?? report.startedAt
         let folder = directory.appendingPathComponent(report.job).appendingPathComponent("\(stamp)-\(report.runId)")
@@ -12,6 +13,9 @@ public enum ReportWriter {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try write(try encoder.encode(report), to: folder.appendingPathComponent("report.json"))
+        for (name, data) in extras.sorted(by: { $0.key < $1.key }) {
+            try write(data, to: folder.appendingPathComponent(name))
+        }
         try write(Data(markdown(report).utf8), to: folder.appendingPathComponent("report.md"))
         return folder
     }

@@ -11,19 +11,30 @@ struct AuditCommand: AsyncParsableCommand {
         discussion: """
             A parallel segmented scan. Per user: credentials present, binary, not plaintext, proven \
             genuine by ReEncrypt to the same key (never Decrypt), the key existing, enabled and customer \
-            managed (DescribeKey); across the scan: keys shared by several users, emails held by several \
-            users. Writes <report-dir>/audit/<UTC stamp>-<runId>/report.json and report.md.
+            managed (DescribeKey): at most two KMS requests per user. Across the scan: keys shared by \
+            several users, emails held by several users. --depth deep adds each key's rotation status, \
+            CreatedBy owner tag and key spec, and per-user CMKs no user references (orphans).
+            Legacy records (no credentialsKeyId) are checked against the CMK tagged CreatedBy=<id>, found \
+            with one listing of the Resource Groups Tagging API (IAM: tag:GetResources).
+            KMS requests stay under AWS's default request quotas per API (--kms-rate overrides).
+            Writes <report-dir>/audit/<UTC stamp>-<runId>/report.json and report.md; a --worker run also \
+            writes audit-share.json there, for `uservault merge-reports`.
             Exit 0: no finding at or above --fail-on; 1: findings; 2: the run could not finish (a partial \
             report says how far it got). SIGINT/SIGTERM stop cleanly between pages; with --checkpoint the \
             run can be resumed with --resume.
-            Not yet available: --depth deep (rotation, owner tags, orphan keys), merge-reports.
             """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var scan: ScanOptions
 
-    @Option(help: ArgumentHelp("standard (deep is not yet available).", valueName: "standard|deep"))
+    @Option(help: ArgumentHelp("standard: at most 2 KMS requests per user; deep: also rotation, owner tag, key spec, orphan keys.",
+                               valueName: "standard|deep"))
     var depth: String = "standard"
+
+    @Option(name: .customLong("kms-rate"), parsing: .singleValue,
+            help: ArgumentHelp("A KMS request budget, requests per second (repeatable; 0 lifts it). Names: Cryptographic (ReEncrypt), DescribeKey, GetKeyRotationStatus, ... Defaults on AWS: AWS's default quotas; none on the embedded store.",
+                               valueName: "NAME=N"))
+    var kmsRates: [String] = []
 
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go.", valueName: "dir"))
     var reportDir: String = "reports"
@@ -32,7 +43,10 @@ struct AuditCommand: AsyncParsableCommand {
     var failOn: String = "high"
 
     func validate() throws {
-        guard ["standard", "deep"].contains(depth) else { throw ValidationError("--depth must be standard or deep") }
+        guard AuditDepth(rawValue: depth) != nil else { throw ValidationError("--depth must be standard or deep") }
+        for rate in kmsRates where KMSRateLimits.parseOverride(rate) == nil {
+            throw ValidationError("--kms-rate takes NAME=N, e.g. DescribeKey=100 (got '\(rate)')")
+        }
         guard Severity(rawValue: failOn) != nil else { throw ValidationError("--fail-on must be low, medium or high") }
     }
 
@@ -40,7 +54,8 @@ struct AuditCommand: AsyncParsableCommand {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.audit")
-        guard depth == "standard" else { throw CLIExit.failure("--depth deep is not yet available in this build") }
+        let depth = AuditDepth(rawValue: self.depth) ?? .standard
+        let overrides = Dictionary(kmsRates.compactMap(KMSRateLimits.parseOverride), uniquingKeysWith: { $1 })
         let threshold = Severity(rawValue: failOn) ?? .high
         let reports = URL(fileURLWithPath: reportDir)
         let scan = self.scan
@@ -50,7 +65,9 @@ struct AuditCommand: AsyncParsableCommand {
                 scan: .init(totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
                             worker: scan.workerShare, pageSize: 1000, projection: .full,
                             maxReadUnitsPerSecond: scan.maxReadUnits),
-                failOn: threshold))
+                failOn: threshold, depth: depth))
+            let limits = (backend.keys.backendName == "aws" ? KMSRateLimits.awsDefaults : .none).overriding(overrides)
+            let keys = RateLimitedKeyService(backend.keys, limits: limits)
             let state: RunState
             do {
                 state = try RunState(path: scan.checkpoint, fingerprint: job.fingerprint(table: backend.table), resume: scan.resume)
@@ -61,30 +78,45 @@ struct AuditCommand: AsyncParsableCommand {
             let report: JobReport
             do {
                 report = try await Self.untilSignal(logger: logger) {
-                    try await job.run(table: backend.table, keys: backend.keys, state: state, logger: logger,
+                    try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
                                       progress: { reporter.report($0) }, externalStats: { backend.stats })
                 }
                 reporter.finish()
             } catch {
                 reporter.finish()
                 let line = UserVaultCLI.oneLine(error)
-                let partial = job.partialReport(table: backend.table, state: state, error: line)
-                let folder = try? ReportWriter.write(partial, to: reports)
+                let partial = job.partialReport(table: backend.table, state: state, error: line, externalStats: backend.stats)
+                let folder = try? ReportWriter.write(partial, to: reports, extras: Self.extras(job, state, backend, complete: false))
+                if state.isTemporary { state.discard() }
                 throw CLIExit.failure("audit failed: \(line)" + (folder.map { " (partial report: \($0.path)/report.json)" } ?? ""))
             }
-            if report.complete { state.discard() } else if state.isTemporary { state.discard() }
-            return (report, try ReportWriter.write(report, to: reports))
+            let folder = try ReportWriter.write(report, to: reports, extras: Self.extras(job, state, backend, complete: report.complete))
+            if report.complete || state.isTemporary { state.discard() }
+            return (report, folder)
         }
+        try Self.conclude(report, folder: folder, failOn: threshold,
+                          incomplete: "the audit stopped before the end: the report is partial"
+                              + (scan.checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? ""))
+    }
+
+    /// Prints the summary and the report's path; exit 2 when partial, 1 on findings at or above `failOn`.
+    static func conclude(_ report: JobReport, folder: URL, failOn threshold: Severity, incomplete: String) throws {
         print("audit of \(report.users) users on \(report.backend) table '\(report.table)': \(report.verified) verified, "
               + "\(report.findings.count) findings" + (report.summary.isEmpty ? "" : " ("
               + report.summary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
         print("report: \(folder.path)/report.md")
-        guard report.complete else {
-            let hint = scan.checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? ""
-            throw CLIExit.failure("the audit stopped before the end: the report is partial\(hint)")
-        }
+        guard report.complete else { throw CLIExit.failure(incomplete) }
         let serious = report.findings(atOrAbove: threshold).count
         if serious > 0 { throw CLIExit.findings("\(serious) findings at or above \(threshold.rawValue)") }
+    }
+
+    /// A `--worker` run's share of the cross-worker checks, for `merge-reports`.
+    static func extras(_ job: AuditJob, _ state: RunState, _ backend: Backend, complete: Bool) -> [String: Data] {
+        guard job.configuration.scan.worker.count > 1,
+              let share = try? job.share(state: state, table: backend.table, complete: complete),
+              let data = try? JSONEncoder().encode(share)
+        else { return [:] }
+        return [AuditShare.fileName: data]
     }
 
     /// Runs `body`; SIGINT/SIGTERM cancel it (the scan then stops between pages).

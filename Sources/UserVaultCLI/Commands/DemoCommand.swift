@@ -39,7 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         print("\nRunning the nightly audit ...")
-        var audit = try AuditCommand.parse(["--progress", "never"] + Self.globalArguments(settings))
+        let audit = try AuditCommand.parse(["--progress", "never"] + Self.globalArguments(settings))
         do {
             try await audit.run()
         } catch let exit as CLIExit where exit.code == 1 {

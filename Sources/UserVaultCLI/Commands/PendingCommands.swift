@@ -40,8 +40,3 @@ struct RunCommand: PendingCommand {
     static let configuration = pending("run", "Run a job definition from jobs/.")
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
-
-struct MergeReportsCommand: PendingCommand {
-    static let configuration = pending("merge-reports", "Merge the partial reports of --worker runs into one.")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}

@@ -16,15 +16,18 @@ struct Backend: Sendable {
     /// Request counters of the AWS clients (zero on the embedded store).
     var dynamoCounters = RequestCounters()
     var kmsCounters = RequestCounters()
+    var taggingCounters = RequestCounters()
 
     /// What the AWS clients did so far, for job reports.
     var stats: JobReport.Stats {
         var stats = JobReport.Stats()
         let dynamo = dynamoCounters.snapshot, kms = kmsCounters.snapshot
         stats.dynamoRequests = dynamo.requests
+        let tagging = taggingCounters.snapshot
         stats.kmsRequests = kms.requests
-        stats.retries = dynamo.retries + kms.retries
-        stats.throttles = dynamo.throttles + kms.throttles
+        stats.taggingRequests = tagging.requests
+        stats.retries = dynamo.retries + kms.retries + tagging.retries
+        stats.throttles = dynamo.throttles + kms.throttles + tagging.throttles
         return stats
     }
 
@@ -51,15 +54,18 @@ struct Backend: Sendable {
                 let factory = AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
                 let dynamoCounters = RequestCounters()
                 let kmsCounters = RequestCounters()
+                let taggingCounters = RequestCounters()
                 let table = DynamoDBUserTable(dynamo: DynamoDBClient(factory.client(for: .dynamoDB, counters: dynamoCounters)),
                                               tableName: settings.tableName)
-                let keys = KMSKeyService(kms: KMSClient(factory.client(for: .kms, counters: kmsCounters)))
+                let keys = KMSKeyService(
+                    kms: KMSClient(factory.client(for: .kms, counters: kmsCounters)),
+                    tagging: ResourceGroupsTaggingClient(factory.client(for: .tagging, counters: taggingCounters)))
                 let backend = Backend(
                     table: table, keys: keys, cursorSecret: cursorSecret(settings),
                     location: "DynamoDB table '\(settings.tableName)' in \(configuration.region)"
                         + (configuration.endpoints.isCustom(.dynamoDB)
                             ? " at \(configuration.endpoint(for: .dynamoDB).absoluteString)" : ""),
-                    dynamoCounters: dynamoCounters, kmsCounters: kmsCounters)
+                    dynamoCounters: dynamoCounters, kmsCounters: kmsCounters, taggingCounters: taggingCounters)
                 return try await body(backend)
             }
         }

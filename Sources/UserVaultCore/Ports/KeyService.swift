@@ -39,6 +39,28 @@ public protocol KeyService: Sendable {
 
     /// [ListKeys](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html): every key id.
     func listKeyIds() async throws -> [String]
+
+    /// [TagResource](https://docs.aws.amazon.com/kms/latest/APIReference/API_TagResource.html):
+    /// adds or overwrites tags.
+    func tagKey(keyId: String, tags: [String: String]) async throws
+
+    /// Every key carrying the tag `tagKey`, with that tag's value: the per-user CMKs by their
+    /// `CreatedBy` owner. On AWS this reads the Resource Groups Tagging API
+    /// ([GetResources](https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html)),
+    /// not KMS, so one listing serves a whole scan and costs no KMS request.
+    func keysTagged(_ tagKey: String) async throws -> [TaggedKey]
+}
+
+/// A key and the value of the tag asked for.
+public struct TaggedKey: Sendable, Hashable {
+    /// The key ARN (or bare id).
+    public var keyId: String
+    public var value: String
+
+    public init(keyId: String, value: String) {
+        self.keyId = keyId
+        self.value = value
+    }
 }
 
 /// A ReEncrypt call. With `destinationKeyId` equal to the source key it is the audit's proof

@@ -18,6 +18,11 @@ public enum DefectKind: String, CaseIterable, Sendable, Codable {
     case pendingDeletionKey = "pending-deletion-key"
     /// The user's credentials sealed under another user's CMK (both users are then on a shared key).
     case sharedKey = "shared-key"
+    /// The user's CMK is tagged `CreatedBy` someone else (only `audit --depth deep` checks owner tags).
+    case foreignOwnerTag = "foreign-owner-tag"
+
+    /// Whether only a deep audit finds it.
+    public var needsDeepAudit: Bool { self == .foreignOwnerTag }
 }
 
 /// One planted defect: which user, what kind. Never the password or the ciphertext.

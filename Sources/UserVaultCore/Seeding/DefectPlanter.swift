@@ -32,6 +32,12 @@ public struct DefectPlanter: Sendable {
         case .pendingDeletionKey:
             if let keyId = item.credentialsKeyId { try await keys.scheduleKeyDeletion(keyId: keyId, pendingWindowDays: 30) }
             return PlantedDefect(kind: kind, userId: userId)
+        case .foreignOwnerTag:
+            if let keyId = item.credentialsKeyId {
+                let stranger = UUID().uuidString.lowercased()
+                try await keys.tagKey(keyId: keyId, tags: ["CreatedBy": stranger])
+            }
+            return PlantedDefect(kind: kind, userId: userId)
         case .sharedKey:
             preconditionFailure("use plantSharedKey(owner:borrower:password:)")
         }

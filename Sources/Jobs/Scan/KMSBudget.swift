@@ -1,0 +1,140 @@
+import Foundation
+import UserVaultCore
+
+/// Client-side request-rate limits per KMS API, so a job never exceeds the account's KMS request
+/// quotas (which every other caller of KMS in the account shares).
+///
+/// The defaults are AWS's documented default quotas, taking the lowest regional value where it
+/// varies (https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html).
+/// Operations without an entry are not limited.
+public struct KMSRateLimits: Sendable, Hashable, CustomStringConvertible {
+    /// Requests per second by quota name: an API name (`DescribeKey`) or `Cryptographic` (the
+    /// quota Encrypt, Decrypt and ReEncrypt share).
+    public var perSecond: [String: Double]
+
+    public init(_ perSecond: [String: Double]) {
+        self.perSecond = perSecond
+    }
+
+    public static let none = KMSRateLimits([:])
+
+    /// AWS's default KMS request quotas (requests per second).
+    public static let awsDefaults = KMSRateLimits([
+        "Cryptographic": 5_500,      // symmetric keys; 10,000–100,000 in the larger regions
+        "DescribeKey": 2_000,
+        "GetKeyRotationStatus": 1_000,
+        "ListKeys": 500,
+        "ListResourceTags": 50,
+        "CreateKey": 50,
+        "EnableKeyRotation": 5,
+        "DisableKey": 5,
+        "ScheduleKeyDeletion": 5,
+        "TagResource": 5,
+    ])
+
+    /// The quota an operation counts against.
+    static func quota(of operation: String) -> String {
+        ["Encrypt", "Decrypt", "ReEncrypt"].contains(operation) ? "Cryptographic" : operation
+    }
+
+    /// Applies `NAME=N` overrides (N requests per second; 0 removes the limit).
+    public func overriding(_ overrides: [String: Double]) -> KMSRateLimits {
+        var copy = self
+        for (name, rate) in overrides { copy.perSecond[name] = rate > 0 ? rate : nil }
+        return copy
+    }
+
+    /// Parses `NAME=N`.
+    public static func parseOverride(_ text: String) -> (name: String, rate: Double)? {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let rate = Double(parts[1]), rate >= 0, rate.isFinite else { return nil }
+        return (parts[0], rate)
+    }
+
+    public var description: String {
+        perSecond.isEmpty ? "none"
+            : perSecond.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.format($0.value))" }.joined(separator: ",")
+    }
+
+    private static func format(_ rate: Double) -> String {
+        rate == rate.rounded() ? String(Int(rate)) : String(rate)
+    }
+}
+
+/// A ``KeyService`` that waits for its quota's token bucket before every request.
+public struct RateLimitedKeyService: KeyService {
+    let base: any KeyService
+    private let buckets: [String: TokenBucket]
+
+    public init(_ base: any KeyService, limits: KMSRateLimits) {
+        self.base = base
+        buckets = limits.perSecond.mapValues { TokenBucket(rate: $0) }
+    }
+
+    public var backendName: String { base.backendName }
+
+    private func admit(_ operation: String) async throws {
+        try await buckets[KMSRateLimits.quota(of: operation)]?.take(1)
+    }
+
+    public func createKey(description: String, tags: [String: String]) async throws -> KeyMetadata {
+        try await admit("CreateKey")
+        return try await base.createKey(description: description, tags: tags)
+    }
+
+    public func enableKeyRotation(keyId: String) async throws {
+        try await admit("EnableKeyRotation")
+        try await base.enableKeyRotation(keyId: keyId)
+    }
+
+    public func encrypt(keyId: String, plaintext: Data, context: [String: String]) async throws -> Data {
+        try await admit("Encrypt")
+        return try await base.encrypt(keyId: keyId, plaintext: plaintext, context: context)
+    }
+
+    public func reEncrypt(_ request: ReEncryptRequest) async throws -> ReEncryptResult {
+        try await admit("ReEncrypt")
+        return try await base.reEncrypt(request)
+    }
+
+    public func describeKey(keyId: String) async throws -> KeyMetadata {
+        try await admit("DescribeKey")
+        return try await base.describeKey(keyId: keyId)
+    }
+
+    public func scheduleKeyDeletion(keyId: String, pendingWindowDays: Int) async throws {
+        try await admit("ScheduleKeyDeletion")
+        try await base.scheduleKeyDeletion(keyId: keyId, pendingWindowDays: pendingWindowDays)
+    }
+
+    public func disableKey(keyId: String) async throws {
+        try await admit("DisableKey")
+        try await base.disableKey(keyId: keyId)
+    }
+
+    public func keyRotationEnabled(keyId: String) async throws -> Bool {
+        try await admit("GetKeyRotationStatus")
+        return try await base.keyRotationEnabled(keyId: keyId)
+    }
+
+    public func tags(keyId: String) async throws -> [String: String] {
+        try await admit("ListResourceTags")
+        return try await base.tags(keyId: keyId)
+    }
+
+    public func listKeyIds() async throws -> [String] {
+        try await admit("ListKeys")
+        return try await base.listKeyIds()
+    }
+
+    public func tagKey(keyId: String, tags: [String: String]) async throws {
+        try await admit("TagResource")
+        try await base.tagKey(keyId: keyId, tags: tags)
+    }
+
+    public func keysTagged(_ tagKey: String) async throws -> [TaggedKey] {
+        // Not KMS (the Resource Groups Tagging API), or a fallback that calls this service's own
+        // listKeyIds/tags — which are limited above when they go through here.
+        try await base.keysTagged(tagKey)
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Jobs
+import Logging
+import UserVaultCore
+
+struct MergeReportsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge-reports",
+        abstract: "Merge the reports of the --worker I/M runs of one audit into the report of a single run.",
+        discussion: """
+            Takes the M report folders (each holding report.json and audit-share.json) of one audit run \\
+            as M workers, e.g. `audit --worker 0/2` and `audit --worker 1/2`. Counts and per-user findings \\
+            add up; keys shared by users of different workers, duplicate emails and (deep) orphan keys are \\
+            found across all of them. Merging deep audits reads the CMK listing and describes orphan \\
+            candidates, so it needs the backend's options. Writes <report-dir>/audit/<stamp>-<runId>/.
+            Exit 0: no finding at or above --fail-on; 1: findings; 2: a worker is missing, incomplete or \\
+            from another run.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The report folders of the worker runs.", valueName: "dir"))
+    var folders: [String]
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where the merged report goes.", valueName: "dir"))
+    var reportDir: String = "reports"
+
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 on findings at or above this severity.", valueName: "low|medium|high"))
+    var failOn: String = "high"
+
+    func validate() throws {
+        guard !folders.isEmpty else { throw ValidationError("name the report folders of the worker runs") }
+        guard Severity(rawValue: failOn) != nil else { throw ValidationError("--fail-on must be low, medium or high") }
+    }
+
+    func run() async throws {
+        let settings = try Settings(global)
+        LogBootstrap.bootstrap(settings)
+        let logger = Logger(label: "uservault.merge-reports")
+        let threshold = Severity(rawValue: failOn) ?? .high
+        let parts: [AuditMerge.Part]
+        do {
+            parts = try folders.map { try AuditMerge.load(URL(fileURLWithPath: $0)) }
+        } catch let error as MergeError {
+            throw CLIExit.failure(error.description)
+        }
+        let merged: JobReport
+        do {
+            if parts.contains(where: { $0.share.depth == AuditDepth.deep.rawValue }) {
+                merged = try await Backend.with(settings, readOnly: true, logger: logger) { backend in
+                    try await AuditMerge.merge(parts, keys: backend.keys)
+                }
+            } else {
+                merged = try await AuditMerge.merge(parts, keys: nil)
+            }
+        } catch let error as MergeError {
+            throw CLIExit.failure(error.description)
+        }
+        let folder = try ReportWriter.write(merged, to: URL(fileURLWithPath: reportDir))
+        try AuditCommand.conclude(merged, folder: folder, failOn: threshold,
+                                  incomplete: "a worker's run did not finish: the merged report is partial")
+    }
+}
