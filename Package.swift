@@ -126,7 +126,8 @@ let package = Package(
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AWSBackendTests", dependencies: ["AWSBackend", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "UserVaultCLITests", dependencies: ["UserVaultCLI", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "UserVaultCLITests", dependencies: ["UserVaultCLI", "TestSupport", "EmbeddedStore", "UserVaultCore"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

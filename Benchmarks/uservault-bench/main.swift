@@ -10,13 +10,16 @@ import UserVaultCore
 @main
 struct UserVaultBench {
     static let usage = """
-        usage: uservault-bench scan STORE [SEGMENTS] [PAGE]
+        usage: uservault-bench fixture STORE USERS [SEED]
+               uservault-bench scan STORE [SEGMENTS] [PAGE]
                uservault-bench aws-rps ENDPOINT getitem|describekey TARGET [REQUESTS] [IN_FLIGHT]
         """
 
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
         switch arguments.first {
+        case "fixture" where arguments.count >= 3:
+            try await fixture(arguments)
         case "scan" where arguments.count >= 2:
             try await scan(arguments)
         case "aws-rps" where arguments.count >= 4:
@@ -25,6 +28,19 @@ struct UserVaultBench {
             FileHandle.standardError.write(Data((usage + "\n").utf8))
             exit(2)
         }
+    }
+
+    /// A large embedded store, fast: synthetic users written like the create path writes them,
+    /// thousands per transaction (``EmbeddedStore/bulkLoadSyntheticUsers(count:seed:batchSize:progress:)``).
+    static func fixture(_ arguments: [String]) async throws {
+        let store = try EmbeddedStore(path: arguments[1])
+        let users = Int(arguments[2]) ?? 0
+        let seed = arguments.count > 3 ? UInt64(arguments[3]) ?? 1 : 1
+        let start = ContinuousClock.now
+        try await store.bulkLoadSyntheticUsers(count: users, seed: seed) { done in
+            if done % 100_000 == 0 { FileHandle.standardError.write(Data("  \(done) users\n".utf8)) }
+        }
+        print(String(format: "fixture: %d users in %.1f s", users, seconds(since: start)))
     }
 
     /// A full parallel segmented scan of the embedded store (full projection).

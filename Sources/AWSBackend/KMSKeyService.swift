@@ -21,7 +21,7 @@ public struct KMSKeyService: KeyService {
     }
 
     public func enableKeyRotation(keyId: String) async throws {
-        try await mapping { try await kms.enableKeyRotation(keyId: keyId) }
+        try await mapping { try await kms.enableKeyRotation(keyId: Self.managed(keyId)) }
     }
 
     public func encrypt(keyId: String, plaintext: Data, context: [String: String]) async throws -> Data {
@@ -44,19 +44,19 @@ public struct KMSKeyService: KeyService {
     }
 
     public func scheduleKeyDeletion(keyId: String, pendingWindowDays: Int) async throws {
-        try await mapping { try await kms.scheduleKeyDeletion(keyId: keyId, pendingWindowDays: pendingWindowDays) }
+        try await mapping { try await kms.scheduleKeyDeletion(keyId: Self.managed(keyId), pendingWindowDays: pendingWindowDays) }
     }
 
     public func disableKey(keyId: String) async throws {
-        try await mapping { try await kms.disableKey(keyId: keyId) }
+        try await mapping { try await kms.disableKey(keyId: Self.managed(keyId)) }
     }
 
     public func keyRotationEnabled(keyId: String) async throws -> Bool {
-        try await mapping { try await kms.getKeyRotationStatus(keyId: keyId) }
+        try await mapping { try await kms.getKeyRotationStatus(keyId: Self.managed(keyId)) }
     }
 
     public func tags(keyId: String) async throws -> [String: String] {
-        try await mapping { try await kms.listResourceTags(keyId: keyId) }
+        try await mapping { try await kms.listResourceTags(keyId: Self.managed(keyId)) }
     }
 
     public func listKeyIds() async throws -> [String] {
@@ -68,7 +68,7 @@ public struct KMSKeyService: KeyService {
     }
 
     public func tagKey(keyId: String, tags: [String: String]) async throws {
-        try await mapping { try await kms.tagResource(keyId: keyId, tags: tags) }
+        try await mapping { try await kms.tagResource(keyId: Self.managed(keyId), tags: tags) }
     }
 
     public func keysTagged(_ tagKey: String) async throws -> [TaggedKey] {
@@ -89,6 +89,13 @@ public struct KMSKeyService: KeyService {
             }
             return found
         }
+    }
+
+    /// The key id for key-management calls. Per-user CMKs live in the caller's own account and
+    /// region, where KMS takes the bare id as readily as the ARN; some emulators (moto) take only
+    /// the id for these operations.
+    static func managed(_ keyId: String) -> String {
+        KeyReference.bareKeyId(keyId)
     }
 
     static func metadata(_ key: KMS.KeyMetadata) -> KeyMetadata {

@@ -66,26 +66,61 @@ public struct EmbeddedKeyService: KeyService {
     }
 
     public func reEncrypt(_ request: ReEncryptRequest) async throws -> ReEncryptResult {
-        guard let blob = LocalCiphertext(parsing: request.ciphertext) else { throw KeyServiceError.invalidCiphertext }
-        if let expected = request.sourceKeyId, Self.keyId(from: expected) != blob.keyId {
-            throw KeyServiceError.incorrectKey
+        try await reEncrypt(all: [request])[0].get()
+    }
+
+    /// A page of re-encryptions: one read transaction for every key state and material, then
+    /// the crypto.
+    public func reEncrypt(all requests: [ReEncryptRequest]) async -> [Result<ReEncryptResult, any Error>] {
+        typealias Inputs = (blob: LocalCiphertext, source: Data, destinationId: String, version: UInt32, destination: Data)
+        let parsed: [Result<(LocalCiphertext, String), any Error>] = requests.map { request in
+            guard let blob = LocalCiphertext(parsing: request.ciphertext) else { return .failure(KeyServiceError.invalidCiphertext) }
+            if let expected = request.sourceKeyId, Self.keyId(from: expected) != blob.keyId {
+                return .failure(KeyServiceError.incorrectKey)
+            }
+            return .success((blob, Self.keyId(from: request.destinationKeyId)))
         }
-        let destinationId = Self.keyId(from: request.destinationKeyId)
-        let (sourceMaterial, destination) = try await pool.read { db in
-            try Self.requireUsable(try Self.state(db, blob.keyId))
-            try Self.requireUsable(try Self.state(db, destinationId))
-            let sourceMaterial = try self.material(db, keyId: blob.keyId, version: blob.materialVersion)
-            let version = UInt32(try Int.fetchOne(db, sql: "SELECT current_version FROM kms_keys WHERE key_id = ?",
-                                                  arguments: [destinationId]) ?? 1)
-            return (sourceMaterial, (version, try self.material(db, keyId: destinationId, version: version)))
+        let inputs: [Result<Inputs, any Error>]
+        do {
+            inputs = try await pool.read { db in
+                // Every key's state, version and material for the whole batch in a few IN-list
+                // queries (SQLite sorts the list and walks the B-tree in order), not a few per user.
+                let ids = Set(parsed.flatMap { (try? $0.get()).map { [$0.0.keyId, $0.1] } ?? [] })
+                let found = try Self.keyRecords(db, ids)
+                return parsed.map { parsed in
+                    parsed.flatMap { blob, destinationId in
+                        Result {
+                            guard let source = found[blob.keyId] else { throw KeyServiceError.notFound("key \(blob.keyId) does not exist") }
+                            guard let destination = found[destinationId] else {
+                                throw KeyServiceError.notFound("key \(destinationId) does not exist")
+                            }
+                            try Self.requireUsable(source.state)
+                            try Self.requireUsable(destination.state)
+                            let sourceMaterial = try source.materials[blob.materialVersion]
+                                ?? self.material(db, keyId: blob.keyId, version: blob.materialVersion)
+                            let destinationMaterial = try destination.materials[destination.version]
+                                ?? self.material(db, keyId: destinationId, version: destination.version)
+                            return (blob, sourceMaterial, destinationId, destination.version, destinationMaterial)
+                        }
+                    }
+                }
+            }
+        } catch {
+            return requests.map { _ in .failure(error) }
         }
-        guard let plaintext = blob.open(material: sourceMaterial, context: request.sourceContext) else {
-            throw KeyServiceError.invalidCiphertext
+        return zip(inputs, requests).map { input, request in
+            input.flatMap { input in
+                Result {
+                    guard let plaintext = input.blob.open(material: input.source, context: request.sourceContext) else {
+                        throw KeyServiceError.invalidCiphertext
+                    }
+                    let ciphertext = try LocalCiphertext.seal(plaintext, keyId: input.destinationId, materialVersion: input.version,
+                                                              material: input.destination, context: request.destinationContext)
+                    return ReEncryptResult(sourceKeyId: Self.arnPrefix + input.blob.keyId,
+                                           destinationKeyId: Self.arnPrefix + input.destinationId, ciphertext: ciphertext)
+                }
+            }
         }
-        let ciphertext = try LocalCiphertext.seal(plaintext, keyId: destinationId, materialVersion: destination.0,
-                                                  material: destination.1, context: request.destinationContext)
-        return ReEncryptResult(sourceKeyId: Self.arnPrefix + blob.keyId, destinationKeyId: Self.arnPrefix + destinationId,
-                               ciphertext: ciphertext)
     }
 
     /// Decrypts a ciphertext. Not part of ``KeyService``: nothing in the product decrypts; tests
@@ -103,14 +138,33 @@ public struct EmbeddedKeyService: KeyService {
     }
 
     public func describeKey(keyId reference: String) async throws -> KeyMetadata {
-        let keyId = Self.keyId(from: reference)
-        return try await pool.read { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT state, description, created_at FROM kms_keys WHERE key_id = ?", arguments: [keyId])
-            else { throw KeyServiceError.notFound("key \(keyId) does not exist") }
-            return KeyMetadata(
-                keyId: keyId, arn: Self.arnPrefix + keyId, state: KeyState(rawValue: row["state"]) ?? .unavailable,
-                creationDate: Date(timeIntervalSince1970: row["created_at"]), description: row["description"])
+        try await describeKeys([reference])[0].get()
+    }
+
+    public func describeKeys(_ references: [String]) async -> [Result<KeyMetadata, any Error>] {
+        let keyIds = references.map(Self.keyId(from:))
+        do {
+            let rows = try await pool.read { db in
+                var rows: [String: (state: String, description: String, created: Double)] = [:]
+                let unique = Array(Set(keyIds))
+                for start in stride(from: 0, to: unique.count, by: 500) {
+                    let chunk = Array(unique[start..<min(unique.count, start + 500)])
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    let cursor = try Row.fetchCursor(
+                        db, sql: "SELECT key_id, state, description, created_at FROM kms_keys WHERE key_id IN (\(marks))",
+                        arguments: StatementArguments(chunk))
+                    while let row = try cursor.next() { rows[row[0]] = (row[1], row[2], row[3]) }
+                }
+                return rows
+            }
+            return keyIds.map { keyId in
+                guard let row = rows[keyId] else { return .failure(KeyServiceError.notFound("key \(keyId) does not exist")) }
+                return .success(KeyMetadata(
+                    keyId: keyId, arn: Self.arnPrefix + keyId, state: KeyState(rawValue: row.state) ?? .unavailable,
+                    creationDate: Date(timeIntervalSince1970: row.created), description: row.description))
+            }
+        } catch {
+            return references.map { _ in .failure(error) }
         }
     }
 
@@ -139,11 +193,25 @@ public struct EmbeddedKeyService: KeyService {
     }
 
     public func keyRotationEnabled(keyId reference: String) async throws -> Bool {
-        let keyId = Self.keyId(from: reference)
-        return try await pool.read { db in
-            _ = try Self.state(db, keyId)
-            return try Bool.fetchOne(db, sql: "SELECT rotation_enabled FROM kms_keys WHERE key_id = ?",
-                                     arguments: [keyId]) ?? false
+        try await keyRotationEnabled(all: [reference])[0].get()
+    }
+
+    public func keyRotationEnabled(all references: [String]) async -> [Result<Bool, any Error>] {
+        do {
+            return try await pool.read { db in
+                let statement = try db.cachedStatement(sql: "SELECT rotation_enabled FROM kms_keys WHERE key_id = ?")
+                return references.map { reference in
+                    let keyId = Self.keyId(from: reference)
+                    return Result {
+                        guard let enabled = try Bool.fetchOne(statement, arguments: [keyId]) else {
+                            throw KeyServiceError.notFound("key \(keyId) does not exist")
+                        }
+                        return enabled
+                    }
+                }
+            }
+        } catch {
+            return references.map { _ in .failure(error) }
         }
     }
 
@@ -183,9 +251,53 @@ public struct EmbeddedKeyService: KeyService {
     // MARK: - Internals
 
     static func state(_ db: Database, _ keyId: String) throws -> KeyState {
-        guard let raw = try String.fetchOne(db, sql: "SELECT state FROM kms_keys WHERE key_id = ?", arguments: [keyId])
+        let statement = try db.cachedStatement(sql: "SELECT state FROM kms_keys WHERE key_id = ?")
+        guard let raw = try String.fetchOne(statement, arguments: [keyId])
         else { throw KeyServiceError.notFound("key \(keyId) does not exist") }
         return KeyState(rawValue: raw) ?? .unavailable
+    }
+
+    /// What a batch needs to know of its keys: state, current version, and the current material.
+    struct KeyRecord {
+        var state: KeyState
+        var version: UInt32
+        var materials: [UInt32: Data]
+    }
+
+    /// The records of `keyIds`, in IN-lists of up to 500 ids; absent keys are absent.
+    static func keyRecords(_ db: Database, _ keyIds: Set<String>) throws -> [String: KeyRecord] {
+        var records: [String: KeyRecord] = [:]
+        records.reserveCapacity(keyIds.count)
+        let ids = Array(keyIds)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(ids.count, start + 500)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT k.key_id, k.state, k.current_version, v.material
+                FROM kms_keys k LEFT JOIN kms_key_versions v ON v.key_id = k.key_id AND v.version = k.current_version
+                WHERE k.key_id IN (\(marks))
+                """, arguments: StatementArguments(chunk))
+            while let row = try rows.next() {
+                let version = UInt32(row[2] as Int)
+                let material: Data? = row[3]
+                records[row[0]] = KeyRecord(state: KeyState(rawValue: row[1]) ?? .unavailable, version: version,
+                                            materials: material.map { [version: $0] } ?? [:])
+            }
+        }
+        return records
+    }
+
+    static func stateAndVersion(_ db: Database, _ keyId: String) throws -> (state: KeyState, version: UInt32) {
+        let statement = try db.cachedStatement(sql: "SELECT state, current_version FROM kms_keys WHERE key_id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [keyId]) else {
+            throw KeyServiceError.notFound("key \(keyId) does not exist")
+        }
+        return (KeyState(rawValue: row[0]) ?? .unavailable, UInt32(row[1] as Int))
+    }
+
+    static func currentVersion(_ db: Database, _ keyId: String) throws -> UInt32 {
+        let statement = try db.cachedStatement(sql: "SELECT current_version FROM kms_keys WHERE key_id = ?")
+        return UInt32(try Int.fetchOne(statement, arguments: [keyId]) ?? 1)
     }
 
     static func requireUsable(_ state: KeyState) throws {
@@ -198,9 +310,8 @@ public struct EmbeddedKeyService: KeyService {
 
     private func material(_ db: Database, keyId: String, version: UInt32) throws -> Data {
         if let cached = materials.get(keyId, version) { return cached }
-        guard let data = try Data.fetchOne(
-            db, sql: "SELECT material FROM kms_key_versions WHERE key_id = ? AND version = ?",
-            arguments: [keyId, Int(version)])
+        let statement = try db.cachedStatement(sql: "SELECT material FROM kms_key_versions WHERE key_id = ? AND version = ?")
+        guard let data = try Data.fetchOne(statement, arguments: [keyId, Int(version)])
         else { throw KeyServiceError.invalidCiphertext }
         materials.put(keyId, version, data)
         return data

@@ -124,12 +124,11 @@ public struct EmbeddedUserTable: UserTable {
         case .string(let string)?: credentials = string.databaseValue
         case .other?: credentials = 0.databaseValue
         }
-        try db.execute(
-            sql: """
-                INSERT OR REPLACE INTO items
-                    (h, id, type, firstname, lastname, email, username, created_at, credentials, credentials_key_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO items
+                (h, id, type, firstname, lastname, email, username, created_at, credentials, credentials_key_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(
             arguments: [SegmentHash.hash(item.id), item.id, item.type, item.firstname, item.lastname, item.email,
                         item.username, item.createdAt, credentials, item.credentialsKeyId])
     }

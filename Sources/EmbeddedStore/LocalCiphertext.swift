@@ -57,7 +57,29 @@ struct LocalCiphertext {
     }()
 
     static func associatedData(header: Data, context: [String: String]) -> Data {
-        header + ((try? contextEncoder.encode(context)) ?? Data())
+        header + canonicalJSON(context)
+    }
+
+    /// `JSONEncoder` with sorted keys, byte for byte; written out directly for the common case
+    /// (keys and values of letters, digits and `-_.:@`, as in `{"userId":"<uuid>"}`), which runs
+    /// on every crypto operation, and through the encoder for anything else.
+    static func canonicalJSON(_ context: [String: String]) -> Data {
+        func plain(_ text: String) -> Bool {
+            text.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || byte == 0x2D || byte == 0x5F || byte == 0x2E || byte == 0x3A || byte == 0x40
+            }
+        }
+        guard context.allSatisfy({ plain($0.key) && plain($0.value) }) else {
+            return (try? contextEncoder.encode(context)) ?? Data()
+        }
+        var json = "{"
+        for (index, key) in context.keys.sorted().enumerated() {
+            if index > 0 { json += "," }
+            json += "\"\(key)\":\"\(context[key] ?? "")\""
+        }
+        json += "}"
+        return Data(json.utf8)
     }
 
     static func seal(_ plaintext: Data, keyId: String, materialVersion: UInt32, material: Data,

@@ -1,6 +1,8 @@
+import EmbeddedStore
 import Foundation
 import Testing
 import TestSupport
+import UserVaultCore
 
 @Suite("uservault audit, end to end on the embedded store")
 struct AuditCLITests {
@@ -20,15 +22,12 @@ struct AuditCLITests {
         let seeded = try await runUserVault(["seed", "--users", "120", "--defects", "16", "--seed", "9", "--manifest", "m.json",
                                              "--log-level", "warning"], in: directory)
         #expect(seeded.exitCode == 0, "\(seeded.stderr)")
-        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("m.json"))) as? [String: Any]
-        var defective: Set<String> = []
-        for defect in manifest?["defects"] as? [[String: Any]] ?? [] {
-            defective.insert(defect["userId"] as! String)
-            if let other = defect["otherUserId"] as? String { defective.insert(other) }
-        }
-        let audit = try await runUserVault(["audit", "--segments", "4", "--progress", "never"], in: directory)
+        let faults = try PlantedFault.manifest(directory.appendingPathComponent("m.json"))
+        let defective = PlantedFault.flagged(faults, deep: false)
+        let audit = try await runUserVault(["audit", "--segments", "4", "--progress", "always"], in: directory)
         #expect(audit.exitCode == 1, "\(audit.stderr)")
         #expect(audit.stdout.contains("report: "))
+        #expect(audit.stderr.contains("items/s") && audit.stderr.contains("4/4 segments"), "a progress line: \(audit.stderr)")
         let (report, flagged) = try Self.findings(in: directory)
         #expect(flagged == defective)
         #expect(report["complete"] as? Bool == true)
@@ -42,6 +41,65 @@ struct AuditCLITests {
         #expect(try await runUserVault(["seed", "--users", "30", "--log-level", "warning"], in: clean).exitCode == 0)
         let passed = try await runUserVault(["audit", "--progress", "never"], in: clean)
         #expect(passed.exitCode == 0, "\(passed.stderr)")
+
+        // Deep: the key tagged for someone else is found too.
+        let deep = try await runUserVault(["audit", "--depth", "deep", "--progress", "never", "--report-dir", "deep"], in: directory)
+        #expect(deep.exitCode == 1, "\(deep.stderr)")
+        let deepReport = try latestReport(in: directory.appendingPathComponent("deep"))
+        #expect(deepReport.flaggedUsers == PlantedFault.flagged(faults, deep: true))
+        #expect(faults.contains { $0.needsDeepAudit })
+    }
+
+    @Test("killed with SIGKILL mid-run and resumed: the report of an uninterrupted run (100,000 users)")
+    func killAndResume() async throws {
+        let directory = try makeTemporaryDirectory("uservault-audit-resume")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try EmbeddedStore(path: directory.appendingPathComponent(".uservault/store.sqlite").path)
+        let ids = try await store.bulkLoadSyntheticUsers(count: 100_000, seed: 21)
+        var generator = SeededGenerator(seed: 3)
+        let planter = DefectPlanter(table: store.table, keys: store.keys)
+        for (offset, kind) in DefectKind.allCases.filter({ $0 != .sharedKey && !$0.needsDeepAudit }).enumerated() {
+            _ = try await planter.plant(kind, userId: ids[offset * 9_973], password: "a-password", using: &generator)
+        }
+        _ = try await planter.plantSharedKey(owner: ids[7], borrower: ids[99_999], password: "a-password")
+
+        let scan = ["audit", "--segments", "64", "--concurrency", "2", "--log-level", "warning"]
+        let whole = try await runUserVault(scan + ["--progress", "never", "--report-dir", "whole"], in: directory)
+        #expect(whole.exitCode == 1, "\(whole.stderr)")
+        let expected = try latestReport(in: directory.appendingPathComponent("whole"))
+        #expect(expected.int("users") == 100_000 && expected.findings.count == 9)
+
+        // The same audit with a checkpoint, killed once some segments are done.
+        let checkpoint = directory.appendingPathComponent("audit.checkpoint").path
+        let errors = directory.appendingPathComponent("killed.stderr")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        let process = Process()
+        process.executableURL = userVaultBinary
+        process.arguments = scan + ["--checkpoint", checkpoint, "--progress", "always", "--report-dir", "resumed"]
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
+        try process.run()
+        var progressed = false
+        for _ in 0..<1200 where !progressed && process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+            let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            progressed = text.range(of: #"\b(1[6-9]|[2-5][0-9])/64 segments"#, options: .regularExpression) != nil
+        }
+        #expect(progressed && process.isRunning, "killed mid-run")
+        kill(process.processIdentifier, SIGKILL)
+        for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(25)) }
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+
+        let resumed = try await runUserVault(scan + ["--checkpoint", checkpoint, "--resume", "--progress", "never",
+                                                     "--report-dir", "resumed"], in: directory)
+        #expect(resumed.exitCode == 1, "\(resumed.stderr)")
+        let report = try latestReport(in: directory.appendingPathComponent("resumed"))
+        #expect(report.findingsJSON == expected.findingsJSON)
+        for field in ["users", "scanned", "verified"] { #expect(report.int(field) == expected.int(field), "\(field)") }
+        #expect(report.stat("kmsRequests") == expected.stat("kmsRequests"), "nothing verified twice")
+        #expect(!FileManager.default.fileExists(atPath: checkpoint), "a finished run removes its checkpoint")
     }
 
     @Test("a missing store is exit 2 with one line")

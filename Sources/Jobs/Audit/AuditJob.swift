@@ -55,43 +55,46 @@ public struct AuditJob: Sendable {
         let verifier = CredentialVerifier(keys: keys, depth: configuration.depth, ownership: ownership)
         let outcome = try await ScanEngine(configuration: configuration.scan)
             .run(table: table, state: state, logger: logger, progress: progress) { _, items in
+                let users = items.filter(\.isUser)
                 var page = RunState.PageRecords()
-                for item in items where item.isUser {
-                    page.count("users")
-                    var verdict = await verifier.verify(item)
+                guard let first = users.first else { return page }
+                var verdicts = await verifier.verify(users)
+                var members: [MemberEntry] = []
+                members.reserveCapacity(users.count)
+                for (item, position) in zip(users, verdicts.indices) {
                     if item.summary == nil {
-                        verdict.findings.append(Finding(.invalidRecord, userId: item.id, detail: "a users item without firstname, lastname, email or username"))
-                        verdict.verified = false
+                        verdicts[position].findings.append(Finding(.invalidRecord, userId: item.id,
+                                                                   detail: "a users item without firstname, lastname, email or username"))
+                        verdicts[position].verified = false
                     }
+                    let verdict = verdicts[position]
                     page.count("keyRequests", by: verdict.keyRequests)
                     if verdict.verified { page.count("verified") }
                     for finding in verdict.findings {
                         page.add(kind: "finding", key: "\(item.id)|\(finding.code.rawValue)", value: try JSONEncoder.sorted.encode(finding))
                     }
-                    // The value remembers whether the user was verified, so that users found on a
-                    // shared key or a duplicate email after the scan leave the verified count.
-                    let flag = Data([verdict.verified ? 1 : 0])
-                    if let keyId = verdict.keyId {
-                        page.add(kind: "keyref", key: "\(KeyReference.bareKeyId(keyId))|\(item.id)", value: flag)
-                    }
-                    // A key the record names is not an orphan, whatever its credentials hold.
-                    if let named = item.credentialsKeyId {
-                        page.add(kind: "named", key: KeyReference.bareKeyId(named))
-                    }
-                    if let email = item.email {
-                        page.add(kind: "email", key: "\(Membership.emailGroup(email))|\(item.id)", value: flag)
-                    }
+                    // What the cross-scan checks need; `verified` lets users found on a shared key or a
+                    // duplicate email after the scan leave the verified count. A key the record names
+                    // is not an orphan, whatever its credentials hold.
+                    members.append(MemberEntry(
+                        userId: item.id, keyGroup: verdict.keyId.map(KeyReference.bareKeyId) ?? "",
+                        emailGroup: item.email.map(Membership.emailGroup) ?? "",
+                        namedKey: item.credentialsKeyId.map(KeyReference.bareKeyId) ?? "", verified: verdict.verified))
                 }
+                page.count("users", by: users.count)
+                // Keyed by the page's first user: a page replayed after a kill replaces itself.
+                page.add(kind: MemberPages.kind, key: first.id, value: MemberPages.encode(members))
                 return page
             }
-        let share = try AuditShare(state: state, job: self, table: table)
-        var findings = share.findings
-        let (groupFindings, unverified) = CrossScanChecks.groups(keyRefs: share.keyRefs, emails: share.emails)
+        let deepWhole = outcome.complete && configuration.depth == .deep && configuration.scan.worker == .whole
+        let cross = try MemberPages.crossScanInput(state, referencedKeys: deepWhole)
+        var findings = try Self.findings(in: state)
+        let (groupFindings, unverified) = CrossScanChecks.groups(keyRefs: cross.keyRefs, emails: cross.emails)
         findings += groupFindings
-        var keyRequests = share.counters["keyRequests"] ?? 0
-        if outcome.complete && configuration.depth == .deep && configuration.scan.worker == .whole {
-            let orphans = try await CrossScanChecks.orphans(
-                index: try await ownership.index(), referenced: share.referencedKeys, keys: keys)
+        let counters = try state.counters()
+        var keyRequests = counters["keyRequests"] ?? 0
+        if deepWhole {
+            let orphans = try await CrossScanChecks.orphans(index: try await ownership.index(), referenced: cross.referenced, keys: keys)
             findings += orphans.findings
             keyRequests += orphans.requests
         }
@@ -102,15 +105,14 @@ public struct AuditJob: Sendable {
                       parameters: parameters, segments: .init(total: configuration.scan.totalSegments,
                                                               worker: configuration.scan.worker.description,
                                                               assigned: outcome.segmentsAssigned, finished: outcome.segmentsFinished),
-                      counters: share.counters, verifiedLost: unverified, findings: findings, stats: stats)
+                      counters: counters, verifiedLost: unverified, findings: findings, stats: stats)
     }
 
     /// The report of a run that failed: what was committed before the failure, `complete: false`,
     /// and the failure's one-line description in `parameters.error`.
     public func partialReport(table: any UserTable, state: RunState, error: String,
                               externalStats: JobReport.Stats = JobReport.Stats()) -> JobReport {
-        let share = try? AuditShare(state: state, job: self, table: table)
-        let counters = share?.counters ?? [:]
+        let counters = (try? state.counters()) ?? [:]
         var stats = externalStats
         if stats.kmsRequests == 0 { stats.kmsRequests = counters["keyRequests"] ?? 0 }
         var parameters = self.parameters
@@ -119,7 +121,7 @@ public struct AuditJob: Sendable {
                       segments: .init(total: configuration.scan.totalSegments, worker: configuration.scan.worker.description,
                                       assigned: Array(configuration.scan.worker.segments(of: configuration.scan.totalSegments)).count,
                                       finished: (try? state.finishedSegments()) ?? 0),
-                      counters: counters, verifiedLost: 0, findings: share?.findings ?? [], stats: stats)
+                      counters: counters, verifiedLost: 0, findings: (try? Self.findings(in: state)) ?? [], stats: stats)
     }
 
     func report(runId: String, startedAt: Date, table: any UserTable, complete: Bool, parameters: [String: String],
@@ -131,6 +133,11 @@ public struct AuditJob: Sendable {
             parameters: parameters, segments: segments, scanned: counters["scanned"] ?? 0, users: counters["users"] ?? 0,
             verified: max(0, (counters["verified"] ?? 0) - verifiedLost), findings: AuditJob.ordered(findings),
             summary: JobReport.summary(of: findings), stats: stats)
+    }
+
+    /// The per-user findings committed so far.
+    static func findings(in state: RunState) throws -> [Finding] {
+        try state.records(kind: "finding").map { try JSONDecoder().decode(Finding.self, from: $0.value) }
     }
 
     /// The report's order: by user, then code; key-level findings by key.
@@ -173,16 +180,15 @@ public struct AuditShare: Sendable, Codable {
         totalSegments = job.configuration.scan.totalSegments
         worker = job.configuration.scan.worker
         counters = try state.counters()
-        findings = try state.records(kind: "finding").map { try JSONDecoder().decode(Finding.self, from: $0.value) }
-        keyRefs = try state.records(kind: "keyref").compactMap(Self.membership)
-        emails = try state.records(kind: "email").compactMap(Self.membership)
-        namedKeys = try state.records(kind: "named").map(\.key)
-    }
-
-    /// `group|userId` → value 1 when verified.
-    private static func membership(_ record: RunState.Record) -> Membership? {
-        guard let bar = record.key.lastIndex(of: "|") else { return nil }
-        return Membership(group: String(record.key[..<bar]), userId: String(record.key[record.key.index(after: bar)...]),
-                          verified: record.value == Data([1]))
+        findings = try AuditJob.findings(in: state)
+        var keyRefs: [Membership] = [], emails: [Membership] = [], named: [String] = []
+        try MemberPages.forEach(in: state) { entry in
+            if !entry.keyGroup.isEmpty { keyRefs.append(Membership(group: entry.keyGroup, userId: entry.userId, verified: entry.verified)) }
+            if !entry.emailGroup.isEmpty { emails.append(Membership(group: entry.emailGroup, userId: entry.userId, verified: entry.verified)) }
+            if !entry.namedKey.isEmpty { named.append(entry.namedKey) }
+        }
+        self.keyRefs = keyRefs
+        self.emails = emails
+        namedKeys = named
     }
 }

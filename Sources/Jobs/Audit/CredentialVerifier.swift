@@ -42,142 +42,162 @@ public struct CredentialVerifier: Sendable {
     }
 
     public func verify(_ item: StoredItem) async -> Verdict {
-        var verdict = Verdict()
-        let userId = item.id
-        func add(_ code: FindingCode, keyId: String? = nil, _ detail: String) {
-            verdict.findings.append(Finding(code, userId: userId, keyId: keyId, detail: detail))
+        await verify([item])[0]
+    }
+
+    /// The verdicts of a page of users, in order. The key service gets each step as one batch
+    /// (DescribeKey for all, then ReEncrypt for those whose key is enabled, then, deep, the
+    /// rotation status): still one request per user per step on KMS, one read on the embedded store.
+    public func verify(_ items: [StoredItem]) async -> [Verdict] {
+        var verdicts = [Verdict](repeating: Verdict(), count: items.count)
+        func add(_ index: Int, _ code: FindingCode, keyId: String? = nil, _ detail: String) {
+            verdicts[index].findings.append(Finding(code, userId: items[index].id, keyId: keyId, detail: detail))
         }
-        let ciphertext: Data
-        switch item.credentials {
-        case nil:
-            add(.credentialsMissing, "no credentials attribute")
-            return verdict
-        case .string(let value)?:
-            add(.credentialsPlaintext, "credentials stored as a string (\(value.utf8.count) bytes)")
-            return verdict
-        case .other(let typeName)?:
-            add(.invalidRecord, "credentials stored as type \(typeName), expected binary")
-            return verdict
-        case .binary(let data)?:
-            ciphertext = data
-        }
-        if Self.looksLikePlaintext(ciphertext) {
-            add(.credentialsPlaintext, "credentials are \(ciphertext.count) printable bytes, not ciphertext")
-            return verdict
-        }
-        let legacy = item.credentialsKeyId == nil
+        // 0. What the item itself says: no request.
+        var pending: [(index: Int, keyId: String, ciphertext: Data, legacy: Bool)] = []
         var index: KeyOwnership.Index?
-        if legacy || depth == .deep {
+        var indexError: String?
+        if depth == .deep || items.contains(where: { $0.credentialsKeyId == nil }) {
             do {
                 index = try await ownership.index()
             } catch {
-                add(.unverifiable, "could not list the CMKs by their CreatedBy tag: \(UserService.safeDescription(error))")
-                return verdict
+                indexError = UserService.safeDescription(error)
             }
         }
-        let keyId: String
-        if let recorded = item.credentialsKeyId {
-            keyId = recorded
-        } else {
-            let owned = index?.keysByOwner[userId] ?? []
+        for (position, item) in items.enumerated() {
+            let ciphertext: Data
+            switch item.credentials {
+            case nil:
+                add(position, .credentialsMissing, "no credentials attribute")
+                continue
+            case .string(let value)?:
+                add(position, .credentialsPlaintext, "credentials stored as a string (\(value.utf8.count) bytes)")
+                continue
+            case .other(let typeName)?:
+                add(position, .invalidRecord, "credentials stored as type \(typeName), expected binary")
+                continue
+            case .binary(let data)?:
+                ciphertext = data
+            }
+            if Self.looksLikePlaintext(ciphertext) {
+                add(position, .credentialsPlaintext, "credentials are \(ciphertext.count) printable bytes, not ciphertext")
+                continue
+            }
+            if let indexError, item.credentialsKeyId == nil || depth == .deep {
+                add(position, .unverifiable, "could not list the CMKs by their CreatedBy tag: \(indexError)")
+                continue
+            }
+            if let recorded = item.credentialsKeyId {
+                pending.append((position, recorded, ciphertext, false))
+                continue
+            }
+            let owned = index?.keysByOwner[item.id] ?? []
             guard let only = owned.first else {
-                add(.keyNotFound, "the record names no key (no credentialsKeyId) and no CMK is tagged CreatedBy=\(userId)")
-                return verdict
+                add(position, .keyNotFound, "the record names no key (no credentialsKeyId) and no CMK is tagged CreatedBy=\(item.id)")
+                continue
             }
             guard owned.count == 1 else {
-                add(.unverifiable, "the record names no key and \(owned.count) CMKs are tagged CreatedBy=\(userId): "
+                add(position, .unverifiable, "the record names no key and \(owned.count) CMKs are tagged CreatedBy=\(item.id): "
                     + "record the right one (`uservault backfill key-metadata`)")
-                return verdict
+                continue
             }
-            keyId = only
+            pending.append((position, only, ciphertext, true))
         }
-        verdict.keyId = keyId
+        for entry in pending { verdicts[entry.index].keyId = entry.keyId }
 
-        // 1. The key's state, from DescribeKey (emulators still encrypt with disabled keys).
-        let metadata: KeyMetadata
-        do {
-            verdict.keyRequests += 1
-            metadata = try await keys.describeKey(keyId: keyId)
-        } catch let error as KeyServiceError where error == .notFound {
-            add(.keyNotFound, keyId: keyId, "the CMK does not exist")
-            return verdict
-        } catch {
-            add(.unverifiable, keyId: keyId, "DescribeKey failed: \(UserService.safeDescription(error))")
-            return verdict
-        }
-        switch metadata.state {
-        case .enabled: break
-        case .disabled:
-            add(.keyDisabled, keyId: keyId, "the CMK is disabled")
-            return verdict
-        case .pendingDeletion:
-            add(.keyPendingDeletion, keyId: keyId, "the CMK is scheduled for deletion")
-            return verdict
-        default:
-            add(.unverifiable, keyId: keyId, "the CMK is in state \(metadata.state.rawValue)")
-            return verdict
-        }
-        if metadata.keyManager != "CUSTOMER" {
-            add(.keyNotCustomerManaged, keyId: keyId, "the key is managed by \(metadata.keyManager)")
-        }
-
-        // 2. The proof: re-encrypt to the same key, with the context this record must have.
-        let context = legacy ? [:] : UserService.encryptionContext(userId: userId)
-        do {
-            verdict.keyRequests += 1
-            let result = try await keys.reEncrypt(ReEncryptRequest(
-                ciphertext: ciphertext, sourceKeyId: keyId, sourceContext: context, destinationKeyId: keyId,
-                destinationContext: context))
-            if KeyReference.bareKeyId(result.sourceKeyId) != KeyReference.bareKeyId(keyId) {
-                // An emulator may ignore SourceKeyId and report the real key instead of refusing.
-                verdict.keyId = result.sourceKeyId
-                add(.keyOwnerMismatch, keyId: result.sourceKeyId, "the ciphertext is sealed under another CMK than the user's")
-            }
-        } catch let error as KeyServiceError {
-            switch error {
-            case .invalidCiphertext:
-                add(.notKMSCiphertext, keyId: keyId, legacy
-                    ? "not a ciphertext of the user's CMK"
-                    : "not a ciphertext of the user's CMK with encryption context {userId}")
-            case .incorrectKey:
-                add(.keyOwnerMismatch, keyId: keyId, "the ciphertext is sealed under another CMK than the user's")
-            case .disabled:
-                add(.keyDisabled, keyId: keyId, "the CMK is disabled")
-            case .invalidState:
-                add(.keyPendingDeletion, keyId: keyId, "the CMK is not usable: \(error.detail)")
-            case .notFound:
-                add(.keyNotFound, keyId: keyId, "the CMK does not exist")
-            default:
-                add(.unverifiable, keyId: keyId, "ReEncrypt failed: \(error.detail)")
-            }
-        } catch {
-            add(.unverifiable, keyId: keyId, "ReEncrypt failed: \(UserService.safeDescription(error))")
-        }
-
-        // 3. Deep: the key's own metadata.
-        if depth == .deep, let index {
-            if metadata.keySpec != "SYMMETRIC_DEFAULT" {
-                add(.keySpecUnexpected, keyId: keyId, "the key spec is \(metadata.keySpec), expected SYMMETRIC_DEFAULT")
-            }
-            switch index.ownerByKey[KeyReference.bareKeyId(keyId)] {
-            case nil:
-                add(.keyOwnerMismatch, keyId: keyId, "the CMK carries no CreatedBy tag")
-            case let owner? where owner != userId:
-                add(.keyOwnerMismatch, keyId: keyId, "the CMK is tagged CreatedBy=\(owner), another user")
-            default:
-                break
-            }
-            do {
-                verdict.keyRequests += 1
-                if try await !keys.keyRotationEnabled(keyId: keyId) {
-                    add(.keyRotationDisabled, keyId: keyId, "automatic rotation is off")
+        // 1. The keys' states, from DescribeKey (emulators still encrypt with disabled keys).
+        let described = await keys.describeKeys(pending.map(\.keyId))
+        var enabled: [(entry: (index: Int, keyId: String, ciphertext: Data, legacy: Bool), metadata: KeyMetadata)] = []
+        for (entry, result) in zip(pending, described) {
+            verdicts[entry.index].keyRequests += 1
+            switch result {
+            case .failure(let error as KeyServiceError) where error == .notFound:
+                add(entry.index, .keyNotFound, keyId: entry.keyId, "the CMK does not exist")
+            case .failure(let error):
+                add(entry.index, .unverifiable, keyId: entry.keyId, "DescribeKey failed: \(UserService.safeDescription(error))")
+            case .success(let metadata):
+                switch metadata.state {
+                case .enabled:
+                    if metadata.keyManager != "CUSTOMER" {
+                        add(entry.index, .keyNotCustomerManaged, keyId: entry.keyId, "the key is managed by \(metadata.keyManager)")
+                    }
+                    enabled.append((entry, metadata))
+                case .disabled:
+                    add(entry.index, .keyDisabled, keyId: entry.keyId, "the CMK is disabled")
+                case .pendingDeletion:
+                    add(entry.index, .keyPendingDeletion, keyId: entry.keyId, "the CMK is scheduled for deletion")
+                default:
+                    add(entry.index, .unverifiable, keyId: entry.keyId, "the CMK is in state \(metadata.state.rawValue)")
                 }
-            } catch {
-                add(.unverifiable, keyId: keyId, "GetKeyRotationStatus failed: \(UserService.safeDescription(error))")
             }
         }
-        verdict.verified = verdict.findings.isEmpty
-        return verdict
+
+        // 2. The proof: re-encrypt to the same key, with the context the record must have.
+        let proofs = await keys.reEncrypt(all: enabled.map { entry, _ in
+            let context = entry.legacy ? [:] : UserService.encryptionContext(userId: items[entry.index].id)
+            return ReEncryptRequest(ciphertext: entry.ciphertext, sourceKeyId: entry.keyId, sourceContext: context,
+                                    destinationKeyId: entry.keyId, destinationContext: context)
+        })
+        for ((entry, _), result) in zip(enabled, proofs) {
+            let (position, keyId) = (entry.index, entry.keyId)
+            verdicts[position].keyRequests += 1
+            switch result {
+            case .success(let proof):
+                if KeyReference.bareKeyId(proof.sourceKeyId) != KeyReference.bareKeyId(keyId) {
+                    // An emulator may ignore SourceKeyId and report the real key instead of refusing.
+                    verdicts[position].keyId = proof.sourceKeyId
+                    add(position, .keyOwnerMismatch, keyId: proof.sourceKeyId, "the ciphertext is sealed under another CMK than the user's")
+                }
+            case .failure(let error as KeyServiceError):
+                switch error {
+                case .invalidCiphertext:
+                    add(position, .notKMSCiphertext, keyId: keyId, entry.legacy
+                        ? "not a ciphertext of the user's CMK"
+                        : "not a ciphertext of the user's CMK with encryption context {userId}")
+                case .incorrectKey:
+                    add(position, .keyOwnerMismatch, keyId: keyId, "the ciphertext is sealed under another CMK than the user's")
+                case .disabled:
+                    add(position, .keyDisabled, keyId: keyId, "the CMK is disabled")
+                case .invalidState:
+                    add(position, .keyPendingDeletion, keyId: keyId, "the CMK is not usable: \(error.detail)")
+                case .notFound:
+                    add(position, .keyNotFound, keyId: keyId, "the CMK does not exist")
+                default:
+                    add(position, .unverifiable, keyId: keyId, "ReEncrypt failed: \(error.detail)")
+                }
+            case .failure(let error):
+                add(position, .unverifiable, keyId: keyId, "ReEncrypt failed: \(UserService.safeDescription(error))")
+            }
+        }
+
+        // 3. Deep: the key's own metadata, its owner tag and its rotation.
+        if depth == .deep, let index {
+            for (entry, metadata) in enabled {
+                if metadata.keySpec != "SYMMETRIC_DEFAULT" {
+                    add(entry.index, .keySpecUnexpected, keyId: entry.keyId, "the key spec is \(metadata.keySpec), expected SYMMETRIC_DEFAULT")
+                }
+                switch index.ownerByKey[KeyReference.bareKeyId(entry.keyId)] {
+                case nil:
+                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId, "the CMK carries no CreatedBy tag")
+                case let owner? where owner != items[entry.index].id:
+                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId, "the CMK is tagged CreatedBy=\(owner), another user")
+                default:
+                    break
+                }
+            }
+            let rotations = await keys.keyRotationEnabled(all: enabled.map(\.entry.keyId))
+            for ((entry, _), result) in zip(enabled, rotations) {
+                verdicts[entry.index].keyRequests += 1
+                switch result {
+                case .success(true): break
+                case .success(false): add(entry.index, .keyRotationDisabled, keyId: entry.keyId, "automatic rotation is off")
+                case .failure(let error):
+                    add(entry.index, .unverifiable, keyId: entry.keyId, "GetKeyRotationStatus failed: \(UserService.safeDescription(error))")
+                }
+            }
+        }
+        for position in verdicts.indices { verdicts[position].verified = verdicts[position].findings.isEmpty }
+        return verdicts
     }
 
     /// Printable ASCII only, and short: a password, not ciphertext (KMS ciphertext starts with

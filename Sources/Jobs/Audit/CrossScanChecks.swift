@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import UserVaultCore
 
@@ -15,11 +14,6 @@ public struct Membership: Sendable, Hashable, Codable {
         self.group = group
         self.userId = userId
         self.verified = verified
-    }
-
-    /// The group of an email: hex SHA-256 of its normalised form.
-    public static func emailGroup(_ email: String) -> String {
-        SHA256.hash(data: Data(EmailGuard.normalize(email).utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
 

@@ -73,8 +73,32 @@ public struct RateLimitedKeyService: KeyService {
 
     public var backendName: String { base.backendName }
 
-    private func admit(_ operation: String) async throws {
-        try await buckets[KMSRateLimits.quota(of: operation)]?.take(1)
+    private func admit(_ operation: String, _ count: Int = 1) async throws {
+        guard count > 0 else { return }
+        try await buckets[KMSRateLimits.quota(of: operation)]?.take(Double(count))
+    }
+
+    /// A batch is admitted as a whole (the bucket goes into debt and the next taker waits it off).
+    private func admitted<T>(_ operation: String, _ count: Int, _ body: () async -> [Result<T, any Error>]) async
+        -> [Result<T, any Error>] {
+        do {
+            try await admit(operation, count)
+        } catch {
+            return (0..<count).map { _ in .failure(error) }
+        }
+        return await body()
+    }
+
+    public func describeKeys(_ keyIds: [String]) async -> [Result<KeyMetadata, any Error>] {
+        await admitted("DescribeKey", keyIds.count) { await base.describeKeys(keyIds) }
+    }
+
+    public func reEncrypt(all requests: [ReEncryptRequest]) async -> [Result<ReEncryptResult, any Error>] {
+        await admitted("ReEncrypt", requests.count) { await base.reEncrypt(all: requests) }
+    }
+
+    public func keyRotationEnabled(all keyIds: [String]) async -> [Result<Bool, any Error>] {
+        await admitted("GetKeyRotationStatus", keyIds.count) { await base.keyRotationEnabled(all: keyIds) }
     }
 
     public func createKey(description: String, tags: [String: String]) async throws -> KeyMetadata {

@@ -151,6 +151,14 @@ public final class RunState: Sendable {
         }
     }
 
+    /// Every record of one kind, streamed in key order (for kinds too large to hold at once).
+    public func forEachRecord(kind: String, _ body: (Record) throws -> Void) throws {
+        try queue.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT key, value FROM records WHERE kind = ? ORDER BY key", arguments: [kind])
+            while let row = try rows.next() { try body(Record(kind: kind, key: row["key"], value: row["value"])) }
+        }
+    }
+
     /// How many segments are finished.
     public func finishedSegments() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM segments WHERE done = 1") ?? 0 }

@@ -136,6 +136,10 @@ public enum EmailGuard {
 
     /// Emails compare case-insensitively: trimmed and lowercased.
     public static func normalize(_ email: String) -> String {
-        email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        // The common case (no surrounding white space) skips Foundation's trimming.
+        guard let first = email.unicodeScalars.first, let last = email.unicodeScalars.last,
+              CharacterSet.whitespacesAndNewlines.contains(first) || CharacterSet.whitespacesAndNewlines.contains(last)
+        else { return email.lowercased() }
+        return email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 }

@@ -49,6 +49,56 @@ public protocol KeyService: Sendable {
     /// ([GetResources](https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html)),
     /// not KMS, so one listing serves a whole scan and costs no KMS request.
     func keysTagged(_ tagKey: String) async throws -> [TaggedKey]
+
+    // MARK: Batches (a page of users at a time)
+
+    /// ``describeKey(keyId:)`` for each id: one result per id, in order. Each is still one
+    /// DescribeKey request to KMS (a few in flight at once); a local service answers a batch at once.
+    func describeKeys(_ keyIds: [String]) async -> [Result<KeyMetadata, any Error>]
+
+    /// ``reEncrypt(_:)`` for each request, in order (one ReEncrypt request each on KMS).
+    func reEncrypt(all requests: [ReEncryptRequest]) async -> [Result<ReEncryptResult, any Error>]
+
+    /// ``keyRotationEnabled(keyId:)`` for each id, in order (one request each on KMS).
+    func keyRotationEnabled(all keyIds: [String]) async -> [Result<Bool, any Error>]
+}
+
+extension KeyService {
+    public func describeKeys(_ keyIds: [String]) async -> [Result<KeyMetadata, any Error>] {
+        await Self.concurrentMap(keyIds) { try await describeKey(keyId: $0) }
+    }
+
+    public func reEncrypt(all requests: [ReEncryptRequest]) async -> [Result<ReEncryptResult, any Error>] {
+        await Self.concurrentMap(requests) { try await reEncrypt($0) }
+    }
+
+    public func keyRotationEnabled(all keyIds: [String]) async -> [Result<Bool, any Error>] {
+        await Self.concurrentMap(keyIds) { try await keyRotationEnabled(keyId: $0) }
+    }
+
+    /// `body` over `inputs`, at most `width` at once; results in input order.
+    public static func concurrentMap<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input], width: Int = 16, _ body: @escaping @Sendable (Input) async throws -> Output
+    ) async -> [Result<Output, any Error>] {
+        var results = [Result<Output, any Error>?](repeating: nil, count: inputs.count)
+        await withTaskGroup(of: (Int, Result<Output, any Error>).self) { group in
+            var next = 0
+            func submit() {
+                guard next < inputs.count else { return }
+                let index = next, input = inputs[index]
+                next += 1
+                group.addTask {
+                    do { return (index, .success(try await body(input))) } catch { return (index, .failure(error)) }
+                }
+            }
+            for _ in 0..<width { submit() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                submit()
+            }
+        }
+        return results.map { $0 ?? .failure(CancellationError()) }
+    }
 }
 
 /// A key and the value of the tag asked for.

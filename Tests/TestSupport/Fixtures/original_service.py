@@ -1,8 +1,16 @@
 #!/usr/bin/env python3
 """Writes and reads users the way the original Node.js service did, with boto3.
 
-  original_service.py write TABLE N          create N legacy users; prints one JSON line per user
-                                             {"id", "email", "password"} (test fixtures only)
+  original_service.py write TABLE N [--rotation]
+                                             create N legacy users; prints one JSON line per user
+                                             {"id", "email", "password"} (test fixtures only);
+                                             --rotation: turn on their keys' rotation afterwards
+  original_service.py plant TABLE ID...      plant legacy-style defects on those users, one kind each
+                                             in this order (shared-key takes two: borrower, owner):
+                                             plaintext-string plaintext-bytes random-bytes
+                                             truncated-ciphertext missing-credentials disabled-key
+                                             pending-deletion-key shared-key; prints one JSON line per
+                                             defect {"kind", "userId", "otherUserId"?}
   original_service.py decrypt TABLE ID       decrypt a UserVault-written user's credentials with
                                              context {"userId": ID}; prints the plaintext
   original_service.py create-table TABLE     the original table: id (S) + GSI EmailIndex on email
@@ -39,19 +47,60 @@ def create_table(table):
     )
 
 
-def write(table, count):
+def write(table, count, rotation=False):
     for index in range(count):
         user_id = str(uuid.uuid4())
         email = f"Legacy.User{index}@Example.com"
         password = f"legacy-password-{index}"
         key = kms.create_key(Description=f"key for {user_id}", Tags=[{"TagKey": "CreatedBy", "TagValue": user_id}])
         blob = kms.encrypt(KeyId=key["KeyMetadata"]["KeyId"], Plaintext=password.encode())["CiphertextBlob"]
+        if rotation:
+            kms.enable_key_rotation(KeyId=key["KeyMetadata"]["KeyId"])
         dynamo.put_item(TableName=table, Item={
             "id": {"S": user_id}, "type": {"S": "users"}, "firstname": {"S": "Legacy"},
             "lastname": {"S": f"User{index}"}, "email": {"S": email}, "username": {"S": f"legacy{index}"},
             "credentials": {"B": blob},
         })
         print(json.dumps({"id": user_id, "email": email, "password": password}))
+
+
+def key_of(user_id):
+    for key in kms.list_keys()["Keys"]:
+        tags = kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])
+        if {"TagKey": "CreatedBy", "TagValue": user_id} in tags:
+            return key["KeyId"]
+    raise SystemExit(f"no key tagged CreatedBy={user_id}")
+
+
+def plant(table, ids):
+    kinds = ["plaintext-string", "plaintext-bytes", "random-bytes", "truncated-ciphertext", "missing-credentials",
+             "disabled-key", "pending-deletion-key", "shared-key"]
+    ids = list(ids)
+    for kind in kinds:
+        user_id = ids.pop(0)
+        item = dynamo.get_item(TableName=table, Key={"id": {"S": user_id}})["Item"]
+        other = None
+        if kind == "plaintext-string":
+            item["credentials"] = {"S": "plaintext-password"}
+        elif kind == "plaintext-bytes":
+            item["credentials"] = {"B": b"plaintext-password"}
+        elif kind == "random-bytes":
+            item["credentials"] = {"B": os.urandom(150)}
+        elif kind == "truncated-ciphertext":
+            item["credentials"] = {"B": item["credentials"]["B"][:40]}
+        elif kind == "missing-credentials":
+            del item["credentials"]
+        elif kind == "disabled-key":
+            kms.disable_key(KeyId=key_of(user_id))
+        elif kind == "pending-deletion-key":
+            kms.schedule_key_deletion(KeyId=key_of(user_id), PendingWindowInDays=7)
+        elif kind == "shared-key":
+            # The borrower's credentials, re-encrypted under the owner's key (the borrower keeps its own).
+            other = ids.pop(0)
+            item["credentials"] = {"B": kms.re_encrypt(CiphertextBlob=item["credentials"]["B"],
+                                                       DestinationKeyId=key_of(other))["CiphertextBlob"]}
+        dynamo.put_item(TableName=table, Item=item)
+        print(json.dumps({"kind": kind, "userId": user_id, **({"otherUserId": other} if other else {})}))
 
 
 def decrypt(table, user_id):
@@ -65,7 +114,9 @@ if __name__ == "__main__":
     if command == "create-table":
         create_table(table)
     elif command == "write":
-        write(table, int(sys.argv[3]))
+        write(table, int(sys.argv[3]), rotation="--rotation" in sys.argv[4:])
+    elif command == "plant":
+        plant(table, sys.argv[3:])
     elif command == "decrypt":
         decrypt(table, sys.argv[3])
     else:

@@ -1,0 +1,62 @@
+import Foundation
+
+/// A `report.json` as the tests read it.
+public struct ReportFile: Sendable {
+    public var folder: URL
+    public var object: [String: any Sendable]
+    public var raw: Data
+
+    public var complete: Bool? { object["complete"] as? Bool }
+    public var findings: [[String: any Sendable]] { object["findings"] as? [[String: any Sendable]] ?? [] }
+    /// The users named by findings.
+    public var flaggedUsers: Set<String> { Set(findings.compactMap { $0["userId"] as? String }) }
+    /// `userId → codes`.
+    public var codesByUser: [String: Set<String>] {
+        findings.reduce(into: [:]) { result, finding in
+            if let user = finding["userId"] as? String, let code = finding["code"] as? String { result[user, default: []].insert(code) }
+        }
+    }
+    /// The findings as canonical JSON, to compare two runs' findings exactly.
+    public var findingsJSON: String {
+        let list: Any = object["findings"] ?? [String]()
+        let data = (try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+    public func int(_ key: String) -> Int? { object[key] as? Int }
+    public func stat(_ key: String) -> Int? { (object["stats"] as? [String: any Sendable])?[key] as? Int }
+}
+
+/// The newest report of `job` under `reportDirectory` (`<dir>/<job>/<stamp>-<runId>/report.json`).
+public func latestReport(in reportDirectory: URL, job: String = "audit") throws -> ReportFile {
+    let runs = reportDirectory.appendingPathComponent(job)
+    let names = try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted()
+    guard let last = names.last else { throw LoopbackError(description: "no \(job) report in \(reportDirectory.path)") }
+    let folder = runs.appendingPathComponent(last)
+    let raw = try Data(contentsOf: folder.appendingPathComponent("report.json"))
+    guard let object = try JSONSerialization.jsonObject(with: raw) as? [String: any Sendable] else {
+        throw LoopbackError(description: "report.json is not an object")
+    }
+    return ReportFile(folder: folder, object: object, raw: raw)
+}
+
+/// What `seed --manifest` wrote, or the boto3 fixture's `plant` printed: `(kind, userId, otherUserId?)`.
+public struct PlantedFault: Sendable, Hashable, Decodable {
+    public var kind: String
+    public var userId: String
+    public var otherUserId: String?
+
+    /// Found only by `audit --depth deep`.
+    public var needsDeepAudit: Bool { kind == "foreign-owner-tag" }
+
+    /// The users a standard (or deep) audit must flag for these faults: both users of a shared key.
+    public static func flagged(_ faults: [PlantedFault], deep: Bool) -> Set<String> {
+        let found = faults.filter { deep || !$0.needsDeepAudit }
+        return Set(found.map(\.userId)).union(found.compactMap(\.otherUserId))
+    }
+
+    /// Reads a `seed --manifest` file.
+    public static func manifest(_ url: URL) throws -> [PlantedFault] {
+        struct Manifest: Decodable { var defects: [PlantedFault] }
+        return try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: url)).defects
+    }
+}
