@@ -28,7 +28,7 @@ extension EmbeddedStore {
             for index in start..<end {
                 let input = SyntheticUsers.make(index: index, using: &generator)
                 let id = UUID().uuidString.lowercased()
-                let keyId = UUID().uuidString.lowercased()
+                let keyId = SegmentHash.keyId(owner: id)
                 let material = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
                 let ciphertext = try LocalCiphertext.seal(
                     Data((input.credentials ?? "").utf8), keyId: keyId, materialVersion: 1, material: material,

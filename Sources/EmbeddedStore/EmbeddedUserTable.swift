@@ -133,13 +133,13 @@ public struct EmbeddedUserTable: UserTable {
                         item.username, item.createdAt, credentials, item.credentialsKeyId])
     }
 
+    /// A row of ``publicColumns`` (or ``fullColumns``), read by position: the scan's hot path.
     static func item(from row: Row, full: Bool) -> StoredItem {
         var item = StoredItem(
-            id: row["id"], type: row["type"], firstname: row["firstname"], lastname: row["lastname"],
-            email: row["email"], username: row["username"], createdAt: row["created_at"])
+            id: row[0], type: row[1], firstname: row[2], lastname: row[3], email: row[4], username: row[5], createdAt: row[6])
         guard full else { return item }
-        item.credentialsKeyId = row["credentials_key_id"]
-        let value: DatabaseValue = row["credentials"]
+        item.credentialsKeyId = row[8]
+        let value: DatabaseValue = row[7]
         switch value.storage {
         case .null: item.credentials = nil
         case .blob(let data): item.credentials = .binary(data)

@@ -25,3 +25,23 @@ public enum SegmentHash {
         return Int64(lower)..<Int64(upper)
     }
 }
+
+extension SegmentHash {
+    /// A new key id that sorts with its owner's items: a version-4 UUID whose first 32 bits are the
+    /// owner's segment hash (the rest random). A scan walks the items in hash order; with keys
+    /// clustered the same way, the audit's key lookups walk the key tables in order too — cached
+    /// pages instead of a random read per lookup. Without an owner it is an ordinary random UUID.
+    static func keyId(owner: String?) -> String {
+        var bytes = withUnsafeBytes(of: UUID().uuid) { Array($0) }
+        if let owner {
+            let hash = UInt32(hash(owner))
+            bytes[0] = UInt8(hash >> 24)
+            bytes[1] = UInt8((hash >> 16) & 0xFF)
+            bytes[2] = UInt8((hash >> 8) & 0xFF)
+            bytes[3] = UInt8(hash & 0xFF)
+        }
+        let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
+                               bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return uuid.uuidString.lowercased()
+    }
+}

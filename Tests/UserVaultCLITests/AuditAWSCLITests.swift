@@ -11,6 +11,9 @@ struct AuditAWSCLITests {
         let result = try await runUserVault(["--backend", "aws", "audit", "--progress", "never", "--report-dir", reports] + arguments,
                                             environment: moto.environment, in: directory)
         #expect(result.exitCode == code, "\(arguments): \(result.stderr)")
+        for secret in ["legacy-password", "plaintext-password"] {
+            #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret), "no password in the output")
+        }
         return try latestReport(in: directory.appendingPathComponent(reports))
     }
 

@@ -82,9 +82,13 @@ public struct ScanEngine: Sendable {
             for _ in 0..<min(configuration.concurrency, max(1, pending.count)) {
                 group.addTask {
                     while !Task.isCancelled, let next = await queue.next() {
-                        try await Self.scanSegment(
-                            next.segment, from: next.after, table: table, state: state, configuration: configuration,
-                            budget: budget, tally: tally, progress: progress, process: process)
+                        do {
+                            try await Self.scanSegment(
+                                next.segment, from: next.after, table: table, state: state, configuration: configuration,
+                                budget: budget, tally: tally, progress: progress, process: process)
+                        } catch is CancellationError where Task.isCancelled {
+                            return  // a stop (SIGINT/SIGTERM, a deadline), not a failure
+                        }
                     }
                 }
             }
@@ -110,6 +114,9 @@ public struct ScanEngine: Sendable {
                 limit: configuration.pageSize, projection: configuration.projection, usersOnly: false))
             if let budget { await budget.spend(max(0, page.consumedReadUnits - 1)) }
             var records = try await process(segment, page.items)
+            // Stopped while the page was being processed: its verdicts may be "could not evaluate"
+            // only because of the stop. Nothing of it is committed; a resumed run redoes the page.
+            if Task.isCancelled { return }
             records.count("scanned", by: page.scannedCount)
             after = page.lastEvaluatedId
             // The page's results and the new position commit together, or not at all.

@@ -84,7 +84,7 @@ struct AuditCommand: AsyncParsableCommand {
                 reporter.finish()
             } catch {
                 reporter.finish()
-                let line = UserVaultCLI.oneLine(error)
+                let line = error is CancellationError ? "stopped by a signal" : UserVaultCLI.oneLine(error)
                 let partial = job.partialReport(table: backend.table, state: state, error: line, externalStats: backend.stats)
                 let folder = try? ReportWriter.write(partial, to: reports, extras: Self.extras(job, state, backend, complete: false))
                 if state.isTemporary { state.discard() }
