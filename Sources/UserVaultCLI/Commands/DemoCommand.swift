@@ -38,8 +38,8 @@ struct DemoCommand: AsyncParsableCommand {
                 print("  \(user.id)  \(user.attributes.firstname) \(user.attributes.lastname) <\(user.attributes.email)>")
             }
         }
-        print("\nRunning the nightly audit ...")
-        let audit = try AuditCommand.parse(["--progress", "never"] + Self.globalArguments(settings))
+        print("\nRunning the nightly audit (deep: also owner tags, rotation, orphan keys) ...")
+        let audit = try AuditCommand.parse(["--depth", "deep", "--progress", "never"] + Self.globalArguments(settings))
         do {
             try await audit.run()
         } catch let exit as CLIExit where exit.code == 1 {
