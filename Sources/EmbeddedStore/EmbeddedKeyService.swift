@@ -96,9 +96,9 @@ public struct EmbeddedKeyService: KeyService {
                             }
                             try Self.requireUsable(source.state)
                             try Self.requireUsable(destination.state)
-                            let sourceMaterial = try source.materials[blob.materialVersion]
+                            let sourceMaterial = try (source.version == blob.materialVersion ? source.material : nil)
                                 ?? self.material(db, keyId: blob.keyId, version: blob.materialVersion)
-                            let destinationMaterial = try destination.materials[destination.version]
+                            let destinationMaterial = try destination.material
                                 ?? self.material(db, keyId: destinationId, version: destination.version)
                             return (blob, sourceMaterial, destinationId, destination.version, destinationMaterial)
                         }
@@ -111,11 +111,20 @@ public struct EmbeddedKeyService: KeyService {
         return zip(inputs, requests).map { input, request in
             input.flatMap { input in
                 Result {
-                    guard let plaintext = input.blob.open(material: input.source, context: request.sourceContext) else {
+                    let sourceKey = SymmetricKey(data: input.source)
+                    let sourceData = LocalCiphertext.associatedData(header: input.blob.header, context: request.sourceContext)
+                    guard let plaintext = input.blob.open(key: sourceKey, associatedData: sourceData) else {
                         throw KeyServiceError.invalidCiphertext
                     }
-                    let ciphertext = try LocalCiphertext.seal(plaintext, keyId: input.destinationId, materialVersion: input.version,
-                                                              material: input.destination, context: request.destinationContext)
+                    // The audit's proof re-encrypts to the same key version and context. The input,
+                    // now opened and authenticated, is already a ciphertext of this plaintext under
+                    // that key and context: it is the answer (no new nonce to draw, nothing to seal).
+                    let sameTarget = input.destinationId == input.blob.keyId && input.version == input.blob.materialVersion
+                        && request.destinationContext == request.sourceContext
+                    let ciphertext = sameTarget
+                        ? request.ciphertext
+                        : try LocalCiphertext.seal(plaintext, keyId: input.destinationId, materialVersion: input.version,
+                                                   material: input.destination, context: request.destinationContext)
                     return ReEncryptResult(sourceKeyId: Self.arnPrefix + input.blob.keyId,
                                            destinationKeyId: Self.arnPrefix + input.destinationId, ciphertext: ciphertext)
                 }
@@ -261,7 +270,8 @@ public struct EmbeddedKeyService: KeyService {
     struct KeyRecord {
         var state: KeyState
         var version: UInt32
-        var materials: [UInt32: Data]
+        /// The material of `version`.
+        var material: Data?
     }
 
     /// The records of `keyIds`, in IN-lists of up to 500 ids; absent keys are absent.
@@ -280,8 +290,7 @@ public struct EmbeddedKeyService: KeyService {
             while let row = try rows.next() {
                 let version = UInt32(row[2] as Int)
                 let material: Data? = row[3]
-                records[row[0]] = KeyRecord(state: KeyState(rawValue: row[1]) ?? .unavailable, version: version,
-                                            materials: material.map { [version: $0] } ?? [:])
+                records[row[0]] = KeyRecord(state: KeyState(rawValue: row[1]) ?? .unavailable, version: version, material: material)
             }
         }
         return records

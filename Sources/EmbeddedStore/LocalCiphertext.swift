@@ -26,20 +26,22 @@ struct LocalCiphertext {
     var tag: Data
     var header: Data
 
+    /// Parses without copying: the parts are slices of `blob` (they share its storage).
     init?(parsing blob: Data) {
-        let bytes = [UInt8](blob)
-        guard bytes.count >= 2, bytes[0] == Self.version else { return nil }
-        let idLength = Int(bytes[1])
+        let blob = blob.startIndex == 0 ? blob : Data(blob)
+        let count = blob.count
+        guard count >= 2, blob[0] == Self.version else { return nil }
+        let idLength = Int(blob[1])
         let headerLength = 2 + idLength + 4
-        guard idLength > 0, bytes.count >= headerLength + Self.nonceSize + Self.tagSize,
-              let keyId = String(bytes: bytes[2..<(2 + idLength)], encoding: .utf8)
+        guard idLength > 0, count >= headerLength + Self.nonceSize + Self.tagSize,
+              let keyId = String(bytes: blob[2..<(2 + idLength)], encoding: .utf8)
         else { return nil }
         self.keyId = keyId
-        materialVersion = bytes[(2 + idLength)..<headerLength].reduce(0) { $0 << 8 | UInt32($1) }
-        header = Data(bytes[0..<headerLength])
-        nonce = Data(bytes[headerLength..<(headerLength + Self.nonceSize)])
-        sealed = Data(bytes[(headerLength + Self.nonceSize)..<(bytes.count - Self.tagSize)])
-        tag = Data(bytes[(bytes.count - Self.tagSize)...])
+        materialVersion = blob[(2 + idLength)..<headerLength].reduce(0) { $0 << 8 | UInt32($1) }
+        header = blob[0..<headerLength]
+        nonce = blob[headerLength..<(headerLength + Self.nonceSize)]
+        sealed = blob[(headerLength + Self.nonceSize)..<(count - Self.tagSize)]
+        tag = blob[(count - Self.tagSize)...]
     }
 
     static func header(keyId: String, materialVersion: UInt32) -> Data {
@@ -85,17 +87,31 @@ struct LocalCiphertext {
     static func seal(_ plaintext: Data, keyId: String, materialVersion: UInt32, material: Data,
                      context: [String: String]) throws -> Data {
         let header = header(keyId: keyId, materialVersion: materialVersion)
-        let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: material),
-                                   authenticating: associatedData(header: header, context: context))
-        return header + Data(box.nonce) + box.ciphertext + box.tag
+        return try seal(plaintext, header: header, key: SymmetricKey(data: material),
+                        associatedData: associatedData(header: header, context: context))
+    }
+
+    /// Seals under a prepared header, key and associated data (a same-key proof reuses the ones
+    /// it opened with).
+    static func seal(_ plaintext: Data, header: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
+        let box = try AES.GCM.seal(plaintext, using: key, authenticating: associatedData)
+        var blob = Data(capacity: header.count + nonceSize + plaintext.count + tagSize)
+        blob.append(header)
+        box.nonce.withUnsafeBytes { blob.append(contentsOf: $0) }
+        blob.append(box.ciphertext)
+        blob.append(box.tag)
+        return blob
     }
 
     /// - Returns: the plaintext, or `nil` when the blob, key or context do not match.
     func open(material: Data, context: [String: String]) -> Data? {
+        open(key: SymmetricKey(data: material), associatedData: Self.associatedData(header: header, context: context))
+    }
+
+    func open(key: SymmetricKey, associatedData: Data) -> Data? {
         guard let nonce = try? AES.GCM.Nonce(data: nonce),
               let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: sealed, tag: tag)
         else { return nil }
-        return try? AES.GCM.open(box, using: SymmetricKey(data: material),
-                                 authenticating: Self.associatedData(header: header, context: context))
+        return try? AES.GCM.open(box, using: key, authenticating: associatedData)
     }
 }

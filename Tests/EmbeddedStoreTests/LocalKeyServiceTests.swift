@@ -30,8 +30,16 @@ struct LocalKeyServiceTests {
             ciphertext: blob, sourceKeyId: key.arn, sourceContext: context, destinationKeyId: key.arn,
             destinationContext: context))
         #expect(result.sourceKeyId == key.arn)
-        #expect(result.ciphertext != blob)
+        // Same key, version and context: the authenticated input is already the answer.
+        #expect(result.ciphertext == blob)
         #expect(try await keys.unsafeDecryptForTesting(result.ciphertext, context: context) == Data("pw-secret".utf8))
+        // Another context: a new ciphertext, bound to the new context only.
+        let moved = try await keys.reEncrypt(ReEncryptRequest(
+            ciphertext: blob, sourceKeyId: key.arn, sourceContext: context, destinationKeyId: key.arn,
+            destinationContext: ["userId": "u-2"]))
+        #expect(moved.ciphertext != blob)
+        #expect(try await keys.unsafeDecryptForTesting(moved.ciphertext, context: ["userId": "u-2"]) == Data("pw-secret".utf8))
+        await #expect(throws: KeyServiceError.self) { _ = try await keys.unsafeDecryptForTesting(moved.ciphertext, context: context) }
     }
 
     @Test("wrong context, wrong key, tampering and garbage are refused")

@@ -76,8 +76,8 @@ struct AuditAWSCLITests {
 
             // Two --worker halves, merged: the single run's findings.
             var halves: [String] = []
-            for worker in ["0/2", "1/2"] {
-                let half = try await Self.audit(["--segments", "4", "--worker", worker], reports: "w", moto: moto,
+            for (index, worker) in ["0/2", "1/2"].enumerated() {
+                let half = try await Self.audit(["--segments", "4", "--worker", worker], reports: "w\(index)", moto: moto,
                                                 in: directory, expect: 1)
                 halves.append(half.folder.path)
             }

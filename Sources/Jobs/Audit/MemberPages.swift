@@ -23,10 +23,10 @@ enum MemberPages {
         var data = Data()
         data.reserveCapacity(entries.count * 140)
         func put(_ text: String) {
-            let bytes = Array(text.utf8.prefix(Int(UInt16.max)))
-            data.append(UInt8(bytes.count >> 8))
-            data.append(UInt8(bytes.count & 0xFF))
-            data.append(contentsOf: bytes)
+            let count = min(text.utf8.count, Int(UInt16.max))
+            data.append(UInt8(count >> 8))
+            data.append(UInt8(count & 0xFF))
+            data.append(contentsOf: text.utf8.prefix(count))
         }
         for entry in entries {
             put(entry.userId)
