@@ -57,9 +57,8 @@ public struct EmbeddedKeyService: KeyService {
         let keyId = Self.keyId(from: reference)
         let (version, material) = try await pool.read { db in
             try Self.requireUsable(try Self.state(db, keyId))
-            let version = try Int.fetchOne(db, sql: "SELECT current_version FROM kms_keys WHERE key_id = ?",
-                                           arguments: [keyId]) ?? 1
-            return (UInt32(version), try self.material(db, keyId: keyId, version: UInt32(version)))
+            let version = try Self.currentVersion(db, keyId)
+            return (version, try self.material(db, keyId: keyId, version: version))
         }
         return try LocalCiphertext.seal(plaintext, keyId: keyId, materialVersion: version, material: material,
                                         context: context)
@@ -111,9 +110,7 @@ public struct EmbeddedKeyService: KeyService {
         return zip(inputs, requests).map { input, request in
             input.flatMap { input in
                 Result {
-                    let sourceKey = SymmetricKey(data: input.source)
-                    let sourceData = LocalCiphertext.associatedData(header: input.blob.header, context: request.sourceContext)
-                    guard let plaintext = input.blob.open(key: sourceKey, associatedData: sourceData) else {
+                    guard let plaintext = input.blob.open(material: input.source, context: request.sourceContext) else {
                         throw KeyServiceError.invalidCiphertext
                     }
                     // The audit's proof re-encrypts to the same key version and context. The input,
@@ -155,14 +152,8 @@ public struct EmbeddedKeyService: KeyService {
         do {
             let rows = try await pool.read { db in
                 var rows: [String: (state: String, description: String, created: Double)] = [:]
-                let unique = Array(Set(keyIds))
-                for start in stride(from: 0, to: unique.count, by: 500) {
-                    let chunk = Array(unique[start..<min(unique.count, start + 500)])
-                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                    let cursor = try Row.fetchCursor(
-                        db, sql: "SELECT key_id, state, description, created_at FROM kms_keys WHERE key_id IN (\(marks))",
-                        arguments: StatementArguments(chunk))
-                    while let row = try cursor.next() { rows[row[0]] = (row[1], row[2], row[3]) }
+                try Self.forEachRow(db, "SELECT key_id, state, description, created_at FROM kms_keys WHERE key_id IN", Set(keyIds)) {
+                    rows[$0[0]] = ($0[1], $0[2], $0[3])
                 }
                 return rows
             }
@@ -278,30 +269,27 @@ public struct EmbeddedKeyService: KeyService {
     static func keyRecords(_ db: Database, _ keyIds: Set<String>) throws -> [String: KeyRecord] {
         var records: [String: KeyRecord] = [:]
         records.reserveCapacity(keyIds.count)
-        let ids = Array(keyIds)
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = Array(ids[start..<min(ids.count, start + 500)])
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT k.key_id, k.state, k.current_version, v.material
-                FROM kms_keys k LEFT JOIN kms_key_versions v ON v.key_id = k.key_id AND v.version = k.current_version
-                WHERE k.key_id IN (\(marks))
-                """, arguments: StatementArguments(chunk))
-            while let row = try rows.next() {
-                let version = UInt32(row[2] as Int)
-                let material: Data? = row[3]
-                records[row[0]] = KeyRecord(state: KeyState(rawValue: row[1]) ?? .unavailable, version: version, material: material)
-            }
+        try forEachRow(db, """
+            SELECT k.key_id, k.state, k.current_version, v.material
+            FROM kms_keys k LEFT JOIN kms_key_versions v ON v.key_id = k.key_id AND v.version = k.current_version
+            WHERE k.key_id IN
+            """, keyIds) { row in
+            let version = UInt32(row[2] as Int)
+            records[row[0]] = KeyRecord(state: KeyState(rawValue: row[1]) ?? .unavailable, version: version, material: row[3])
         }
         return records
     }
 
-    static func stateAndVersion(_ db: Database, _ keyId: String) throws -> (state: KeyState, version: UInt32) {
-        let statement = try db.cachedStatement(sql: "SELECT state, current_version FROM kms_keys WHERE key_id = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [keyId]) else {
-            throw KeyServiceError.notFound("key \(keyId) does not exist")
+    /// Runs `select` (ending in `... IN`) over `keyIds` in lists of up to 500 (SQLite sorts each
+    /// list and walks the key B-tree in order), calling `body` for every row.
+    static func forEachRow(_ db: Database, _ select: String, _ keyIds: Set<String>, _ body: (Row) throws -> Void) throws {
+        let ids = Array(keyIds)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(ids.count, start + 500)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(db, sql: "\(select) (\(marks))", arguments: StatementArguments(chunk))
+            while let row = try rows.next() { try body(row) }
         }
-        return (KeyState(rawValue: row[0]) ?? .unavailable, UInt32(row[1] as Int))
     }
 
     static func currentVersion(_ db: Database, _ keyId: String) throws -> UInt32 {

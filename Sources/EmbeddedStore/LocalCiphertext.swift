@@ -87,14 +87,8 @@ struct LocalCiphertext {
     static func seal(_ plaintext: Data, keyId: String, materialVersion: UInt32, material: Data,
                      context: [String: String]) throws -> Data {
         let header = header(keyId: keyId, materialVersion: materialVersion)
-        return try seal(plaintext, header: header, key: SymmetricKey(data: material),
-                        associatedData: associatedData(header: header, context: context))
-    }
-
-    /// Seals under a prepared header, key and associated data (a same-key proof reuses the ones
-    /// it opened with).
-    static func seal(_ plaintext: Data, header: Data, key: SymmetricKey, associatedData: Data) throws -> Data {
-        let box = try AES.GCM.seal(plaintext, using: key, authenticating: associatedData)
+        let box = try AES.GCM.seal(plaintext, using: SymmetricKey(data: material),
+                                   authenticating: associatedData(header: header, context: context))
         var blob = Data(capacity: header.count + nonceSize + plaintext.count + tagSize)
         blob.append(header)
         box.nonce.withUnsafeBytes { blob.append(contentsOf: $0) }
@@ -105,13 +99,10 @@ struct LocalCiphertext {
 
     /// - Returns: the plaintext, or `nil` when the blob, key or context do not match.
     func open(material: Data, context: [String: String]) -> Data? {
-        open(key: SymmetricKey(data: material), associatedData: Self.associatedData(header: header, context: context))
-    }
-
-    func open(key: SymmetricKey, associatedData: Data) -> Data? {
         guard let nonce = try? AES.GCM.Nonce(data: nonce),
               let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: sealed, tag: tag)
         else { return nil }
-        return try? AES.GCM.open(box, using: key, authenticating: associatedData)
+        return try? AES.GCM.open(box, using: SymmetricKey(data: material),
+                                 authenticating: Self.associatedData(header: header, context: context))
     }
 }

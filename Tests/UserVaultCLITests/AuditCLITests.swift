@@ -43,8 +43,13 @@ struct AuditCLITests {
         #expect(passed.exitCode == 0, "\(passed.stderr)")
 
         // Deep: the key tagged for someone else is found too.
-        let deep = try await runUserVault(["audit", "--depth", "deep", "--progress", "never", "--report-dir", "deep"], in: directory)
+        let deep = try await runUserVault(["audit", "--depth", "deep", "--progress", "auto", "--log-format", "json",
+                                           "--report-dir", "deep"], in: directory)
         #expect(deep.exitCode == 1, "\(deep.stderr)")
+        // Not a terminal: progress comes as structured log lines, not a redrawn line.
+        let progressLines = deep.stderr.split(separator: "\n").filter { $0.contains(#""message":"progress""#) }
+        #expect(!progressLines.isEmpty && progressLines.allSatisfy { $0.contains("itemsPerSecond") }, "\(deep.stderr)")
+        #expect(!deep.stderr.contains("\u{1B}[K"), "no terminal control sequences in a log")
         let deepReport = try latestReport(in: directory.appendingPathComponent("deep"))
         #expect(deepReport.flaggedUsers == PlantedFault.flagged(faults, deep: true))
         #expect(faults.contains { $0.needsDeepAudit })

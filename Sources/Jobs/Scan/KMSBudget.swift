@@ -157,8 +157,8 @@ public struct RateLimitedKeyService: KeyService {
     }
 
     public func keysTagged(_ tagKey: String) async throws -> [TaggedKey] {
-        // Not KMS (the Resource Groups Tagging API), or a fallback that calls this service's own
-        // listKeyIds/tags — which are limited above when they go through here.
+        // The Resource Groups Tagging API, not KMS: no KMS budget applies. (A backend without it
+        // falls back to ListKeys + ListResourceTags inside itself, unbudgeted: one listing per run.)
         try await base.keysTagged(tagKey)
     }
 }

@@ -4,11 +4,13 @@ import Logging
 import Synchronization
 import UserVaultCore
 
-/// Shows scan progress: a live line on a terminal, or a structured log line every few seconds.
+/// Shows scan progress: a live line on a terminal, or a structured log line at the first page and
+/// every 5 s after.
 final class ProgressReporter: Sendable {
     private struct State {
         var lastDraw = ContinuousClock.now
-        var lastLog = ContinuousClock.now
+        /// `nil` until the first line: the first page is logged at once, then every 5 s.
+        var lastLog: ContinuousClock.Instant?
     }
 
     private let live: Bool
@@ -43,7 +45,7 @@ final class ProgressReporter: Sendable {
                 state.lastDraw = now
                 return 1
             }
-            if !live, (now - state.lastLog).inSeconds >= 5 {
+            if !live, state.lastLog.map({ (now - $0).inSeconds >= 5 }) ?? true {
                 state.lastLog = now
                 return 2
             }
