@@ -43,4 +43,20 @@ struct KMSBudgetTests {
             destinationContext: ["userId": "u-1"]))
         #expect(KeyReference.bareKeyId(proof.sourceKeyId) == key.keyId)
     }
+
+    @Test("a spent budget holds the next request back until it refills (here: ~1,000 s, so it is still waiting when cancelled)")
+    func holdsBack() async throws {
+        let store = try TemporaryStore()
+        defer { store.cleanup() }
+        let key = try await store.store.keys.createKey(description: "budgeted", tags: [:])
+        let limited = RateLimitedKeyService(store.store.keys, limits: KMSRateLimits(["DescribeKey": 0.001]))
+        _ = try await limited.describeKey(keyId: key.arn)  // the budget's one token
+        let second = Task { try await limited.describeKey(keyId: key.arn) }
+        try await Task.sleep(for: .milliseconds(200))
+        second.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await second.value }
+        // Unlimited, the same call answers at once.
+        let free = RateLimitedKeyService(store.store.keys, limits: .none)
+        #expect(try await free.describeKey(keyId: key.arn).state == .enabled)
+    }
 }
