@@ -101,7 +101,12 @@ let package = Package(
         // The benchmark command (release builds; see Benchmarks/README.md).
         .executableTarget(
             name: "uservault-bench",
-            dependencies: ["UserVaultCore", "EmbeddedStore", "AWSClients", "AWSSigning"],
+            dependencies: [
+                "UserVaultCore", "EmbeddedStore", "AWSClients", "AWSSigning",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Benchmarks/uservault-bench",
             swiftSettings: strict
         ),

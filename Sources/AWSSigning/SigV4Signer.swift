@@ -40,6 +40,8 @@ public struct SigV4Signer: Sendable {
     public let region: String
     /// The signing name of the service (`dynamodb`, `kms`, `s3`, `sts`).
     public let service: String
+    /// Where the derived signing key is kept between requests; `nil` derives it every time.
+    public var keyCache: SigningKeyCache?
 
     /// Creates a signer for one region and service.
     ///
@@ -330,8 +332,16 @@ public struct SigV4Signer: Sendable {
         return Computation(canonicalRequest: canonical.string, stringToSign: stringToSign, signature: signature)
     }
 
-    /// `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
+    /// The signing key, from ``keyCache`` when it holds the one for these inputs.
     private func signingKey(dateStamp: String) -> SymmetricKey {
+        guard let keyCache else { return deriveSigningKey(dateStamp: dateStamp) }
+        return keyCache.key(credentials: credentials, dateStamp: dateStamp, region: region, service: service) {
+            deriveSigningKey(dateStamp: dateStamp)
+        }
+    }
+
+    /// `HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
+    private func deriveSigningKey(dateStamp: String) -> SymmetricKey {
         let secret = SymmetricKey(data: Array(("AWS4" + credentials.secretAccessKey).utf8))
         let dateKey = Self.hmac(secret, dateStamp)
         let regionKey = Self.hmac(SymmetricKey(data: dateKey), region)

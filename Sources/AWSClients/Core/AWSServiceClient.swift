@@ -20,6 +20,7 @@ public struct AWSServiceClient: Sendable {
     private let quota: RetryQuota
     private let limiter: ClientRateLimiter?
     private let now: @Sendable () -> Date
+    private let signingKeys = SigningKeyCache()
 
     public init(service: AWSService, endpoint: URL, region: String, credentials: any CredentialProvider,
                 transport: any HTTPTransport, retry: RetryStrategy = .standard(), timeout: Duration = .seconds(30),
@@ -126,7 +127,8 @@ public struct AWSServiceClient: Sendable {
 
     private func signed(_ request: Request, url: URL) async throws -> HTTPExchange {
         let credentials = try await credentials.credentials(logger: logger)
-        let signer = SigV4Signer(credentials: credentials, region: region, service: service.signingName)
+        var signer = SigV4Signer(credentials: credentials, region: region, service: service.signingName)
+        signer.keyCache = signingKeys
         var headers = request.headers
         headers.append((name: "Host", value: Self.hostHeader(url)))
         // S3 paths are signed as sent: not normalised, not encoded twice, with x-amz-content-sha256.

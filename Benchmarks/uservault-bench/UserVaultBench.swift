@@ -13,6 +13,7 @@ struct UserVaultBench {
         usage: uservault-bench fixture STORE USERS [SEED]
                uservault-bench scan STORE [SEGMENTS] [PAGE]
                uservault-bench aws-rps ENDPOINT getitem|describekey TARGET [REQUESTS] [IN_FLIGHT]
+               uservault-bench latency-fixture USERS [SCAN_DELAY_MS] [PAGE_ITEMS]
         """
 
     static func main() async throws {
@@ -24,6 +25,8 @@ struct UserVaultBench {
             try await scan(arguments)
         case "aws-rps" where arguments.count >= 4:
             try await awsRequestsPerSecond(arguments)
+        case "latency-fixture" where arguments.count >= 2:
+            try await latencyFixture(arguments)
         default:
             FileHandle.standardError.write(Data((usage + "\n").utf8))
             exit(2)
@@ -120,6 +123,17 @@ struct UserVaultBench {
             let cpu = processCPUSeconds() - cpuStart
             print(String(format: "swift %@: %d requests, %d in flight: %.0f req/s, client CPU %.1f µs/request",
                          operation, requests, inFlight, Double(requests) / wall, cpu / Double(requests) * 1e6))
+        }
+    }
+
+    /// Serves ``LatencyFixture`` on a loopback port until killed; prints `endpoint URL` first.
+    static func latencyFixture(_ arguments: [String]) async throws {
+        let fixture = LatencyFixture(
+            users: Int(arguments[1]) ?? 10_000,
+            scanDelay: .milliseconds(Int64(arguments.count > 2 ? Int(arguments[2]) ?? 20 : 20)),
+            pageItems: arguments.count > 3 ? Int(arguments[3]) ?? 1000 : 1000)
+        try await fixture.run { port in
+            FileHandle.standardOutput.write(Data("endpoint http://127.0.0.1:\(port)\n".utf8))
         }
     }
 
