@@ -40,6 +40,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // libarchive from the system (Debian: libarchive-dev), and the archive reader/writer over it.
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .target(
+            name: "ArchiveIO",
+            dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         // SigV4 only (depends on swift-crypto).
         .target(name: "AWSSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         // AWS wire protocols: credentials, transport, retries, DynamoDB / KMS / S3 / STS clients.
@@ -61,12 +68,12 @@ let package = Package(
             dependencies: ["UserVaultCore", "AWSClients", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // Jobs: the scan engine (segments, workers, checkpoints, budgets) and, to come, the audit,
-        // export, rotation and backfill jobs. Depends on the core's ports, never on a backend.
+        // Jobs: the scan engine (segments, workers, checkpoints, budgets), the audit and the export;
+        // to come, the rotation and backfill jobs. Depends on the core's ports, never on a backend.
         .target(
             name: "Jobs",
             dependencies: [
-                "UserVaultCore",
+                "UserVaultCore", "ArchiveIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,9 +137,13 @@ let package = Package(
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"], swiftSettings: strict),
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AWSBackendTests", dependencies: ["AWSBackend", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "UserVaultCLITests", dependencies: ["UserVaultCLI", "TestSupport", "EmbeddedStore", "UserVaultCore"],
-                    swiftSettings: strict),
+        .testTarget(name: "JobsTests", dependencies: [
+            "Jobs", "ArchiveIO", "EmbeddedStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ], swiftSettings: strict),
+        .testTarget(name: "UserVaultCLITests", dependencies: [
+            "UserVaultCLI", "TestSupport", "EmbeddedStore", "UserVaultCore", "AWSClients", "AWSSigning",
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,11 +19,20 @@ public final class EmbeddedStore: Sendable {
         public var readOnly: Bool
         /// How long a writer waits for the SQLite lock held by another process.
         public var busyTimeout: TimeInterval
+        /// SQLite page cache per connection, KiB. The default suits sequential reads (scans,
+        /// exports); the audit's random key lookups want more (``largePageCacheKiB``).
+        public var pageCacheKiB: Int
 
-        public init(tableName: String = "users", readOnly: Bool = false, busyTimeout: TimeInterval = 30) {
+        /// 8 MiB per connection: with SQLite's 2 MiB, the audit's key lookups go to pread(2) for
+        /// most B-tree pages.
+        public static let largePageCacheKiB = 8192
+
+        public init(tableName: String = "users", readOnly: Bool = false, busyTimeout: TimeInterval = 30,
+                    pageCacheKiB: Int = 2048) {
             self.tableName = tableName
             self.readOnly = readOnly
             self.busyTimeout = busyTimeout
+            self.pageCacheKiB = pageCacheKiB
         }
     }
 
@@ -50,10 +59,9 @@ public final class EmbeddedStore: Sendable {
         grdb.readonly = configuration.readOnly
         grdb.busyMode = .timeout(configuration.busyTimeout)
         grdb.maximumReaderCount = max(4, ProcessInfo.processInfo.activeProcessorCount * 2)
+        let cacheKiB = configuration.pageCacheKiB
         grdb.prepareDatabase { db in
-            // 8 MiB of page cache per connection (SQLite's default is 2 MiB): the audit's random
-            // key lookups otherwise go to pread(2) for most B-tree pages.
-            try db.execute(sql: "PRAGMA cache_size = -8192")
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }

@@ -12,7 +12,8 @@ struct CommandLineTests {
                         "run", "merge-reports"] {
             #expect(result.stdout.contains("  \(command) "), "\(command) is listed")
         }
-        #expect(result.stdout.contains("(not yet available) Export non-credential data"))
+        #expect(result.stdout.contains("(not yet available) Key-rotation sweeps"))
+        #expect(!result.stdout.contains("(not yet available) Export"))
         let seedHelp = try await runUserVault(["seed", "--help"])
         #expect(seedHelp.exitCode == 0)
         #expect(seedHelp.stdout.contains("--defects"))

@@ -28,6 +28,8 @@ public struct ScanEngine: Sendable {
         public var projection: ScanProjection
         /// Read capacity budget per second (`--max-read-units`), driven by consumed capacity.
         public var maxReadUnitsPerSecond: Double?
+        /// Pages hold only `type = "users"` items (not the email-guard items).
+        public var usersOnly = false
 
         public init(totalSegments: Int = 1, concurrency: Int = 4, worker: WorkerShare = .whole, pageSize: Int = 1000,
                     projection: ScanProjection = .full, maxReadUnitsPerSecond: Double? = nil) {
@@ -111,7 +113,7 @@ public struct ScanEngine: Sendable {
             if let budget { try await budget.take(1) }
             let page = try await table.scan(ScanRequest(
                 segment: segment, totalSegments: configuration.totalSegments, startAfter: after,
-                limit: configuration.pageSize, projection: configuration.projection, usersOnly: false))
+                limit: configuration.pageSize, projection: configuration.projection, usersOnly: configuration.usersOnly))
             if let budget { await budget.spend(max(0, page.consumedReadUnits - 1)) }
             var records = try await process(segment, page.items)
             // Stopped while the page was being processed: its verdicts may be "could not evaluate"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbeddedStore
 import Foundation
 import Jobs
 import Logging
@@ -59,7 +60,8 @@ struct AuditCommand: AsyncParsableCommand {
         let threshold = Severity(rawValue: failOn) ?? .high
         let reports = URL(fileURLWithPath: reportDir)
         let scan = self.scan
-        let (report, folder) = try await Backend.with(settings, readOnly: true, logger: logger) { backend in
+        let (report, folder) = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
+                                                          logger: logger) { backend in
             let count = try? await backend.table.approximateItemCount()
             let job = AuditJob(configuration: .init(
                 scan: .init(totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
@@ -77,7 +79,7 @@ struct AuditCommand: AsyncParsableCommand {
             let reporter = ProgressReporter(mode: scan.progress, expected: count, logger: logger)
             let report: JobReport
             do {
-                report = try await Self.untilSignal(logger: logger) {
+                report = try await SignalWaiter.untilSignal(logger: logger) {
                     try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
                                       progress: { reporter.report($0) }, externalStats: { backend.stats })
                 }
@@ -117,25 +119,5 @@ struct AuditCommand: AsyncParsableCommand {
               let data = try? JSONEncoder().encode(share)
         else { return [:] }
         return [AuditShare.fileName: data]
-    }
-
-    /// Runs `body`; SIGINT/SIGTERM cancel it (the scan then stops between pages).
-    static func untilSignal<T: Sendable>(logger: Logger, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                if let signal = await SignalWaiter.wait(for: [SIGINT, SIGTERM]) {
-                    logger.notice("stopping after the pages in flight", metadata: ["signal": "\(signal)"])
-                }
-                return nil
-            }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let result = next { return result }
-                // The signal arrived: cancel the job and wait for its partial result.
-                group.cancelAll()
-            }
-            throw CancellationError()
-        }
     }
 }

@@ -8,7 +8,7 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Seed the embedded store (if empty), run the nightly audit, and say where the results are.",
         discussion: """
-            Creates 1,000 synthetic users (12 with planted defects) through the real create path when             the store has none, prints the first page as the API would list it, then runs the audit and             prints its summary and report path. The planted defects are expected findings: the demo             exits 0 when the audit ran. An export joins the demo when that job lands.
+            Creates 1,000 synthetic users (12 with planted defects) through the real create path when             the store has none, prints the first page as the API would list it, then runs the audit and             prints its summary and report path, then exports the users' non-credential data             (reports/export/users-<UTC stamp>.tar.zst) and verifies the archive. The planted defects are             expected findings: the demo exits 0 when the audit and the export ran.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -45,11 +45,19 @@ struct DemoCommand: AsyncParsableCommand {
         } catch let exit as CLIExit where exit.code == 1 {
             print("  (the planted defects above are expected findings)")
         }
+        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
+                                                formatOptions: [.withYear, .withMonth, .withDay, .withTime])
+        let archive = "reports/export/users-\(stamp)Z.tar.zst"
+        try FileManager.default.createDirectory(atPath: "reports/export", withIntermediateDirectories: true)
+        print("\nExporting the users' non-credential data (JSON:API documents, zstd) ...")
+        try await ExportCommand.parse(["--output", archive, "--progress", "never"] + Self.globalArguments(settings)).run()
+        try await VerifyExportCommand.parse([archive]).run()
         print("""
             Next:
               uservault serve            # the JSON:API at http://127.0.0.1:8080/users
               uservault seed --users N   # more users (--defects N plants faults)
               uservault audit --help     # segments, workers, checkpoints, --fail-on
+              uservault export --help    # formats, S3 output, checkpoints
             """)
     }
 

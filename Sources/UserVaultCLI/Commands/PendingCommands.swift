@@ -16,16 +16,6 @@ extension PendingCommand {
     }
 }
 
-struct ExportCommand: PendingCommand {
-    static let configuration = pending("export", "Export non-credential data as a JSON:API archive.")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
-struct VerifyExportCommand: PendingCommand {
-    static let configuration = pending("verify-export", "Re-check an export archive's counts, checksums and shape.")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
 struct RotateKeysCommand: PendingCommand {
     static let configuration = pending("rotate-keys", "Key-rotation sweeps over the per-user CMKs.")
     @Argument(parsing: .allUnrecognized) var rest: [String] = []

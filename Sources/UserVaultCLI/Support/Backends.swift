@@ -36,20 +36,16 @@ struct Backend: Sendable {
     }
 
     /// Opens the configured backend for the duration of `body`, and closes what it opened.
+    /// - Parameter pageCacheKiB: the embedded store's SQLite page cache per connection.
     static func with<Result: Sendable>(
-        _ settings: Settings, readOnly: Bool = false, logger: Logger,
-        _ body: (Backend) async throws -> Result
+        _ settings: Settings, readOnly: Bool = false, pageCacheKiB: Int = EmbeddedStore.Configuration().pageCacheKiB,
+        logger: Logger, _ body: (Backend) async throws -> Result
     ) async throws -> Result {
         switch settings.backend {
         case .local:
-            return try await body(try openEmbedded(settings, readOnly: readOnly))
+            return try await body(try openEmbedded(settings, readOnly: readOnly, pageCacheKiB: pageCacheKiB))
         case .aws:
-            let configuration: AWSConfiguration
-            do {
-                configuration = try AWSConfiguration.resolve(flags: settings.awsFlags, environment: settings.environment)
-            } catch {
-                throw CLIExit.failure("AWS configuration: \(error)")
-            }
+            let configuration = try awsConfiguration(settings)
             return try await AsyncHTTPTransport.withTransport { transport in
                 let factory = AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
                 let dynamoCounters = RequestCounters()
@@ -71,10 +67,32 @@ struct Backend: Sendable {
         }
     }
 
-    static func openEmbedded(_ settings: Settings, readOnly: Bool) throws -> Backend {
+    /// An S3 client from the AWS settings (whichever backend holds the users), for `body`.
+    static func withS3<Result: Sendable>(
+        _ settings: Settings, logger: Logger, _ body: (S3Client) async throws -> Result
+    ) async throws -> Result {
+        let configuration = try awsConfiguration(settings)
+        return try await AsyncHTTPTransport.withTransport { transport in
+            try await body(S3Client(AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
+                .client(for: .s3)))
+        }
+    }
+
+    /// The AWS settings resolved from flags, environment and profile; a failure is one line, exit 2.
+    static func awsConfiguration(_ settings: Settings) throws -> AWSConfiguration {
+        do {
+            return try AWSConfiguration.resolve(flags: settings.awsFlags, environment: settings.environment)
+        } catch {
+            throw CLIExit.failure("AWS configuration: \(error)")
+        }
+    }
+
+    static func openEmbedded(_ settings: Settings, readOnly: Bool,
+                             pageCacheKiB: Int = EmbeddedStore.Configuration().pageCacheKiB) throws -> Backend {
         do {
             let store = try EmbeddedStore(
-                path: settings.storePath, configuration: .init(tableName: settings.tableName, readOnly: readOnly))
+                path: settings.storePath,
+                configuration: .init(tableName: settings.tableName, readOnly: readOnly, pageCacheKiB: pageCacheKiB))
             return Backend(table: store.table, keys: store.keys, cursorSecret: store.cursorSecret,
                            location: "embedded store \(settings.storePath)")
         } catch let error as EmbeddedStoreError {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Logging
 
 /// Waits for the first of some POSIX signals; cancelling the waiting task ends the wait.
 enum SignalWaiter {
@@ -54,6 +55,28 @@ enum SignalWaiter {
             lock.unlock()
             sources.forEach { $0.cancel() }
             continuation?.resume(returning: value)
+        }
+    }
+}
+
+extension SignalWaiter {
+    /// Runs `body`; SIGINT/SIGTERM cancel it (the scan then stops between pages).
+    static func untilSignal<T: Sendable>(logger: Logger, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                if let signal = await SignalWaiter.wait(for: [SIGINT, SIGTERM]) {
+                    logger.notice("stopping after the pages in flight", metadata: ["signal": "\(signal)"])
+                }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let result = next { return result }
+                // The signal arrived: cancel the job and wait for its partial result.
+                group.cancelAll()
+            }
+            throw CancellationError()
         }
     }
 }
