@@ -5,6 +5,9 @@
                                              create N legacy users; prints one JSON line per user
                                              {"id", "email", "password"} (test fixtures only);
                                              --rotation: turn on their keys' rotation afterwards
+  original_service.py write-records TABLE N  N records of the same legacy shape, fast (BatchWriteItem),
+                                             with random bytes standing in for the ciphertext and no
+                                             KMS key: for jobs that never read credentials (export)
   original_service.py plant TABLE ID...      plant legacy-style defects on those users, one kind each
                                              in this order (shared-key takes two: borrower, owner):
                                              plaintext-string plaintext-bytes random-bytes
@@ -64,6 +67,18 @@ def write(table, count, rotation=False):
         print(json.dumps({"id": user_id, "email": email, "password": password}))
 
 
+def write_records(table, count):
+    items = [{"PutRequest": {"Item": {
+        "id": {"S": str(uuid.uuid4())}, "type": {"S": "users"}, "firstname": {"S": "Legacy"},
+        "lastname": {"S": f"User{index}"}, "email": {"S": f"Legacy.User{index}@Example.com"},
+        "username": {"S": f"legacy{index}"}, "credentials": {"B": os.urandom(184)},
+    }}} for index in range(count)]
+    for start in range(0, count, 25):
+        pending = {table: items[start:start + 25]}
+        while pending:
+            pending = dynamo.batch_write_item(RequestItems=pending).get("UnprocessedItems") or None
+
+
 def key_of(user_id):
     for key in kms.list_keys()["Keys"]:
         tags = kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])
@@ -115,6 +130,8 @@ if __name__ == "__main__":
         create_table(table)
     elif command == "write":
         write(table, int(sys.argv[3]), rotation="--rotation" in sys.argv[4:])
+    elif command == "write-records":
+        write_records(table, int(sys.argv[3]))
     elif command == "plant":
         plant(table, sys.argv[3:])
     elif command == "decrypt":
