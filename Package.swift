@@ -90,11 +90,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Lambda Runtime API loop of a custom runtime (the same binary on Lambda).
+        .target(
+            name: "LambdaRuntime",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The CLI: argument parsing and wiring (the composition root).
         .target(
             name: "UserVaultCLI",
             dependencies: [
-                "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend", "Jobs",
+                "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend", "Jobs", "LambdaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -5,6 +5,9 @@ import Foundation
 public enum UserVaultCLI {
     /// Runs one command line (without the program name) and returns the exit code.
     public static func main(_ arguments: [String]) async -> Int32 {
+        if arguments.isEmpty, LambdaEntry.isLambda(ProcessInfo.processInfo.environment) {
+            return await LambdaEntry.run()
+        }
         let names = Set(UserVaultCommand.configuration.subcommands.compactMap { $0.configuration.commandName })
         let ordered = ArgumentOrder.hoistGlobalOptions(arguments, subcommands: names.union(["help"]))
         let command: any ParsableCommand

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import HTTPAPI
+import LambdaRuntime
+import Logging
+
+/// `uservault` on AWS Lambda: when `AWS_LAMBDA_RUNTIME_API` is set (and no command is given),
+/// the binary runs the Runtime API loop instead of the command line.
+///
+/// - `_HANDLER=api` (the default): API Gateway REST (payload 1.0) and HTTP API (2.0) events go
+///   through the same handlers as `uservault serve`; anything else is an invocation error.
+///
+/// Settings come from the environment as for the CLI (`USERVAULT_TABLE`, `AWS_REGION`, ...), with
+/// two Lambda defaults: the AWS backend, and JSON log lines (CloudWatch).
+/// `USERVAULT_BASE_PATH` (e.g. `/prod`) prefixes the links the API writes.
+enum LambdaEntry {
+    static func isLambda(_ environment: [String: String]) -> Bool {
+        environment["AWS_LAMBDA_RUNTIME_API"].map { !$0.isEmpty } ?? false
+    }
+
+    static func run(environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+        var environment = environment
+        if environment["USERVAULT_BACKEND"] == nil { environment["USERVAULT_BACKEND"] = "aws" }
+        if environment["USERVAULT_LOG_FORMAT"] == nil { environment["USERVAULT_LOG_FORMAT"] = "json" }
+        let api = environment["AWS_LAMBDA_RUNTIME_API"] ?? ""
+        let handler = environment["_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "api"
+        let bootLogger = Logger(label: "uservault.lambda")
+        do {
+            let settings = try Settings(try GlobalOptions.parse([]), environment: environment)
+            LogBootstrap.bootstrap(settings)
+            let logger = Logger(label: "uservault.lambda")
+            let runtime = LambdaRuntime(api: api, logger: logger)
+            switch handler {
+            case "api":
+                let configuration = UsersAPI.Configuration(basePath: environment["USERVAULT_BASE_PATH"] ?? "")
+                try await Backend.with(settings, logger: logger) { backend in
+                    let users = UsersAPI(service: backend.service, configuration: configuration)
+                    logger.info("serving API Gateway events", metadata: ["backend": "\(backend.location)"])
+                    try await runtime.run { context, event in try await serveAPI(users, context: context, event: event) }
+                }
+            default:
+                await runtime.reportInitError(.init("Runtime.UnknownHandler", "_HANDLER must be api or job (got '\(handler)')"))
+                return 2
+            }
+            return 0
+        } catch {
+            let message = (error as? CLIExit)?.message ?? UserVaultCLI.oneLine(error)
+            await LambdaRuntime(api: api, logger: bootLogger).reportInitError(.init("Runtime.InitError", message))
+            UserVaultCLI.writeError(message)
+            return 2
+        }
+    }
+
+    /// One API Gateway event → the handlers → the matching proxy response.
+    static func serveAPI(_ users: UsersAPI, context: LambdaContext, event: Data) async throws -> Data {
+        let decoded: (format: APIGatewayEvent.PayloadFormat, request: APIRequest)
+        do {
+            decoded = try APIGatewayEvent.decode(event)
+        } catch let error as APIGatewayEvent.NotAnAPIEvent {
+            throw LambdaInvocationError("InvalidEvent", error.description)
+        }
+        let response = await users.handle(decoded.request, logger: context.logger)
+        context.logger.info("request", metadata: [
+            "method": "\(decoded.request.method)", "path": "\(decoded.request.path)", "status": "\(response.status)",
+            "payloadFormat": "\(decoded.format.rawValue)",
+        ])
+        return APIGatewayEvent.encode(response, as: decoded.format)
+    }
+}
