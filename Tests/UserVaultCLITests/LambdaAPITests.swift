@@ -9,7 +9,7 @@ struct LambdaAPITests {
     /// Runs `uservault` (no arguments) as a Lambda function on `standIn` until `body` returns.
     static func withFunction<Result>(
         handler: String, store: String, standIn: LambdaRuntimeStandIn, in directory: URL,
-        _ body: () async throws -> Result
+        environment extra: [String: String] = [:], _ body: () async throws -> Result
     ) async throws -> (result: Result, stderr: String) {
         let errors = directory.appendingPathComponent("lambda-\(UUID().uuidString).stderr")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
@@ -19,7 +19,7 @@ struct LambdaAPITests {
         var environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": handler,
                            "USERVAULT_BACKEND": "local", "USERVAULT_STORE": store]
         for name in ["PATH", "HOME", "TMPDIR"] { environment[name] = ProcessInfo.processInfo.environment[name] }
-        process.environment = environment
+        process.environment = environment.merging(extra) { $1 }
         process.currentDirectoryURL = directory
         process.standardOutput = try FileHandle(forWritingTo: errors)
         process.standardError = try FileHandle(forWritingTo: errors)

@@ -78,6 +78,9 @@ public struct ExportJob: Sendable {
     ) async throws -> Result {
         let paths = ExportPaths(destination: destination, runId: state.runId)
         let directory = destination.deletingLastPathComponent().path
+        // A missing folder is made (like the report folders); one that cannot be is an error below.
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
               access(directory, W_OK) == 0

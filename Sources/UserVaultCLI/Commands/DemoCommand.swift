@@ -45,9 +45,7 @@ struct DemoCommand: AsyncParsableCommand {
         } catch let exit as CLIExit where exit.code == 1 {
             print("  (the planted defects above are expected findings)")
         }
-        let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!,
-                                                formatOptions: [.withYear, .withMonth, .withDay, .withTime])
-        let archive = "reports/export/users-\(stamp)Z.tar.zst"
+        let archive = "reports/export/users-\(JobDefinition.stamp(Date())).tar.zst"
         try FileManager.default.createDirectory(atPath: "reports/export", withIntermediateDirectories: true)
         print("\nExporting the users' non-credential data (JSON:API documents, zstd) ...")
         try await ExportCommand.parse(["--output", archive, "--progress", "never"] + Self.globalArguments(settings)).run()

@@ -25,8 +25,3 @@ struct BackfillCommand: PendingCommand {
     static let configuration = pending("backfill", "Named, idempotent, resumable data repairs.")
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
-
-struct RunCommand: PendingCommand {
-    static let configuration = pending("run", "Run a job definition from jobs/.")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}

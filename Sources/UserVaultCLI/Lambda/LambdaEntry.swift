@@ -9,6 +9,7 @@ import Logging
 ///
 /// - `_HANDLER=api` (the default): API Gateway REST (payload 1.0) and HTTP API (2.0) events go
 ///   through the same handlers as `uservault serve`; anything else is an invocation error.
+/// - `_HANDLER=job`: see ``LambdaJobs``.
 ///
 /// Settings come from the environment as for the CLI (`USERVAULT_TABLE`, `AWS_REGION`, ...), with
 /// two Lambda defaults: the AWS backend, and JSON log lines (CloudWatch).
@@ -20,8 +21,11 @@ enum LambdaEntry {
 
     static func run(environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         var environment = environment
-        if environment["USERVAULT_BACKEND"] == nil { environment["USERVAULT_BACKEND"] = "aws" }
-        if environment["USERVAULT_LOG_FORMAT"] == nil { environment["USERVAULT_LOG_FORMAT"] = "json" }
+        // Lambda defaults, set in the process environment too: jobs run through the command line.
+        for (name, value) in ["USERVAULT_BACKEND": "aws", "USERVAULT_LOG_FORMAT": "json"] where environment[name] == nil {
+            environment[name] = value
+            setenv(name, value, 1)
+        }
         let api = environment["AWS_LAMBDA_RUNTIME_API"] ?? ""
         let handler = environment["_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "api"
         let bootLogger = Logger(label: "uservault.lambda")
@@ -38,6 +42,10 @@ enum LambdaEntry {
                     logger.info("serving API Gateway events", metadata: ["backend": "\(backend.location)"])
                     try await runtime.run { context, event in try await serveAPI(users, context: context, event: event) }
                 }
+            case "job":
+                let jobs = LambdaJobs(environment: environment)
+                logger.info("running jobs from EventBridge and Step Functions events")
+                try await runtime.run { context, event in try await jobs.run(event, context: context) }
             default:
                 await runtime.reportInitError(.init("Runtime.UnknownHandler", "_HANDLER must be api or job (got '\(handler)')"))
                 return 2

@@ -21,6 +21,7 @@ enum SignalWaiter {
         private let lock = NSLock()
         private var continuation: CheckedContinuation<Int32?, Never>?
         private var sources: [any DispatchSourceSignal] = []
+        private var signals: [Int32] = []
         private var finished = false
 
         func start(continuation: CheckedContinuation<Int32?, Never>, signals: [Int32]) {
@@ -36,6 +37,7 @@ enum SignalWaiter {
             sigemptyset(&set)
             for number in signals { sigaddset(&set, number) }
             pthread_sigmask(SIG_UNBLOCK, &set, nil)
+            self.signals = signals
             for number in signals {
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -51,9 +53,13 @@ enum SignalWaiter {
             let continuation = self.continuation
             self.continuation = nil
             let sources = self.sources
+            let signals = self.signals
             self.sources = []
+            self.signals = []
             lock.unlock()
             sources.forEach { $0.cancel() }
+            // The signals' default action again: a later SIGTERM (the Lambda loop, a test) ends the process.
+            for number in signals { signal(number, SIG_DFL) }
             continuation?.resume(returning: value)
         }
     }

@@ -1,0 +1,117 @@
+import Foundation
+
+/// A job definition (`jobs/*.json`): the job, its parameters, where its report and output go.
+/// `uservault run JOBFILE` runs one from cron or systemd; the same content is the EventBridge
+/// target input of the Lambda job function, and a Step Functions state passes the same shape
+/// with `worker` and `checkpoint` added.
+///
+/// ```json
+/// {"job": "audit", "params": {"depth": "standard", "segments": 16}, "reportDir": "reports"}
+/// ```
+///
+/// `params` are the command's long options (`"fail-on": "high"`); `true` is a bare flag.
+/// `{date}` in `reportDir` or `output` becomes the run's UTC time (`20261129T020000Z`).
+struct JobDefinition: Codable, Sendable {
+    /// The command: `audit`, `export`, `rotate-keys` or `backfill`.
+    var job: String
+    var description: String?
+    /// Positional arguments (the backfill's NAME).
+    var arguments: [String]?
+    var params: [String: Parameter]?
+    var reportDir: String?
+    /// Where the export writes (a path or `s3://bucket/key`).
+    var output: String?
+    /// `I/M`: this worker's share of the segments.
+    var worker: String?
+    /// The run state: resumed when it exists.
+    var checkpoint: String?
+
+    static let jobs = ["audit", "export", "rotate-keys", "backfill"]
+
+    /// The nightly audit: what a scheduled event without input runs.
+    static let nightlyAudit = JobDefinition(
+        job: "audit", description: "Nightly audit (standard depth).", params: ["depth": .string("standard")])
+
+    /// A parameter value: text, a number, or a flag.
+    enum Parameter: Codable, Sendable, Equatable {
+        case string(String)
+        case number(Double)
+        case flag(Bool)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let flag = try? container.decode(Bool.self) {
+                self = .flag(flag)
+            } else if let number = try? container.decode(Double.self) {
+                self = .number(number)
+            } else {
+                self = .string(try container.decode(String.self))
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .string(let text): try container.encode(text)
+            case .number(let number): try container.encode(number)
+            case .flag(let flag): try container.encode(flag)
+            }
+        }
+    }
+
+    struct Invalid: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func load(_ path: String) throws -> JobDefinition {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw Invalid(description: "cannot read the job file \(path)")
+        }
+        return try decode(data, source: path)
+    }
+
+    static func decode(_ data: Data, source: String) throws -> JobDefinition {
+        do {
+            return try JSONDecoder().decode(JobDefinition.self, from: data)
+        } catch {
+            throw Invalid(description: "\(source) is not a job definition ({\"job\", \"params\", ...}): \(error)")
+        }
+    }
+
+    /// The command line this definition runs (without the program name), checked for a known job.
+    func commandLine(now: Date = Date(), resume: Bool? = nil) throws -> [String] {
+        guard Self.jobs.contains(job) else {
+            throw Invalid(description: "no such job '\(job)' (jobs: \(Self.jobs.joined(separator: ", ")))")
+        }
+        let stamp = Self.stamp(now)
+        var line = [job] + (arguments ?? [])
+        for (name, value) in (params ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard name.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil else {
+                throw Invalid(description: "parameter '\(name)' is not an option name (lower-case, dashes)")
+            }
+            switch value {
+            case .flag(true): line.append("--\(name)")
+            case .flag(false): break
+            case .number(let number):
+                line += ["--\(name)", number == number.rounded() ? String(Int(number)) : String(number)]
+            case .string(let text): line += ["--\(name)", text.replacingOccurrences(of: "{date}", with: stamp)]
+            }
+        }
+        if let reportDir { line += ["--report-dir", reportDir.replacingOccurrences(of: "{date}", with: stamp)] }
+        if let output { line += ["--output", output.replacingOccurrences(of: "{date}", with: stamp)] }
+        if let worker { line += ["--worker", worker] }
+        if let checkpoint {
+            line += ["--checkpoint", checkpoint]
+            if resume ?? FileManager.default.fileExists(atPath: checkpoint) { line.append("--resume") }
+        }
+        return line
+    }
+
+    static func stamp(_ date: Date) -> String {
+        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!,
+                                    formatOptions: [.withYear, .withMonth, .withDay, .withTime]) + "Z"
+    }
+}

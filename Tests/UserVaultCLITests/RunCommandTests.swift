@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `uservault run JOBFILE [--dry-run]` over the job definitions in `jobs/`.
+@Suite("uservault run: the job definitions")
+struct RunCommandTests {
+    static let jobs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("jobs")
+
+    static func job(_ name: String) -> String { jobs.appendingPathComponent(name).path }
+
+    @Test("--dry-run checks every job file and prints its command line; jobs of commands still to come exit 2")
+    func dryRun() async throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.jobs.path).filter { $0.hasSuffix(".json") }.sorted()
+        #expect(files.contains("nightly-audit.json") && files.contains("compliance-export.json")
+            && files.contains("key-rotation-sweep.json") && files.contains { $0.hasPrefix("backfill-") })
+        for file in files {
+            let result = try await runUserVault(["run", Self.job(file), "--dry-run"])
+            let definition = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.jobs.appendingPathComponent(file))) as? [String: Any])
+            let job = try #require(definition["job"] as? String)
+            if ["audit", "export"].contains(job) {
+                #expect(result.exitCode == 0, "\(file): \(result.stderr)")
+                #expect(result.stdout.contains("would run: uservault \(job) "), "\(file): \(result.stdout)")
+            } else {
+                #expect(result.exitCode == 2 && result.stderr.contains("not yet available"), "\(file): \(result.stderr)")
+            }
+        }
+        let directory = try makeTemporaryDirectory("uservault-run")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(#"{"job":"audit","params":{"depth":"shallow"}}"#.utf8).write(to: directory.appendingPathComponent("bad.json"))
+        let bad = try await runUserVault(["run", "bad.json", "--dry-run"], in: directory)
+        #expect(bad.exitCode == 2 && bad.stderr.contains("--depth"), "\(bad.stderr)")
+        try Data(#"{"job":"no-such-job"}"#.utf8).write(to: directory.appendingPathComponent("none.json"))
+        let none = try await runUserVault(["run", "none.json", "--dry-run"], in: directory)
+        #expect(none.exitCode == 2 && none.stderr.contains("no such job"), "\(none.stderr)")
+    }
+
+    @Test("the nightly audit and the compliance export run for real on the embedded store")
+    func forReal() async throws {
+        let directory = try makeTemporaryDirectory("uservault-run-real")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try await runUserVault(["seed", "--users", "30", "--defects", "3", "--log-level", "warning"], in: directory).exitCode == 0)
+        let audit = try await runUserVault(["run", Self.job("nightly-audit.json")], in: directory)
+        #expect(audit.exitCode == 1, "findings: \(audit.stderr)")
+        #expect(try latestReport(in: directory.appendingPathComponent("reports")).int("users") == 30)
+        let export = try await runUserVault(["run", Self.job("compliance-export.json")], in: directory)
+        #expect(export.exitCode == 0, "\(export.stderr)")
+        let archives = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("reports/export").path)
+        let archive = try #require(archives.first { $0.hasSuffix(".tar.zst") })
+        #expect(archive.range(of: #"^users-\d{8}T\d{6}Z\.tar\.zst$"#, options: .regularExpression) != nil, "{date} filled in: \(archive)")
+        #expect(try await runUserVault(["verify-export", "reports/export/\(archive)"], in: directory).exitCode == 0)
+    }
+}
