@@ -153,6 +153,7 @@ let package = Package(
         .testTarget(name: "UserVaultCLITests", dependencies: [
             "UserVaultCLI", "TestSupport", "EmbeddedStore", "UserVaultCore", "AWSClients", "AWSSigning",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -37,7 +37,7 @@ struct AuditCommand: AsyncParsableCommand {
                                valueName: "NAME=N"))
     var kmsRates: [String] = []
 
-    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go.", valueName: "dir"))
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go: a folder, or s3://bucket/prefix.", valueName: "dir"))
     var reportDir: String = "reports"
 
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 on findings at or above this severity.", valueName: "low|medium|high"))
@@ -58,9 +58,19 @@ struct AuditCommand: AsyncParsableCommand {
         let depth = AuditDepth(rawValue: self.depth) ?? .standard
         let overrides = Dictionary(kmsRates.compactMap(KMSRateLimits.parseOverride), uniquingKeysWith: { $1 })
         let threshold = Severity(rawValue: failOn) ?? .high
-        let reports = URL(fileURLWithPath: reportDir)
+        let s3 = S3Output.parse(reportDir, prefix: true)
+        if reportDir.hasPrefix("s3://"), s3 == nil { throw CLIExit.usage("--report-dir s3://bucket/prefix needs a bucket") }
+        let reports = try s3 == nil ? URL(fileURLWithPath: reportDir) : S3Output.stagingDirectory("reports")
+        /// Where a written report folder is for people: the local path, or its S3 URI once uploaded
+        /// (the local copy is then removed; kept when the upload fails).
+        @Sendable func publish(_ folder: URL) async throws -> String {
+            guard let s3 else { return folder.path }
+            let uri = try await S3Output.publishReport(folder, under: s3, settings: settings, logger: logger)
+            try? FileManager.default.removeItem(at: reports)
+            return uri
+        }
         let scan = self.scan
-        let (report, folder) = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
+        let (report, location) = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
                                                           logger: logger) { backend in
             let count = try? await backend.table.approximateItemCount()
             let job = AuditJob(configuration: .init(
@@ -88,25 +98,35 @@ struct AuditCommand: AsyncParsableCommand {
                 reporter.finish()
                 let line = error is CancellationError ? "stopped by a signal" : UserVaultCLI.oneLine(error)
                 let partial = job.partialReport(table: backend.table, state: state, error: line, externalStats: backend.stats)
-                let folder = try? ReportWriter.write(partial, to: reports, extras: Self.extras(job, state, backend, complete: false))
+                var location: String?
+                if let folder = try? ReportWriter.write(partial, to: reports, extras: Self.extras(job, state, backend, complete: false)) {
+                    location = try? await publish(folder)
+                }
                 if state.isTemporary { state.discard() }
-                throw CLIExit.failure("audit failed: \(line)" + (folder.map { " (partial report: \($0.path)/report.json)" } ?? ""))
+                throw CLIExit.failure("audit failed: \(line)" + (location.map { " (partial report: \($0)/report.json)" } ?? ""))
             }
             let folder = try ReportWriter.write(report, to: reports, extras: Self.extras(job, state, backend, complete: report.complete))
+            let location: String
+            do {
+                location = try await publish(folder)
+            } catch {
+                throw CLIExit.failure("the report could not be uploaded to \(reportDir): \(UserVaultCLI.oneLine(error)) "
+                    + "(it is at \(folder.path))")
+            }
             if report.complete || state.isTemporary { state.discard() }
-            return (report, folder)
+            return (report, location)
         }
-        try Self.conclude(report, folder: folder, failOn: threshold,
+        try Self.conclude(report, location: location, failOn: threshold,
                           incomplete: "the audit stopped before the end: the report is partial"
                               + (scan.checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? ""))
     }
 
     /// Prints the summary and the report's path; exit 2 when partial, 1 on findings at or above `failOn`.
-    static func conclude(_ report: JobReport, folder: URL, failOn threshold: Severity, incomplete: String) throws {
+    static func conclude(_ report: JobReport, location: String, failOn threshold: Severity, incomplete: String) throws {
         print("audit of \(report.users) users on \(report.backend) table '\(report.table)': \(report.verified) verified, "
               + "\(report.findings.count) findings" + (report.summary.isEmpty ? "" : " ("
               + report.summary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
-        print("report: \(folder.path)/report.md")
+        print("report: \(location)/report.md")
         guard report.complete else { throw CLIExit.failure(incomplete) }
         let serious = report.findings(atOrAbove: threshold).count
         if serious > 0 { throw CLIExit.findings("\(serious) findings at or above \(threshold.rawValue)") }

@@ -38,7 +38,7 @@ struct ExportCommand: AsyncParsableCommand {
     func validate() throws {
         if let format, ArchiveFormat(rawValue: format) == nil { throw ValidationError("--format must be tar.gz, tar.zst or zip") }
         guard (1...10_000).contains(pageSize) else { throw ValidationError("--page-size must be 1–10,000") }
-        if output.hasPrefix("s3://"), Self.s3Location(output) == nil { throw ValidationError("--output s3://bucket/key needs a bucket and a key") }
+        if output.hasPrefix("s3://"), S3Output.parse(output) == nil { throw ValidationError("--output s3://bucket/key needs a bucket and a key") }
         guard !output.isEmpty, !output.hasSuffix("/") else { throw ValidationError("--output must name a file") }
     }
 
@@ -51,18 +51,11 @@ struct ExportCommand: AsyncParsableCommand {
         return .tarGz
     }
 
-    static func s3Location(_ text: String) -> (bucket: String, key: String)? {
-        let rest = text.dropFirst("s3://".count)
-        guard let slash = rest.firstIndex(of: "/") else { return nil }
-        let bucket = String(rest[..<slash]), key = String(rest[rest.index(after: slash)...])
-        return bucket.isEmpty || key.isEmpty || key.hasSuffix("/") ? nil : (bucket, key)
-    }
-
     func run() async throws {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.export")
-        let s3 = output.hasPrefix("s3://") ? Self.s3Location(output) : nil
+        let s3 = S3Output.parse(output)
         // An S3 export is staged locally: beside the checkpoint (so --resume finds it), else in a temporary directory.
         let staging: URL? = s3.map { location in
             self.scan.checkpoint.map { URL(fileURLWithPath: $0 + ".staging") }
@@ -109,11 +102,10 @@ struct ExportCommand: AsyncParsableCommand {
         var shown = destination.path
         if let s3, let staging {
             do {
-                try await Backend.withS3(settings, logger: logger) { client in
-                    try await client.upload(bucket: s3.bucket, key: s3.key, from: destination, contentType: "application/octet-stream")
-                    let checksum = try Data(contentsOf: URL(fileURLWithPath: destination.path + ".sha256"))
-                    _ = try await client.putObject(bucket: s3.bucket, key: s3.key + ".sha256", body: checksum, contentType: "text/plain")
-                }
+                // The archive first, then its .sha256: a reader that sees the checksum sees the archive.
+                try await S3Output.upload([
+                    (destination, s3), (URL(fileURLWithPath: destination.path + ".sha256"), S3Output.Location(bucket: s3.bucket, key: s3.key + ".sha256")),
+                ], settings: settings, logger: logger)
             } catch {
                 throw CLIExit.failure("export written but not uploaded to \(output): \(UserVaultCLI.oneLine(error)) "
                     + "(the archive is at \(destination.path))")

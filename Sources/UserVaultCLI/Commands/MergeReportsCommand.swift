@@ -58,7 +58,7 @@ struct MergeReportsCommand: AsyncParsableCommand {
             throw CLIExit.failure(error.description)
         }
         let folder = try ReportWriter.write(merged, to: URL(fileURLWithPath: reportDir))
-        try AuditCommand.conclude(merged, folder: folder, failOn: threshold,
+        try AuditCommand.conclude(merged, location: folder.path, failOn: threshold,
                                   incomplete: "a worker's run did not finish: the merged report is partial")
     }
 }

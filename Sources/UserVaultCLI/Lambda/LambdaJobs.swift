@@ -17,12 +17,17 @@ struct LambdaJobs: Sendable {
     var environment: [String: String]
 
     var margin: TimeInterval { environment["USERVAULT_DEADLINE_MARGIN_SECONDS"].flatMap(Double.init) ?? 15 }
-    /// Lambda may write only under /tmp.
+    /// Where reports and exports go when the job does not say: `USERVAULT_REPORT_DIR` and
+    /// `USERVAULT_EXPORT_DIR` (the template sets both to the bucket, `s3://...`), else under /tmp,
+    /// the only place Lambda may write.
     var defaultReportDir: String { environment["USERVAULT_REPORT_DIR"] ?? "/tmp/reports" }
 
     func run(_ event: Data, context: LambdaContext) async throws -> Data {
         var definition = try Self.definition(from: event)
         if definition.reportDir == nil, definition.job != "export" { definition.reportDir = defaultReportDir }
+        if definition.output == nil, definition.job == "export" {
+            definition.output = (environment["USERVAULT_EXPORT_DIR"] ?? "/tmp/exports") + "/users-{date}.tar.zst"
+        }
         let line: [String]
         do {
             line = try definition.commandLine()

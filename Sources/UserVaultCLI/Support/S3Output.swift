@@ -1,0 +1,75 @@
+import AWSClients
+import Foundation
+import Logging
+
+/// Outputs that go to S3 (`s3://bucket/key`), whichever backend holds the users: report folders
+/// (`--report-dir s3://bucket/prefix`) and export archives (`--output s3://bucket/key`). They are
+/// written locally first, then uploaded (multipart above 8 MiB) with server-side encryption
+/// requested: `USERVAULT_S3_SSE` = `AES256` (the default), `aws:kms`, or `aws:kms:<key id or ARN>`.
+enum S3Output {
+    struct Location: Sendable {
+        var bucket: String
+        /// The key, or a prefix (no trailing slash) for a folder.
+        var key: String
+
+        var uri: String { "s3://\(bucket)/\(key)" }
+
+        func appending(_ path: String) -> Location {
+            Location(bucket: bucket, key: key.isEmpty ? path : key + "/" + path)
+        }
+    }
+
+    /// `s3://bucket/key`; a prefix may be empty (`s3://bucket`). `nil` when not an S3 URI.
+    static func parse(_ text: String, prefix allowEmptyKey: Bool = false) -> Location? {
+        guard text.hasPrefix("s3://") else { return nil }
+        let rest = text.dropFirst("s3://".count)
+        let bucket = String(rest.prefix { $0 != "/" })
+        var key = String(rest.dropFirst(bucket.count).drop { $0 == "/" })
+        while key.hasSuffix("/") && allowEmptyKey { key.removeLast() }
+        guard !bucket.isEmpty, allowEmptyKey || (!key.isEmpty && !key.hasSuffix("/")) else { return nil }
+        return Location(bucket: bucket, key: key)
+    }
+
+    static func encryption(_ settings: Settings) throws -> S3.ServerSideEncryption {
+        switch settings.environment["USERVAULT_S3_SSE"] ?? "AES256" {
+        case "AES256": return .aes256
+        case "aws:kms": return .kms()
+        case let value where value.hasPrefix("aws:kms:"): return .kms(keyId: String(value.dropFirst("aws:kms:".count)))
+        case let value: throw CLIExit.usage("USERVAULT_S3_SSE must be AES256, aws:kms or aws:kms:<key> (got '\(value)')")
+        }
+    }
+
+    /// A fresh local staging folder (mode 0700) for an output bound for S3.
+    static func stagingDirectory(_ label: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("uservault-\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return url
+    }
+
+    /// Uploads `files` (local file → key under `location`), encrypted as configured.
+    static func upload(_ files: [(URL, Location)], settings: Settings, logger: Logger) async throws {
+        let encryption = try encryption(settings)
+        try await Backend.withS3(settings, logger: logger) { client in
+            for (file, location) in files {
+                let type = file.pathExtension == "json" ? "application/json"
+                    : file.pathExtension == "md" ? "text/markdown; charset=utf-8"
+                    : file.pathExtension == "sha256" ? "text/plain" : "application/octet-stream"
+                try await client.upload(bucket: location.bucket, key: location.key, from: file, contentType: type,
+                                        serverSideEncryption: encryption)
+            }
+        }
+    }
+
+    /// Uploads a report folder (`<staging>/<job>/<stamp>-<runId>/`) under `prefix`, keeping the
+    /// `<job>/<stamp>-<runId>/` part; returns the folder's `s3://` URI.
+    static func publishReport(_ folder: URL, under prefix: Location, settings: Settings, logger: Logger) async throws -> String {
+        let relative = folder.deletingLastPathComponent().lastPathComponent + "/" + folder.lastPathComponent
+        let target = prefix.appending(relative)
+        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        // report.json last: a reader that sees it sees the whole folder.
+        let ordered = files.filter { $0.lastPathComponent != "report.json" } + files.filter { $0.lastPathComponent == "report.json" }
+        try await upload(ordered.map { ($0, target.appending($0.lastPathComponent)) }, settings: settings, logger: logger)
+        return target.uri
+    }
+}
