@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what UserVault needs on a fresh Debian machine, and only what is missing.
 #   scripts/bootstrap.sh          build dependencies (Debian packages)
-#   scripts/bootstrap.sh --test   plus the test tools (Debian: zstd, unzip; PyPI: jsonschema-rs, moto[server], boto3)
+#   scripts/bootstrap.sh --test   plus the test tools (Debian: zstd, unzip; PyPI: jsonschema-rs, moto[server], boto3, cfn-lint)
 set -euo pipefail
 
 want_test=0
@@ -29,6 +29,7 @@ if (( want_test )); then
     py_missing=()
     python3 -c "import jsonschema_rs" 2>/dev/null || py_missing+=("jsonschema-rs")
     command -v moto_server >/dev/null 2>&1 && python3 -c "import moto, flask, boto3" 2>/dev/null || py_missing+=("moto[server]" "boto3")
+    command -v cfn-lint >/dev/null 2>&1 || py_missing+=("cfn-lint")
     if (( ${#py_missing[@]} )); then
         echo "bootstrap: installing PyPI packages: ${py_missing[*]}"
         python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}" \

@@ -5,8 +5,10 @@ import Foundation
 public enum UserVaultCLI {
     /// Runs one command line (without the program name) and returns the exit code.
     public static func main(_ arguments: [String]) async -> Int32 {
-        if arguments.isEmpty, LambdaEntry.isLambda(ProcessInfo.processInfo.environment) {
-            return await LambdaEntry.run()
+        // On Lambda the image's CMD (or the zip's handler) is `api` or `job`, or nothing (`_HANDLER`).
+        if LambdaEntry.isLambda(ProcessInfo.processInfo.environment), arguments.count <= 1,
+           arguments.allSatisfy(LambdaEntry.handlers.contains) {
+            return await LambdaEntry.run(handler: arguments.first)
         }
         let names = Set(UserVaultCommand.configuration.subcommands.compactMap { $0.configuration.commandName })
         let ordered = ArgumentOrder.hoistGlobalOptions(arguments, subcommands: names.union(["help"]))

@@ -15,11 +15,14 @@ import Logging
 /// two Lambda defaults: the AWS backend, and JSON log lines (CloudWatch).
 /// `USERVAULT_BASE_PATH` (e.g. `/prod`) prefixes the links the API writes.
 enum LambdaEntry {
+    static let handlers = ["api", "job"]
+
     static func isLambda(_ environment: [String: String]) -> Bool {
         environment["AWS_LAMBDA_RUNTIME_API"].map { !$0.isEmpty } ?? false
     }
 
-    static func run(environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
+    /// - Parameter handler: `api` or `job` (the image's CMD); else `_HANDLER`, else `api`.
+    static func run(handler chosen: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         var environment = environment
         // Lambda defaults, set in the process environment too: jobs run through the command line.
         for (name, value) in ["USERVAULT_BACKEND": "aws", "USERVAULT_LOG_FORMAT": "json"] where environment[name] == nil {
@@ -27,7 +30,7 @@ enum LambdaEntry {
             setenv(name, value, 1)
         }
         let api = environment["AWS_LAMBDA_RUNTIME_API"] ?? ""
-        let handler = environment["_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "api"
+        let handler = chosen ?? environment["_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "api"
         let bootLogger = Logger(label: "uservault.lambda")
         do {
             let settings = try Settings(try GlobalOptions.parse([]), environment: environment)

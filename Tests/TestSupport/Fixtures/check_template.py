@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Checks jobs/template.yaml's IAM promises (issue #6), reading it with cfn-lint's own loader:
+
+- the API role reads the table (GetItem, Query, Scan, BatchGetItem) only under a
+  dynamodb:Attributes allow-list, and `credentials` is not on it;
+- the job role has no kms:Decrypt (nor kms:*), and every kms:ReEncrypt* it may call is
+  conditioned on kms:ReEncryptOnSameKey = true.
+
+Usage: check_template.py TEMPLATE. Prints one line per broken promise; exit 1 if any.
+"""
+import sys
+
+from cfnlint.decode import cfn_yaml
+
+READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:*"}
+
+
+def statements(template, role):
+    for policy in template["Resources"][role]["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            yield statement, [actions] if isinstance(actions, str) else list(actions)
+
+
+def main(path):
+    template = cfn_yaml.load(path)
+    problems = []
+    for statement, actions in statements(template, "ApiRole"):
+        if statement.get("Effect") == "Allow" and READS & set(actions):
+            allowed = statement.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:Attributes")
+            if not allowed:
+                problems.append(f"ApiRole: {sorted(READS & set(actions))} without a dynamodb:Attributes allow-list")
+            elif "credentials" in allowed:
+                problems.append("ApiRole: credentials is on the attribute allow-list")
+    for statement, actions in statements(template, "JobRole"):
+        if statement.get("Effect") != "Allow":
+            continue
+        for action in actions:
+            if action in ("kms:Decrypt", "kms:*", "*"):
+                problems.append(f"JobRole: may {action}")
+            if action.startswith("kms:ReEncrypt"):
+                same = statement.get("Condition", {}).get("Bool", {}).get("kms:ReEncryptOnSameKey")
+                if str(same).lower() != "true":
+                    problems.append(f"JobRole: {action} without kms:ReEncryptOnSameKey")
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `jobs/template.yaml`: cfn-lint finds no error, and the roles keep their promises.
+@Suite("The deployment template")
+struct DeploymentTemplateTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments, in: root)
+        return (result.status, String(decoding: result.stdout + result.stderr, as: UTF8.self))
+    }
+
+    @Test("cfn-lint jobs/template.yaml reports no error")
+    func lint() async throws {
+        let (status, output) = try await Self.run(["cfn-lint", "--format", "parseable", "jobs/template.yaml"])
+        // cfn-lint exits 2 on errors, 4 on warnings, 8 on informational findings (bit flags).
+        #expect(status & 2 == 0, "cfn-lint errors:\n\(output)")
+        #expect(status & ~(2 | 4 | 8) == 0, "cfn-lint could not run: \(output)")
+    }
+
+    @Test("the API role reads through an allow-list without credentials; the job role cannot Decrypt, and ReEncrypts only on the same key")
+    func roles() async throws {
+        let checker = Self.root.appendingPathComponent("Tests/TestSupport/Fixtures/check_template.py").path
+        let (status, output) = try await Self.run(["python3", checker, "jobs/template.yaml"])
+        #expect(status == 0, "\(output)")
+        // The checker itself catches a broken promise.
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("template-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: broken) }
+        let text = try String(contentsOf: Self.root.appendingPathComponent("jobs/template.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "dynamodb:Attributes: [id, type,", with: "dynamodb:Attributes: [credentials, id, type,")
+            .replacingOccurrences(of: "kms:ReEncryptOnSameKey: \"true\"", with: "kms:ReEncryptOnSameKey: \"false\"")
+        try text.write(to: broken, atomically: true, encoding: .utf8)
+        let (brokenStatus, brokenOutput) = try await Self.run(["python3", checker, broken.path])
+        #expect(brokenStatus == 1 && brokenOutput.contains("credentials is on the attribute allow-list")
+            && brokenOutput.contains("without kms:ReEncryptOnSameKey"), "\(brokenOutput)")
+    }
+}
