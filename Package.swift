@@ -106,6 +106,7 @@ let package = Package(
             dependencies: [
                 "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend", "Jobs", "LambdaRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,3 +1,4 @@
+import AWSClients
 import EmbeddedStore
 import Foundation
 import Testing
@@ -28,7 +29,7 @@ struct LambdaJobTests {
             #expect(audit["exitCode"] as? Int == 1, "planted defects are findings")
             let report = try #require(audit["report"] as? [String: Any])
             #expect(report["users"] as? Int == 40 && (report["findings"] as? Int ?? 0) >= 5)
-            #expect((report["path"] as? String)?.hasPrefix(reports) == true)
+            #expect((report["report"] as? String)?.hasPrefix(reports) == true, "\(report)")
 
             let unknown = try await standIn.invoke(Data(#"{"job":"no-such-job"}"#.utf8))
             #expect(unknown.errorType == "UnknownJob")
@@ -40,8 +41,9 @@ struct LambdaJobTests {
         await standIn.stop()
     }
 
-    @Test("a deadline shorter than the work: complete false and a checkpoint; invoked again, the result of one long run")
-    func deadline() async throws {
+    @Test("a deadline shorter than the work: complete false and a checkpoint; invoked again, the result of one long run",
+          arguments: ["local", "s3"])
+    func deadline(checkpointKind: String) async throws {
         let directory = try makeTemporaryDirectory("uservault-lambda-deadline")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = directory.appendingPathComponent(".uservault/store.sqlite").path
@@ -58,25 +60,77 @@ struct LambdaJobTests {
         #expect(whole.exitCode == 1, "\(whole.stderr)")
         let expected = try latestReport(in: directory.appendingPathComponent("whole"))
 
+        // The checkpoint: a local file (one execution environment), or an S3 object (any).
+        let moto: MotoServer? = checkpointKind == "s3" ? try await MotoServer.start() : nil
+        func withS3<T: Sendable>(_ body: (S3Client) async throws -> T) async throws -> T? {
+            guard let moto else { return nil }
+            return try await AsyncHTTPTransport.withTransport { try await body(S3OutputTests.s3(moto, $0)) }
+        }
+        _ = try await withS3 { try await $0.createBucket("state") }
+        let checkpoint = moto == nil ? directory.appendingPathComponent("sfn.checkpoint").path : "s3://state/audit/worker-0.sqlite"
+        func checkpointExists() async -> Bool {
+            guard moto != nil else { return FileManager.default.fileExists(atPath: checkpoint) }
+            return (try? await withS3 { try await $0.headObject(bucket: "state", key: "audit/worker-0.sqlite") }) != nil
+        }
         let standIn = try await LambdaRuntimeStandIn.start()
-        let checkpoint = directory.appendingPathComponent("sfn.checkpoint").path
         let input = #"{"job":"audit",\#(params),"checkpoint":"\#(checkpoint)","reportDir":"\#(directory.path)/sfn"}"#
         _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
-                                                  environment: ["USERVAULT_DEADLINE_MARGIN_SECONDS": "1"]) {
+                                                  environment: ["USERVAULT_DEADLINE_MARGIN_SECONDS": "1"]
+                                                      .merging(moto?.environment ?? [:]) { $1 }) {
             let first = try Self.result(try await standIn.invoke(Data(input.utf8), deadline: .seconds(2)))
             #expect(first["complete"] as? Bool == false, "\(first)")
             #expect(first["checkpoint"] as? String == checkpoint)
-            #expect(FileManager.default.fileExists(atPath: checkpoint))
+            #expect(await checkpointExists())
             var last = first
             for _ in 0..<5 where last["complete"] as? Bool != true {
                 last = try Self.result(try await standIn.invoke(Data(input.utf8), deadline: .seconds(300)))
             }
             #expect(last["complete"] as? Bool == true && last["exitCode"] as? Int == 1, "\(last)")
+            #expect(await !checkpointExists(), "a completed job leaves no checkpoint")
         }
         await standIn.stop()
+        await moto?.stop()
         let resumed = try latestReport(in: directory.appendingPathComponent("sfn"))
         #expect(resumed.int("users") == expected.int("users") && resumed.int("verified") == expected.int("verified"))
         #expect(resumed.findingsJSON == expected.findingsJSON)
         #expect(resumed.flaggedUsers == [ids[17], ids[19_000]])
+    }
+
+    @Test("the state machine's fan-out: two workers to S3, then merge-reports over their report folders = one run's report")
+    func fanOut() async throws {
+        let directory = try makeTemporaryDirectory("uservault-lambda-fanout")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try await runUserVault(["seed", "--users", "60", "--defects", "8", "--seed", "5", "--log-level", "warning"],
+                                       in: directory).exitCode == 0)
+        let whole = try await runUserVault(["audit", "--segments", "8", "--progress", "never", "--report-dir", "whole"], in: directory)
+        #expect(whole.exitCode == 1, "\(whole.stderr)")
+        let expected = try latestReport(in: directory.appendingPathComponent("whole"))
+        let store = directory.appendingPathComponent(".uservault/store.sqlite").path
+        try await withMotoServer { moto in
+            try await AsyncHTTPTransport.withTransport { try await S3OutputTests.s3(moto, $0).createBucket("state") }
+            let standIn = try await LambdaRuntimeStandIn.start()
+            _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
+                                                      environment: moto.environment.merging(["USERVAULT_REPORT_DIR": "s3://state/reports"]) { $1 }) {
+                var reports: [String] = []
+                for worker in 0..<2 {
+                    let input = #"{"job":"audit","params":{"segments":8,"progress":"never"},"worker":"\#(worker)/2","#
+                        + #""checkpoint":"s3://state/checkpoints/x/worker-\#(worker).sqlite","reportDir":"s3://state/reports/workers/x"}"#
+                    let result = try Self.result(try await standIn.invoke(Data(input.utf8)))
+                    #expect(result["complete"] as? Bool == true, "\(result)")
+                    let report = try #require((result["report"] as? [String: Any])?["report"] as? String)
+                    #expect(report.hasPrefix("s3://state/reports/workers/x/audit/") && report.hasSuffix("/report.json"))
+                    reports.append(report)
+                }
+                let arguments = String(decoding: try JSONSerialization.data(withJSONObject: reports), as: UTF8.self)
+                let merged = try Self.result(try await standIn.invoke(Data(#"{"job":"merge-reports","arguments":\#(arguments)}"#.utf8)))
+                #expect(merged["complete"] as? Bool == true && merged["exitCode"] as? Int == 1, "\(merged)")
+                let report = try #require(merged["report"] as? [String: Any])
+                #expect((report["report"] as? String)?.hasPrefix("s3://state/reports/audit/") == true)
+                #expect(report["users"] as? Int == expected.int("users") && report["verified"] as? Int == expected.int("verified"))
+                #expect(report["findings"] as? Int == expected.findings.count)
+                #expect((report["summary"] as? [String: Int]) == (expected.object["summary"] as? [String: Int]))
+            }
+            await standIn.stop()
+        }
     }
 }

@@ -58,16 +58,10 @@ struct AuditCommand: AsyncParsableCommand {
         let depth = AuditDepth(rawValue: self.depth) ?? .standard
         let overrides = Dictionary(kmsRates.compactMap(KMSRateLimits.parseOverride), uniquingKeysWith: { $1 })
         let threshold = Severity(rawValue: failOn) ?? .high
-        let s3 = S3Output.parse(reportDir, prefix: true)
-        if reportDir.hasPrefix("s3://"), s3 == nil { throw CLIExit.usage("--report-dir s3://bucket/prefix needs a bucket") }
-        let reports = try s3 == nil ? URL(fileURLWithPath: reportDir) : S3Output.stagingDirectory("reports")
-        /// Where a written report folder is for people: the local path, or its S3 URI once uploaded
-        /// (the local copy is then removed; kept when the upload fails).
+        let destination = try ReportDestination(reportDir)
+        let reports = destination.local
         @Sendable func publish(_ folder: URL) async throws -> String {
-            guard let s3 else { return folder.path }
-            let uri = try await S3Output.publishReport(folder, under: s3, settings: settings, logger: logger)
-            try? FileManager.default.removeItem(at: reports)
-            return uri
+            try await destination.publish(folder, settings: settings, logger: logger)
         }
         let scan = self.scan
         let (report, location) = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
@@ -102,6 +96,7 @@ struct AuditCommand: AsyncParsableCommand {
                 if let folder = try? ReportWriter.write(partial, to: reports, extras: Self.extras(job, state, backend, complete: false)) {
                     location = try? await publish(folder)
                 }
+                if let location { Self.record(partial, location: location) }
                 if state.isTemporary { state.discard() }
                 throw CLIExit.failure("audit failed: \(line)" + (location.map { " (partial report: \($0)/report.json)" } ?? ""))
             }
@@ -116,9 +111,18 @@ struct AuditCommand: AsyncParsableCommand {
             if report.complete || state.isTemporary { state.discard() }
             return (report, location)
         }
+        Self.record(report, location: location)
         try Self.conclude(report, location: location, failOn: threshold,
                           incomplete: "the audit stopped before the end: the report is partial"
                               + (scan.checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? ""))
+    }
+
+    /// Records the report's location and counts for an in-process caller (``RunRecord``).
+    static func record(_ report: JobReport, location: String) {
+        RunRecord.shared.record([
+            "report": location + "/report.json", "runId": report.runId, "complete": report.complete, "users": report.users,
+            "verified": report.verified, "findings": report.findings.count, "summary": report.summary,
+        ])
     }
 
     /// Prints the summary and the report's path; exit 2 when partial, 1 on findings at or above `failOn`.

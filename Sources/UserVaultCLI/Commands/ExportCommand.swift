@@ -113,6 +113,8 @@ struct ExportCommand: AsyncParsableCommand {
             try? FileManager.default.removeItem(at: staging)
             shown = output
         }
+        RunRecord.shared.record(["output": shown, "runId": result.runId, "users": result.itemCount, "parts": result.files,
+                                 "bytes": result.bytes, "sha256": result.sha256])
         print("export of \(result.itemCount) users to \(shown): \(result.files) part\(result.files == 1 ? "" : "s"), \(format.rawValue), "
               + "\(result.bytes) bytes, sha256 \(result.sha256)")
     }

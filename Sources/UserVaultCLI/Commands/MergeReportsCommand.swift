@@ -9,18 +9,19 @@ struct MergeReportsCommand: AsyncParsableCommand {
         commandName: "merge-reports",
         abstract: "Merge the reports of the --worker I/M runs of one audit into the report of a single run.",
         discussion: """
-            Takes the M report folders (each holding report.json and audit-share.json) of one audit run \\
-            as M workers, e.g. `audit --worker 0/2` and `audit --worker 1/2`. Counts and per-user findings \\
-            add up; keys shared by users of different workers, duplicate emails and (deep) orphan keys are \\
-            found across all of them. Merging deep audits reads the CMK listing and describes orphan \\
+            Takes the M report folders (each holding report.json and audit-share.json) of one audit run \
+            as M workers, e.g. `audit --worker 0/2` and `audit --worker 1/2`. Counts and per-user findings \
+            add up; keys shared by users of different workers, duplicate emails and (deep) orphan keys are \
+            found across all of them. Merging deep audits reads the CMK listing and describes orphan \
             candidates, so it needs the backend's options. Writes <report-dir>/audit/<stamp>-<runId>/.
-            Exit 0: no finding at or above --fail-on; 1: findings; 2: a worker is missing, incomplete or \\
+            Folders and --report-dir may be in S3 (s3://bucket/prefix/audit/<stamp>-<runId>).
+            Exit 0: no finding at or above --fail-on; 1: findings; 2: a worker is missing, incomplete or \
             from another run.
             """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("The report folders of the worker runs.", valueName: "dir"))
+    @Argument(help: ArgumentHelp("The report folders of the worker runs (paths or s3:// URIs).", valueName: "dir"))
     var folders: [String]
 
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where the merged report goes.", valueName: "dir"))
@@ -39,9 +40,25 @@ struct MergeReportsCommand: AsyncParsableCommand {
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.merge-reports")
         let threshold = Severity(rawValue: failOn) ?? .high
-        let parts: [AuditMerge.Part]
+        let destination = try ReportDestination(reportDir)
+        var parts: [AuditMerge.Part] = []
+        var fetched: [URL] = []
+        defer { for folder in fetched { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) } }
         do {
-            parts = try folders.map { try AuditMerge.load(URL(fileURLWithPath: $0)) }
+            for folder in folders {
+                var local = URL(fileURLWithPath: folder)
+                if folder.hasPrefix("s3://") {
+                    do {
+                        local = try await S3Output.fetchReportFolder(folder, settings: settings, logger: logger)
+                    } catch let exit as CLIExit {
+                        throw exit
+                    } catch {
+                        throw CLIExit.failure("cannot fetch \(folder): \(UserVaultCLI.oneLine(error))")
+                    }
+                    fetched.append(local)
+                }
+                parts.append(try AuditMerge.load(local))
+            }
         } catch let error as MergeError {
             throw CLIExit.failure(error.description)
         }
@@ -57,8 +74,16 @@ struct MergeReportsCommand: AsyncParsableCommand {
         } catch let error as MergeError {
             throw CLIExit.failure(error.description)
         }
-        let folder = try ReportWriter.write(merged, to: URL(fileURLWithPath: reportDir))
-        try AuditCommand.conclude(merged, location: folder.path, failOn: threshold,
+        let folder = try ReportWriter.write(merged, to: destination.local)
+        let location: String
+        do {
+            location = try await destination.publish(folder, settings: settings, logger: logger)
+        } catch {
+            throw CLIExit.failure("the merged report could not be uploaded to \(reportDir): \(UserVaultCLI.oneLine(error)) "
+                + "(it is at \(folder.path))")
+        }
+        AuditCommand.record(merged, location: location)
+        try AuditCommand.conclude(merged, location: location, failOn: threshold,
                                   incomplete: "a worker's run did not finish: the merged report is partial")
     }
 }

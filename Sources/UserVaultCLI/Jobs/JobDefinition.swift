@@ -12,7 +12,8 @@ import Foundation
 /// `params` are the command's long options (`"fail-on": "high"`); `true` is a bare flag.
 /// `{date}` in `reportDir` or `output` becomes the run's UTC time (`20261129T020000Z`).
 struct JobDefinition: Codable, Sendable {
-    /// The command: `audit`, `export`, `rotate-keys` or `backfill`.
+    /// The command: `audit`, `export`, `rotate-keys`, `backfill`, or `merge-reports` (the report
+    /// folders of a fan-out's workers as `arguments`).
     var job: String
     var description: String?
     /// Positional arguments (the backfill's NAME).
@@ -26,7 +27,7 @@ struct JobDefinition: Codable, Sendable {
     /// The run state: resumed when it exists.
     var checkpoint: String?
 
-    static let jobs = ["audit", "export", "rotate-keys", "backfill"]
+    static let jobs = ["audit", "export", "rotate-keys", "backfill", "merge-reports"]
 
     /// The nightly audit: what a scheduled event without input runs.
     static let nightlyAudit = JobDefinition(

@@ -46,7 +46,7 @@ enum LambdaEntry {
                     try await runtime.run { context, event in try await serveAPI(users, context: context, event: event) }
                 }
             case "job":
-                let jobs = LambdaJobs(environment: environment)
+                let jobs = LambdaJobs(environment: environment, settings: settings)
                 logger.info("running jobs from EventBridge and Step Functions events")
                 try await runtime.run { context, event in try await jobs.run(event, context: context) }
             default:

@@ -1,4 +1,6 @@
 import ArgumentParser
+import AWSClients
+import Crypto
 import Foundation
 import LambdaRuntime
 import Logging
@@ -11,10 +13,16 @@ import Logging
 /// (default 15) before the deadline, between pages, with its checkpoint saved; the result then
 /// says `complete: false` and gives the checkpoint, so a state machine invokes again with it.
 ///
-/// The result: `{"job", "complete", "exitCode", "checkpoint"?, "report"?: {...report.json's
-/// counts and summary}, "output"?}`. An unknown job or a malformed input is an invocation error.
+/// A checkpoint may be `s3://bucket/key`, so that it outlives the execution environment: it is
+/// fetched into /tmp before the run, put back when the run stops early, and deleted when the
+/// job completes.
+///
+/// The result: `{"job", "complete", "exitCode", "checkpoint"?, "report"?: {location, runId,
+/// counts, summary}, "export"?: {output, users, parts, sha256}}`. An unknown job or a malformed
+/// input is an invocation error.
 struct LambdaJobs: Sendable {
     var environment: [String: String]
+    var settings: Settings
 
     var margin: TimeInterval { environment["USERVAULT_DEADLINE_MARGIN_SECONDS"].flatMap(Double.init) ?? 15 }
     /// Where reports and exports go when the job does not say: `USERVAULT_REPORT_DIR` and
@@ -42,17 +50,23 @@ struct LambdaJobs: Sendable {
             let message = UserVaultCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid"
             throw LambdaInvocationError("InvalidJob", message)
         }
+        // A checkpoint in S3 is worked on locally.
+        let remote = definition.checkpoint.flatMap { S3Output.parse($0) }
+        var local = line
+        if let remote {
+            let path = try await fetch(remote, logger: context.logger)
+            local = try JobDefinition(job: definition.job, arguments: definition.arguments, params: definition.params,
+                                      reportDir: definition.reportDir, output: definition.output, worker: definition.worker,
+                                      checkpoint: path).commandLine()
+        }
         context.logger.info("job", metadata: ["job": "\(definition.job)", "worker": "\(definition.worker ?? "whole")",
-                                              "resume": "\(line.contains("--resume"))"])
-        let started = Date()
-        let budget = context.remaining - margin
-        let (code, stopped) = await Self.run(line, within: budget)
+                                              "resume": "\(local.contains("--resume"))"])
+        _ = RunRecord.shared.take()
+        let (code, stopped) = await Self.run(local, within: context.remaining - margin)
+        if let remote { try await store(remote, logger: context.logger) }
         var result: [String: Any] = ["job": definition.job, "exitCode": Int(code), "complete": !stopped && code != 2]
         if let checkpoint = definition.checkpoint, stopped { result["checkpoint"] = checkpoint }
-        if let reportDir = definition.reportDir, let report = Self.newestReport(in: reportDir, job: definition.job, since: started) {
-            result["report"] = report
-        }
-        if let output = line.firstIndex(of: "--output").map({ line[$0 + 1] }) { result["output"] = output }
+        if let record = RunRecord.shared.take() { result[definition.job == "export" ? "export" : "report"] = record }
         context.logger.info("job ended", metadata: ["job": "\(definition.job)", "exitCode": "\(code)", "stoppedAtDeadline": "\(stopped)"])
         return try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     }
@@ -95,21 +109,43 @@ struct LambdaJobs: Sendable {
         }
     }
 
-    /// The counts and summary of the report this run wrote, with its path.
-    static func newestReport(in directory: String, job: String, since: Date) -> [String: Any]? {
-        let folder = URL(fileURLWithPath: directory).appendingPathComponent(job)
-        let runs = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
-        let newest = runs.compactMap { run -> (URL, Date)? in
-            let report = run.appendingPathComponent("report.json")
-            guard let date = (try? report.resourceValues(forKeys: [.contentModificationDateKey]))?.contentModificationDate,
-                  date >= since.addingTimeInterval(-1) else { return nil }
-            return (report, date)
-        }.max { $0.1 < $1.1 }
-        guard let (path, _) = newest, let data = try? Data(contentsOf: path),
-              let report = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
-        var summary: [String: Any] = ["path": path.path]
-        for key in ["runId", "complete", "users", "verified", "scanned", "summary"] { summary[key] = report[key] }
-        summary["findings"] = (report["findings"] as? [Any])?.count
-        return summary
+    /// Where an S3 checkpoint is worked on: /tmp (Lambda's only writable place), by its URI's digest.
+    func localPath(of remote: S3Output.Location) -> URL {
+        let digest = SHA256.hash(data: Data(remote.uri.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        return FileManager.default.temporaryDirectory.appendingPathComponent("uservault-checkpoint-\(digest).sqlite")
+    }
+
+    /// Fetches the checkpoint (the S3 copy wins over a local one); none there: a fresh run.
+    func fetch(_ remote: S3Output.Location, logger: Logger) async throws -> String {
+        let path = localPath(of: remote)
+        try? FileManager.default.removeItem(at: path)
+        do {
+            try await Backend.withS3(settings, logger: logger) { client in
+                _ = try await client.downloadObject(bucket: remote.bucket, key: remote.key, to: path)
+            }
+            logger.info("checkpoint fetched", metadata: ["checkpoint": "\(remote.uri)"])
+        } catch let error as AWSError where error.code == "NotFound" || error.code == "NoSuchKey" {
+            logger.info("no checkpoint yet: a fresh run", metadata: ["checkpoint": "\(remote.uri)"])
+        } catch {
+            throw LambdaInvocationError("CheckpointUnavailable", "cannot fetch \(remote.uri): \(UserVaultCLI.oneLine(error))")
+        }
+        return path.path
+    }
+
+    /// Puts the checkpoint back when the run left one (it stopped early), else deletes it.
+    func store(_ remote: S3Output.Location, logger: Logger) async throws {
+        let path = localPath(of: remote)
+        do {
+            if FileManager.default.fileExists(atPath: path.path) {
+                try await S3Output.upload([(path, remote)], settings: settings, logger: logger)
+                try? FileManager.default.removeItem(at: path)
+            } else {
+                try await Backend.withS3(settings, logger: logger) { client in
+                    try await client.deleteObject(bucket: remote.bucket, key: remote.key)
+                }
+            }
+        } catch {
+            throw LambdaInvocationError("CheckpointUnavailable", "cannot store \(remote.uri): \(UserVaultCLI.oneLine(error))")
+        }
     }
 }

@@ -72,4 +72,50 @@ enum S3Output {
         try await upload(ordered.map { ($0, target.appending($0.lastPathComponent)) }, settings: settings, logger: logger)
         return target.uri
     }
+
+    /// Fetches a report folder written to S3 (`s3://bucket/prefix/audit/<stamp>-<runId>`, or its
+    /// `report.json`) into a local folder: `report.json`, and `audit-share.json` when there.
+    static func fetchReportFolder(_ uri: String, settings: Settings, logger: Logger) async throws -> URL {
+        var text = uri
+        if text.hasSuffix("/report.json") { text.removeLast("/report.json".count) }
+        guard let location = parse(text, prefix: true) else { throw CLIExit.usage("not an S3 report folder: \(uri)") }
+        let folder = try stagingDirectory("merge").appendingPathComponent((location.key as NSString).lastPathComponent)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try await Backend.withS3(settings, logger: logger) { client in
+            for name in ["report.json", "audit-share.json"] {
+                do {
+                    let object = location.appending(name)
+                    try await client.downloadObject(bucket: object.bucket, key: object.key, to: folder.appendingPathComponent(name))
+                } catch let error as AWSError where name != "report.json" && (error.code == "NotFound" || error.code == "NoSuchKey") {
+                    continue
+                }
+            }
+        }
+        return folder
+    }
+}
+
+/// Where a command's report folder goes (`--report-dir`): a local folder, or an S3 prefix the
+/// folder is staged for and uploaded to.
+struct ReportDestination: Sendable {
+    let directory: String
+    let s3: S3Output.Location?
+    /// Where ReportWriter writes: the folder itself, or a staging folder for S3.
+    let local: URL
+
+    init(_ directory: String) throws {
+        self.directory = directory
+        s3 = S3Output.parse(directory, prefix: true)
+        if directory.hasPrefix("s3://"), s3 == nil { throw CLIExit.usage("--report-dir s3://bucket/prefix needs a bucket") }
+        local = try s3 == nil ? URL(fileURLWithPath: directory) : S3Output.stagingDirectory("reports")
+    }
+
+    /// The written report folder, for people: its local path, or its S3 URI once uploaded (the
+    /// staging copy is then removed; kept when the upload fails).
+    func publish(_ folder: URL, settings: Settings, logger: Logger) async throws -> String {
+        guard let s3 else { return folder.path }
+        let uri = try await S3Output.publishReport(folder, under: s3, settings: settings, logger: logger)
+        try? FileManager.default.removeItem(at: local)
+        return uri
+    }
 }
