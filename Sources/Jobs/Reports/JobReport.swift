@@ -36,9 +36,11 @@ public struct JobReport: Sendable, Codable {
     public var users: Int
     public var verified: Int
     public var findings: [Finding]
-    /// Finding code → count.
+    /// Finding code → count (a repair: `<ACTION>_<OUTCOME>` → count).
     public var summary: [String: Int]
     public var stats: Stats
+    /// `rotate-keys` and `backfill`: per user, what was done or would be done, and failures.
+    public var actions: [RepairAction]?
 
     /// Findings at or above `severity`.
     public func findings(atOrAbove severity: Severity) -> [Finding] {

@@ -45,7 +45,20 @@ public enum ReportWriter {
             "| requests | DynamoDB \(report.stats.dynamoRequests), KMS \(report.stats.kmsRequests), retries \(report.stats.retries), throttles \(report.stats.throttles) |",
             "",
         ]
-        if report.findings.isEmpty {
+        if let actions = report.actions {
+            let mode = report.parameters["apply"] == "true" ? "applied" : "dry run: nothing was changed"
+            lines += ["## Actions (\(mode))", ""]
+            if actions.isEmpty {
+                lines.append("Nothing to do.")
+            } else {
+                lines += ["| action and outcome | users |", "|---|---|"]
+                for (key, count) in report.summary.sorted(by: { $0.key < $1.key }) { lines.append("| `\(key)` | \(count) |") }
+                lines += ["", "| user | action | outcome | key | detail |", "|---|---|---|---|---|"]
+                for action in actions {
+                    lines.append("| \(action.userId) | `\(action.action)` | \(action.outcome.rawValue) | \(action.keyId ?? "") | \(action.detail) |")
+                }
+            }
+        } else if report.findings.isEmpty {
             lines.append("No findings.")
         } else {
             lines += ["## Findings by code", "", "| code | severity | users | what to do |", "|---|---|---|---|"]

@@ -74,22 +74,14 @@ struct AuditCommand: AsyncParsableCommand {
                 failOn: threshold, depth: depth))
             let limits = (backend.keys.backendName == "aws" ? KMSRateLimits.awsDefaults : .none).overriding(overrides)
             let keys = RateLimitedKeyService(backend.keys, limits: limits)
-            let state: RunState
-            do {
-                state = try RunState(path: scan.checkpoint, fingerprint: job.fingerprint(table: backend.table), resume: scan.resume)
-            } catch let error as RunStateError {
-                throw CLIExit.failure(error.description)
-            }
-            let reporter = ProgressReporter(mode: scan.progress, expected: count, logger: logger)
+            let state = try scan.runState(job.fingerprint(table: backend.table))
             let report: JobReport
             do {
-                report = try await SignalWaiter.untilSignal(logger: logger) {
+                report = try await scan.withProgress(expected: count, logger: logger) { progress in
                     try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
-                                      progress: { reporter.report($0) }, externalStats: { backend.stats })
+                                      progress: progress, externalStats: { backend.stats })
                 }
-                reporter.finish()
             } catch {
-                reporter.finish()
                 let line = error is CancellationError ? "stopped by a signal" : UserVaultCLI.oneLine(error)
                 let partial = job.partialReport(table: backend.table, state: state, error: line, externalStats: backend.stats)
                 var location: String?

@@ -75,24 +75,14 @@ struct ExportCommand: AsyncParsableCommand {
                 scan: .init(totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
                             worker: scan.workerShare, pageSize: pageSize, maxReadUnitsPerSecond: scan.maxReadUnits),
                 format: format))
-            let state: RunState
+            let state = try scan.runState(job.fingerprint(table: backend.table, destination: URL(fileURLWithPath: output)))
             do {
-                state = try RunState(path: scan.checkpoint, fingerprint: job.fingerprint(table: backend.table, destination: URL(fileURLWithPath: output)),
-                                     resume: scan.resume)
-            } catch let error as RunStateError {
-                throw CLIExit.failure(error.description)
-            }
-            let reporter = ProgressReporter(mode: scan.progress, expected: count, logger: logger)
-            do {
-                let result = try await SignalWaiter.untilSignal(logger: logger) {
-                    try await job.run(table: backend.table, to: destination, state: state, logger: logger,
-                                      progress: { reporter.report($0) })
+                let result = try await scan.withProgress(expected: count, logger: logger) { progress in
+                    try await job.run(table: backend.table, to: destination, state: state, logger: logger, progress: progress)
                 }
-                reporter.finish()
                 state.discard()
                 return result
             } catch {
-                reporter.finish()
                 if state.isTemporary { state.discard() }
                 let line = error is CancellationError ? "stopped by a signal: nothing was written" : UserVaultCLI.oneLine(error)
                 throw CLIExit.failure("export failed: \(line)"

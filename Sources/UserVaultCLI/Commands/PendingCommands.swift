@@ -16,11 +16,6 @@ extension PendingCommand {
     }
 }
 
-struct RotateKeysCommand: PendingCommand {
-    static let configuration = pending("rotate-keys", "Key-rotation sweeps over the per-user CMKs.")
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
 struct BackfillCommand: PendingCommand {
     static let configuration = pending("backfill", "Named, idempotent, resumable data repairs.")
     @Argument(parsing: .allUnrecognized) var rest: [String] = []

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Jobs
+import Logging
 
 /// The scan options every job takes (SPEC §4).
 struct ScanOptions: ParsableArguments {
@@ -41,5 +42,26 @@ struct ScanOptions: ParsableArguments {
         if let segments { return segments }
         let derived = ((itemCount ?? 0) + 49_999) / 50_000
         return min(1000, max(derived, workerShare.count, 1))
+    }
+}
+
+extension ScanOptions {
+    /// The run state of `--checkpoint` / `--resume` (a temporary one without); its errors are
+    /// one line, exit 2.
+    func runState(_ fingerprint: RunState.Fingerprint) throws -> RunState {
+        do {
+            return try RunState(path: checkpoint, fingerprint: fingerprint, resume: resume)
+        } catch let error as RunStateError {
+            throw CLIExit.failure(error.description)
+        }
+    }
+
+    /// Runs a scan job with the `--progress` reporter, stopping it cleanly on SIGINT/SIGTERM.
+    func withProgress<T: Sendable>(
+        expected: Int?, logger: Logger, _ body: @escaping @Sendable (@escaping @Sendable (ScanEngine.Progress) -> Void) async throws -> T
+    ) async throws -> T {
+        let reporter = ProgressReporter(mode: progress, expected: expected, logger: logger)
+        defer { reporter.finish() }
+        return try await SignalWaiter.untilSignal(logger: logger) { try await body { reporter.report($0) } }
     }
 }
