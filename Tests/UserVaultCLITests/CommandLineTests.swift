@@ -12,7 +12,7 @@ struct CommandLineTests {
                         "run", "merge-reports"] {
             #expect(result.stdout.contains("  \(command) "), "\(command) is listed")
         }
-        #expect(result.stdout.contains("(not yet available) Named, idempotent, resumable data repairs"))
+        #expect(result.stdout.contains("(not yet available) Named, idempotent"))
         #expect(!result.stdout.contains("(not yet available) Export") && !result.stdout.contains("(not yet available) Key-rotation"))
         let seedHelp = try await runUserVault(["seed", "--help"])
         #expect(seedHelp.exitCode == 0)
