@@ -87,6 +87,32 @@ public struct DynamoDBUserTable: UserTable {
         }
     }
 
+    public func emailGuardHolder(email: String) async throws -> String? {
+        do {
+            let output = try await dynamo.getItem(.init(
+                TableName: tableName, Key: ["id": .s(EmailGuard.itemId(forEmail: email))], ProjectionExpression: "#u",
+                ExpressionAttributeNames: ["#u": "userId"], ConsistentRead: true))
+            return output.Item?["userId"]?.stringValue
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
+    public func claimEmailGuard(email: String, userId: String) async throws -> String {
+        let guardItem: DynamoDBItem = [
+            "id": .s(EmailGuard.itemId(forEmail: email)), "type": .s(EmailGuard.itemType), "userId": .s(userId),
+        ]
+        do {
+            try await dynamo.putItem(.init(TableName: tableName, Item: guardItem, ConditionExpression: "attribute_not_exists(#id)",
+                                           ExpressionAttributeNames: ["#id": "id"]))
+            return userId
+        } catch let error as AWSError where error.code == "ConditionalCheckFailedException" {
+            return try await emailGuardHolder(email: email) ?? ""
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
     public func user(id: String) async throws -> UserSummary? {
         do {
             let output = try await dynamo.getItem(.init(

@@ -35,9 +35,8 @@ public struct EmbeddedUserTable: UserTable {
                 username: record.attributes.username, createdAt: record.attributes.createdAt,
                 credentials: .binary(record.credentials), credentialsKeyId: record.credentialsKeyId)
             try Self.put(db, user)
-            try db.execute(
-                sql: "INSERT INTO items (h, id, type, guard_user_id) VALUES (?, ?, ?, ?)",
-                arguments: [SegmentHash.hash(guardId), guardId, EmailGuard.itemType, record.id])
+            try db.execute(sql: "INSERT INTO items (h, id, type, guard_user_id) VALUES (?, ?, ?, ?)",
+                           arguments: [SegmentHash.hash(guardId), guardId, EmailGuard.itemType, record.id])
         }
     }
 
@@ -115,6 +114,26 @@ public struct EmbeddedUserTable: UserTable {
             guard sample >= 1_000 else { return try Int.fetchOne(db, sql: "SELECT count(*) FROM items") }
             return sample * 64
         }
+    }
+
+    public func emailGuardHolder(email: String) async throws -> String? {
+        let id = EmailGuard.itemId(forEmail: email)
+        return try await pool.read { db in try Self.guardHolder(db, id) }
+    }
+
+    public func claimEmailGuard(email: String, userId: String) async throws -> String {
+        let id = EmailGuard.itemId(forEmail: email)
+        return try await pool.write { db in
+            // One transaction on SQLite's single writer: the check and the insert cannot interleave.
+            if let holder = try Self.guardHolder(db, id) { return holder }
+            try db.execute(sql: "INSERT INTO items (h, id, type, guard_user_id) VALUES (?, ?, ?, ?)",
+                           arguments: [SegmentHash.hash(id), id, EmailGuard.itemType, userId])
+            return userId
+        }
+    }
+
+    static func guardHolder(_ db: Database, _ id: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT guard_user_id FROM items WHERE h = ? AND id = ?", arguments: [SegmentHash.hash(id), id])
     }
 
     // MARK: - Rows

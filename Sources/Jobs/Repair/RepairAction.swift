@@ -10,6 +10,8 @@ public struct RepairAction: Sendable, Codable, Hashable {
         case done
         /// `--apply` could not do it (the reason is in `detail`); nothing was changed for this user.
         case failed
+        /// Left as is on purpose and reported, e.g. an email two users hold: for people to resolve.
+        case skipped
     }
 
     public var userId: String

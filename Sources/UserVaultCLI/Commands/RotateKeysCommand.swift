@@ -4,7 +4,7 @@ import Jobs
 import Logging
 import UserVaultCore
 
-struct RotateKeysCommand: AsyncParsableCommand {
+struct RotateKeysCommand: AsyncParsableCommand, PartlyAvailableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-keys",
         abstract: "Key-rotation sweeps over the per-user CMKs (a dry run unless --apply).",
@@ -44,14 +44,14 @@ struct RotateKeysCommand: AsyncParsableCommand {
         }
     }
 
+    var unavailable: String? {
+        mode == "enable-rotation" ? nil : "`rotate-keys --mode \(mode)` is not yet available in this build"
+    }
+
     func run() async throws {
-        guard mode == "enable-rotation" else {
-            throw CLIExit.failure("`rotate-keys --mode \(mode)` is not yet available in this build")
-        }
+        if let unavailable { throw CLIExit.failure(unavailable) }
         try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: kmsRates,
-                            label: "rotate-keys") { keys in
-            EnableRotationSweep(keys: keys)
-        }.run()
+                            label: "rotate-keys", makePlanner: { keys, _ in EnableRotationSweep(keys: keys) }).run()
     }
 }
 
@@ -64,7 +64,7 @@ struct RepairRun {
     var reportDir: String
     var kmsRates: [String]
     var label: String
-    var makePlanner: @Sendable (any KeyService) -> any RepairPlanner
+    var makePlanner: @Sendable (any KeyService, any UserTable) -> any RepairPlanner
 
     func run() async throws {
         let settings = try Settings(global)
@@ -81,7 +81,7 @@ struct RepairRun {
                 configuration: .init(scan: .init(totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
                                                  worker: scan.workerShare, pageSize: 1000, projection: .full,
                                                  maxReadUnitsPerSecond: scan.maxReadUnits), apply: apply),
-                planner: makePlanner(RateLimitedKeyService(backend.keys, limits: limits)))
+                planner: makePlanner(RateLimitedKeyService(backend.keys, limits: limits), backend.table))
             let state = try scan.runState(job.fingerprint(table: backend.table))
             let report: JobReport
             do {
@@ -108,9 +108,10 @@ struct RepairRun {
         AuditCommand.record(report, location: location)
         let actions = report.actions ?? []
         let failed = actions.filter { $0.outcome == .failed }.count
+        let skipped = actions.filter { $0.outcome == .skipped }.count
         let verb = apply ? "done" : "planned (dry run: nothing changed)"
         print("\(label) over \(report.users) users on \(report.backend) table '\(report.table)': "
-              + "\(actions.count - failed) \(verb), \(failed) failed"
+              + "\(actions.count - failed - skipped) \(verb), \(skipped) skipped, \(failed) failed"
               + (report.summary.isEmpty ? "" : " (" + report.summary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                   .joined(separator: ", ") + ")"))
         print("report: \(location)/report.md")
@@ -119,5 +120,49 @@ struct RepairRun {
                 + (scan.checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? ""))
         }
         if failed > 0 { throw CLIExit.findings("\(failed) actions failed") }
+    }
+}
+
+struct BackfillCommand: AsyncParsableCommand, PartlyAvailableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Named, idempotent, resumable data repairs (a dry run unless --apply).",
+        discussion: """
+            email-guards: write the email-uniqueness guard of users created before guards existed, \
+            only where no guard holds the email; an email another user holds is reported \
+            (DUPLICATE_EMAIL), never resolved.
+            encrypt-plaintext and key-metadata are not available in this build yet.
+            Without --apply nothing is changed: the report lists what would be done. Every write is \
+            conditional on what was read; a second --apply changes nothing. Writes \
+            <report-dir>/backfill/<stamp>-<runId>/ (report.json with actions[], report.md). Exit 0: \
+            done (or planned); 1: some actions failed; 2: the run could not finish.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var scan: ScanOptions
+
+    @Argument(help: ArgumentHelp("The repair.", valueName: "encrypt-plaintext|email-guards|key-metadata"))
+    var name: String
+
+    @Flag(help: "Act. Without it, a dry run: nothing is changed, the report says what would be.")
+    var apply = false
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go: a folder, or s3://bucket/prefix.", valueName: "dir"))
+    var reportDir: String = "reports"
+
+    func validate() throws {
+        guard ["encrypt-plaintext", "email-guards", "key-metadata"].contains(name) else {
+            throw ValidationError("NAME must be encrypt-plaintext, email-guards or key-metadata")
+        }
+    }
+
+    var unavailable: String? {
+        name == "email-guards" ? nil : "`backfill \(name)` is not yet available in this build"
+    }
+
+    func run() async throws {
+        if let unavailable { throw CLIExit.failure(unavailable) }
+        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: [],
+                            label: "backfill", makePlanner: { _, table in EmailGuardsBackfill(table: table) }).run()
     }
 }

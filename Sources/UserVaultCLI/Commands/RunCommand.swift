@@ -33,9 +33,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         // The job's own parser checks its options, as it would when run.
         do {
-            if try UserVaultCommand.parseAsRoot(line) is any PendingCommand {
-                throw CLIExit.failure("\(jobFile): `uservault \(definition.job)` is not yet available in this build")
-            }
+            let parsed = try UserVaultCommand.parseAsRoot(line)
+            if let reason = (parsed as? any PartlyAvailableCommand)?.unavailable { throw CLIExit.failure("\(jobFile): \(reason)") }
         } catch let exit as CLIExit {
             throw exit
         } catch {

@@ -39,9 +39,8 @@ struct LambdaJobs: Sendable {
         let line: [String]
         do {
             line = try definition.commandLine()
-            if try UserVaultCommand.parseAsRoot(line) is any PendingCommand {
-                throw LambdaInvocationError("UnavailableJob", "`uservault \(definition.job)` is not yet available in this build")
-            }
+            let parsed = try UserVaultCommand.parseAsRoot(line)
+            if let reason = (parsed as? any PartlyAvailableCommand)?.unavailable { throw LambdaInvocationError("UnavailableJob", reason) }
         } catch let error as JobDefinition.Invalid {
             throw LambdaInvocationError(error.description.hasPrefix("no such job") ? "UnknownJob" : "InvalidJob", error.description)
         } catch let error as LambdaInvocationError {

@@ -76,28 +76,11 @@ extension KeyService {
         await Self.concurrentMap(keyIds) { try await keyRotationEnabled(keyId: $0) }
     }
 
-    /// `body` over `inputs`, at most `width` at once; results in input order.
+    /// `body` over `inputs`, at most `width` at once; results in input order (see the free function).
     public static func concurrentMap<Input: Sendable, Output: Sendable>(
         _ inputs: [Input], width: Int = 16, _ body: @escaping @Sendable (Input) async throws -> Output
     ) async -> [Result<Output, any Error>] {
-        var results = [Result<Output, any Error>?](repeating: nil, count: inputs.count)
-        await withTaskGroup(of: (Int, Result<Output, any Error>).self) { group in
-            var next = 0
-            func submit() {
-                guard next < inputs.count else { return }
-                let index = next, input = inputs[index]
-                next += 1
-                group.addTask {
-                    do { return (index, .success(try await body(input))) } catch { return (index, .failure(error)) }
-                }
-            }
-            for _ in 0..<width { submit() }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                submit()
-            }
-        }
-        return results.map { $0 ?? .failure(CancellationError()) }
+        await UserVaultCore.concurrentMap(inputs, width: width, body)
     }
 }
 
@@ -180,4 +163,28 @@ public struct KeyMetadata: Sendable, Hashable {
         self.creationDate = creationDate
         self.description = description
     }
+}
+
+/// `body` over `inputs`, at most `width` at once; results in input order.
+public func concurrentMap<Input: Sendable, Output: Sendable>(
+    _ inputs: [Input], width: Int = 16, _ body: @escaping @Sendable (Input) async throws -> Output
+) async -> [Result<Output, any Error>] {
+    var results = [Result<Output, any Error>?](repeating: nil, count: inputs.count)
+    await withTaskGroup(of: (Int, Result<Output, any Error>).self) { group in
+        var next = 0
+        func submit() {
+            guard next < inputs.count else { return }
+            let index = next, input = inputs[index]
+            next += 1
+            group.addTask {
+                do { return (index, .success(try await body(input))) } catch { return (index, .failure(error)) }
+            }
+        }
+        for _ in 0..<width { submit() }
+        while let (index, result) = await group.next() {
+            results[index] = result
+            submit()
+        }
+    }
+    return results.map { $0 ?? .failure(CancellationError()) }
 }

@@ -41,6 +41,25 @@ public protocol UserTable: Sendable {
 
     /// The table's item count as the backend estimates it (DynamoDB refreshes it every ~6 h).
     func approximateItemCount() async throws -> Int?
+
+    /// The id of the user whose email guard holds `email` (compared normalised), or `nil`.
+    func emailGuardHolder(email: String) async throws -> String?
+
+    /// Writes the email guard of `email` for `userId` unless a guard holds that email already
+    /// (a conditional write: never replaces one).
+    ///
+    /// - Returns: the id the guard names afterwards: `userId`, or the user who already held it.
+    func claimEmailGuard(email: String, userId: String) async throws -> String
+}
+
+extension UserTable {
+    public func emailGuardHolder(email: String) async throws -> String? {
+        throw UserTableError.conditionFailed("this table does not keep email guards")
+    }
+
+    public func claimEmailGuard(email: String, userId: String) async throws -> String {
+        throw UserTableError.conditionFailed("this table does not keep email guards")
+    }
 }
 
 /// What a scan page may read.

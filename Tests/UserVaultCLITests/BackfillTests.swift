@@ -1,0 +1,91 @@
+import AWSClients
+import EmbeddedStore
+import Foundation
+import Testing
+import TestSupport
+import UserVaultCore
+
+/// `uservault backfill email-guards`: guards for users created before guards existed; a dry run
+/// changes nothing; duplicates are reported, never resolved; afterwards the API refuses the
+/// same email in other letter case (409).
+@Suite("uservault backfill")
+struct BackfillTests {
+    static let create = #"{"data":{"type":"users","attributes":{"firstname":"New","lastname":"Comer","email":"LEGACY.USER1@EXAMPLE.COM","username":"newcomer","credentials":"a new user's password"}}}"#
+
+    static func actions(_ report: ReportFile) -> [(userId: String, action: String, outcome: String)] {
+        (report.object["actions"] as? [[String: any Sendable]] ?? []).map {
+            ($0["userId"] as? String ?? "", $0["action"] as? String ?? "", $0["outcome"] as? String ?? "")
+        }
+    }
+
+    @Test("embedded: legacy users without guards; dry run, apply (a duplicate reported), apply again; then 409")
+    func embedded() async throws {
+        let directory = try makeTemporaryDirectory("uservault-backfill")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent(".uservault/store.sqlite").path
+        let store = try EmbeddedStore(path: path)
+        _ = try await store.bulkLoadSyntheticUsers(count: 20, seed: 2)
+        // Legacy records, as the original service wrote them: no guard. The last shares the first's email.
+        let emails = ["Legacy.User0@Example.com", "Legacy.User1@Example.com", "Legacy.User2@Example.com", "legacy.user0@example.COM"]
+        var legacy: [String] = []
+        for (index, email) in emails.enumerated() {
+            let id = UUID().uuidString.lowercased()
+            legacy.append(id)
+            try await store.table.unconditionalPut(StoredItem(
+                id: id, type: "users", firstname: "Legacy", lastname: "User\(index)", email: email, username: "legacy\(index)",
+                credentials: .binary(Data((0..<64).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }))))
+        }
+        let before = try RotateKeysTests.sha256(path)
+        let dry = try await runUserVault(["backfill", "email-guards", "--progress", "never", "--report-dir", "dry"], in: directory)
+        #expect(dry.exitCode == 0, "\(dry.stderr)")
+        #expect(try RotateKeysTests.sha256(path) == before, "a dry run leaves the store byte-for-byte unchanged")
+        let planned = try latestReport(in: directory.appendingPathComponent("dry"), job: "backfill")
+        #expect(try await validateJSONDocuments([planned.raw], schema: reportSchemaURL).isEmpty)
+        #expect(Self.actions(planned).map(\.userId).sorted() == legacy.sorted())
+        #expect(Self.actions(planned).allSatisfy { $0.action == "WRITE_EMAIL_GUARD" && $0.outcome == "planned" })
+
+        let applied = try await runUserVault(["backfill", "email-guards", "--apply", "--progress", "never", "--report-dir", "applied"],
+                                             in: directory)
+        #expect(applied.exitCode == 0, "\(applied.stderr)")
+        let done = Self.actions(try latestReport(in: directory.appendingPathComponent("applied"), job: "backfill"))
+        #expect(done.filter { $0.outcome == "done" }.count == 3)
+        let duplicate = try #require(done.first { $0.outcome == "skipped" })
+        #expect(duplicate.action == "DUPLICATE_EMAIL" && [legacy[0], legacy[3]].contains(duplicate.userId), "\(done)")
+
+        let again = try await runUserVault(["backfill", "email-guards", "--apply", "--progress", "never", "--report-dir", "again"],
+                                           in: directory)
+        #expect(again.exitCode == 0)
+        let second = Self.actions(try latestReport(in: directory.appendingPathComponent("again"), job: "backfill"))
+        #expect(second.map(\.outcome) == ["skipped"], "a second --apply writes nothing; the duplicate is reported again: \(second)")
+
+        let (status, _, _) = try await withServedUserVault([], in: directory) { client in
+            try await client.send("POST", "/users", headers: [("Content-Type", "application/vnd.api+json")], body: Data(Self.create.utf8)).status
+        }
+        #expect(status == 409, "the legacy user's email in other letter case is taken")
+    }
+
+    @Test("moto: boto3-written legacy users get their guards; then the API answers 409")
+    func moto() async throws {
+        try await withMotoServer { moto in
+            let directory = try makeTemporaryDirectory("uservault-backfill-aws")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            #expect(try await runOriginalServiceFixture(["create-table", "users"], moto: moto).status == 0)
+            #expect(try await runOriginalServiceFixture(["write", "users", "3"], moto: moto).status == 0)
+            try await AsyncHTTPTransport.withTransport { transport in
+                let aws = MotoBackend(moto: moto, transport: transport)
+                let dry = try await runUserVault(["--backend", "aws", "backfill", "email-guards", "--progress", "never"],
+                                                 environment: moto.environment, in: directory)
+                #expect(dry.exitCode == 0 && dry.stdout.contains("3 planned"), "\(dry.stdout) \(dry.stderr)")
+                #expect(try await aws.table.emailGuardHolder(email: "Legacy.User1@Example.com") == nil, "a dry run writes no guard")
+                let applied = try await runUserVault(["--backend", "aws", "backfill", "email-guards", "--apply", "--progress", "never"],
+                                                     environment: moto.environment, in: directory)
+                #expect(applied.exitCode == 0 && applied.stdout.contains("3 done"), "\(applied.stdout) \(applied.stderr)")
+                #expect(try await aws.table.emailGuardHolder(email: "legacy.user1@example.com") != nil)
+            }
+            let (status, _, _) = try await withServedUserVault(["--backend", "aws"], environment: moto.environment, in: directory) { client in
+                try await client.send("POST", "/users", headers: [("Content-Type", "application/vnd.api+json")], body: Data(Self.create.utf8)).status
+            }
+            #expect(status == 409)
+        }
+    }
+}
