@@ -113,6 +113,35 @@ public struct DynamoDBUserTable: UserTable {
         }
     }
 
+    public func replaceCredentials(userId: String, expected: StoredCredentials, ciphertext: Data, keyId: String,
+                                   createdAt: String?) async throws -> Bool {
+        let old: AttributeValue
+        switch expected {
+        case .binary(let data): old = .b(data)
+        case .string(let text): old = .s(text)
+        case .other: return false
+        }
+        var values: DynamoDBItem = [":old": old, ":new": .b(ciphertext), ":key": .s(keyId), ":users": .s(userItemType)]
+        var update = "SET #c = :new, #k = :key"
+        if let createdAt {
+            values[":created"] = .s(createdAt)
+            update += ", #t = if_not_exists(#t, :created)"
+        }
+        do {
+            try await dynamo.updateItem(.init(
+                TableName: tableName, Key: ["id": .s(userId)], UpdateExpression: update,
+                ConditionExpression: "#type = :users AND #c = :old AND attribute_not_exists(#k)",
+                ExpressionAttributeNames: ["#c": "credentials", "#k": "credentialsKeyId", "#type": "type"]
+                    .merging(createdAt == nil ? [:] : ["#t": "createdAt"]) { $1 },
+                ExpressionAttributeValues: values))
+            return true
+        } catch let error as AWSError where error.code == "ConditionalCheckFailedException" {
+            return false
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
     public func user(id: String) async throws -> UserSummary? {
         do {
             let output = try await dynamo.getItem(.init(

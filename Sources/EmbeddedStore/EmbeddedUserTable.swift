@@ -132,6 +132,23 @@ public struct EmbeddedUserTable: UserTable {
         }
     }
 
+    public func replaceCredentials(userId: String, expected: StoredCredentials, ciphertext: Data, keyId: String,
+                                   createdAt: String?) async throws -> Bool {
+        let old: DatabaseValue
+        switch expected {
+        case .binary(let data): old = data.databaseValue
+        case .string(let text): old = text.databaseValue
+        case .other: return false
+        }
+        return try await pool.write { db in
+            try db.execute(sql: """
+                UPDATE items SET credentials = ?, credentials_key_id = ?, created_at = COALESCE(created_at, ?)
+                WHERE h = ? AND id = ? AND type = 'users' AND credentials = ? AND credentials_key_id IS NULL
+                """, arguments: [ciphertext, keyId, createdAt, SegmentHash.hash(userId), userId, old])
+            return db.changesCount == 1
+        }
+    }
+
     static func guardHolder(_ db: Database, _ id: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT guard_user_id FROM items WHERE h = ? AND id = ?", arguments: [SegmentHash.hash(id), id])
     }

@@ -88,4 +88,75 @@ struct BackfillTests {
             #expect(status == 409)
         }
     }
+
+    @Test("key-metadata, embedded: legacy ciphertexts bound to their users and keys recorded; a stale write is refused")
+    func keyMetadataEmbedded() async throws {
+        let directory = try makeTemporaryDirectory("uservault-backfill-keys")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent(".uservault/store.sqlite").path
+        let store = try EmbeddedStore(path: path)
+        _ = try await store.bulkLoadSyntheticUsers(count: 10, seed: 4)
+        var legacy: [String] = []
+        for index in 0..<3 {
+            // As the original service did: a CMK tagged CreatedBy, Encrypt without a context, no key id recorded.
+            let id = UUID().uuidString.lowercased()
+            let key = try await store.keys.createKey(description: "key for \(id)", tags: ["CreatedBy": id])
+            let ciphertext = try await store.keys.encrypt(keyId: key.keyId, plaintext: Data("legacy-password-\(index)".utf8), context: [:])
+            try await store.table.unconditionalPut(StoredItem(
+                id: id, type: "users", firstname: "Legacy", lastname: "User\(index)", email: "legacy\(index)@example.com",
+                username: "legacy\(index)", credentials: .binary(ciphertext)))
+            legacy.append(id)
+        }
+        let before = try RotateKeysTests.sha256(path)
+        let dry = try await runUserVault(["backfill", "key-metadata", "--progress", "never", "--report-dir", "dry"], in: directory)
+        #expect(dry.exitCode == 0 && dry.stdout.contains("3 planned"), "\(dry.stdout) \(dry.stderr)")
+        #expect(try RotateKeysTests.sha256(path) == before)
+
+        let applied = try await runUserVault(["backfill", "key-metadata", "--apply", "--progress", "never", "--report-dir", "applied"],
+                                             in: directory)
+        #expect(applied.exitCode == 0 && applied.stdout.contains("3 done"), "\(applied.stdout) \(applied.stderr)")
+        let reopened = try EmbeddedStore(path: path)
+        for id in legacy {
+            let item = try #require(try await reopened.table.item(id: id))
+            #expect(item.credentialsKeyId != nil && item.createdAt != nil, "key and createdAt recorded for \(id)")
+        }
+        // The audit now proves them as it proves new records: with the context {"userId": id}.
+        let audit = try await runUserVault(["audit", "--depth", "deep", "--progress", "never", "--report-dir", "audit"], in: directory)
+        #expect(audit.exitCode == 0, "\(audit.stdout)")
+        let again = try await runUserVault(["backfill", "key-metadata", "--apply", "--progress", "never"], in: directory)
+        #expect(again.stdout.contains("0 done"), "\(again.stdout)")
+
+        // A record that changed since it was read is not overwritten.
+        let item = try #require(try await reopened.table.item(id: legacy[0]))
+        let stale = try await reopened.table.replaceCredentials(userId: legacy[0], expected: .binary(Data("what was read".utf8)),
+                                                               ciphertext: Data([1, 2, 3]), keyId: "k", createdAt: nil)
+        #expect(!stale)
+        #expect(try await reopened.table.item(id: legacy[0])?.credentials == item.credentials)
+    }
+
+    @Test("key-metadata, moto: boto3-written users then decrypt, with context {userId}, to their passwords")
+    func keyMetadataMoto() async throws {
+        try await withMotoServer { moto in
+            let directory = try makeTemporaryDirectory("uservault-backfill-keys-aws")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            #expect(try await runOriginalServiceFixture(["create-table", "users"], moto: moto).status == 0)
+            let written = try await runOriginalServiceFixture(["write", "users", "3"], moto: moto)
+            let users = written.output.split(separator: "\n").compactMap {
+                (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+            }
+            #expect(users.count == 3)
+            let dry = try await runUserVault(["--backend", "aws", "backfill", "key-metadata", "--progress", "never"],
+                                             environment: moto.environment, in: directory)
+            #expect(dry.exitCode == 0 && dry.stdout.contains("3 planned"), "\(dry.stdout) \(dry.stderr)")
+            let applied = try await runUserVault(["--backend", "aws", "backfill", "key-metadata", "--apply", "--progress", "never"],
+                                                 environment: moto.environment, in: directory)
+            #expect(applied.exitCode == 0 && applied.stdout.contains("3 done"), "\(applied.stdout) \(applied.stderr)")
+            for user in users {
+                let decrypted = try await runOriginalServiceFixture(["decrypt", "users", user["id"] ?? ""], moto: moto)
+                #expect(decrypted.output.trimmingCharacters(in: .whitespacesAndNewlines) == user["password"], "the same password")
+            }
+            let audit = try await runUserVault(["--backend", "aws", "audit", "--progress", "never"], environment: moto.environment, in: directory)
+            #expect(audit.exitCode == 0, "\(audit.stdout)")
+        }
+    }
 }

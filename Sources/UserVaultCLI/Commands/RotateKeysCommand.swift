@@ -131,7 +131,10 @@ struct BackfillCommand: AsyncParsableCommand, PartlyAvailableCommand {
             email-guards: write the email-uniqueness guard of users created before guards existed, \
             only where no guard holds the email; an email another user holds is reported \
             (DUPLICATE_EMAIL), never resolved.
-            encrypt-plaintext and key-metadata are not available in this build yet.
+            key-metadata: for legacy records (no credentialsKeyId), bind the ciphertext to its user by \
+            ReEncrypt to the same key (the one tagged CreatedBy=<id>) with context {"userId": id}, and \
+            record the key and, when missing, createdAt from the key's creation date.
+            encrypt-plaintext is not available in this build yet.
             Without --apply nothing is changed: the report lists what would be done. Every write is \
             conditional on what was read; a second --apply changes nothing. Writes \
             <report-dir>/backfill/<stamp>-<runId>/ (report.json with actions[], report.md). Exit 0: \
@@ -143,6 +146,11 @@ struct BackfillCommand: AsyncParsableCommand, PartlyAvailableCommand {
 
     @Argument(help: ArgumentHelp("The repair.", valueName: "encrypt-plaintext|email-guards|key-metadata"))
     var name: String
+
+    @Option(name: .customLong("kms-rate"), parsing: .singleValue,
+            help: ArgumentHelp("A KMS request budget, requests per second (repeatable; 0 lifts it); defaults as for the audit.",
+                               valueName: "NAME=N"))
+    var kmsRates: [String] = []
 
     @Flag(help: "Act. Without it, a dry run: nothing is changed, the report says what would be.")
     var apply = false
@@ -157,12 +165,16 @@ struct BackfillCommand: AsyncParsableCommand, PartlyAvailableCommand {
     }
 
     var unavailable: String? {
-        name == "email-guards" ? nil : "`backfill \(name)` is not yet available in this build"
+        name == "encrypt-plaintext" ? "`backfill \(name)` is not yet available in this build" : nil
     }
 
     func run() async throws {
         if let unavailable { throw CLIExit.failure(unavailable) }
-        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: [],
-                            label: "backfill", makePlanner: { _, table in EmailGuardsBackfill(table: table) }).run()
+        let name = self.name
+        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: kmsRates,
+                            label: "backfill", makePlanner: { keys, table in
+                                name == "email-guards" ? EmailGuardsBackfill(table: table) as any RepairPlanner
+                                    : KeyMetadataBackfill(table: table, keys: keys)
+                            }).run()
     }
 }

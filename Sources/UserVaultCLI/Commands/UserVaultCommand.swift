@@ -15,7 +15,7 @@ struct UserVaultCommand: AsyncParsableCommand {
             verification; 2 usage, configuration or operational error.
 
             Modes not yet available in this build (rotate-keys --mode rotate-now|rekey, backfill \
-            encrypt-plaintext|key-metadata) say so and exit 2.
+            encrypt-plaintext) say so and exit 2.
             """,
         subcommands: [
             InitCommand.self, SeedCommand.self, ServeCommand.self, DemoCommand.self,

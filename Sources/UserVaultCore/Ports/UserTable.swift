@@ -50,6 +50,14 @@ public protocol UserTable: Sendable {
     ///
     /// - Returns: the id the guard names afterwards: `userId`, or the user who already held it.
     func claimEmailGuard(email: String, userId: String) async throws -> String
+
+    /// Replaces a user's `credentials` with `ciphertext` and records `credentialsKeyId` (and
+    /// `createdAt` when the item has none) — only if the item still holds `expected` and names no
+    /// key yet (a conditional write: a concurrent change is never overwritten).
+    ///
+    /// - Returns: `false` when the item changed since it was read (nothing was written).
+    func replaceCredentials(userId: String, expected: StoredCredentials, ciphertext: Data, keyId: String,
+                            createdAt: String?) async throws -> Bool
 }
 
 extension UserTable {
@@ -59,6 +67,11 @@ extension UserTable {
 
     public func claimEmailGuard(email: String, userId: String) async throws -> String {
         throw UserTableError.conditionFailed("this table does not keep email guards")
+    }
+
+    public func replaceCredentials(userId: String, expected: StoredCredentials, ciphertext: Data, keyId: String,
+                                   createdAt: String?) async throws -> Bool {
+        throw UserTableError.conditionFailed("this table does not support conditional repairs")
     }
 }
 

@@ -1,0 +1,81 @@
+import Foundation
+import UserVaultCore
+
+/// `backfill key-metadata`: give legacy records (written by the original service: no
+/// `credentialsKeyId`, no encryption context) what records written by this project carry. The
+/// user's key is the one CMK tagged `CreatedBy=<id>`; ReEncrypt **to that same key** binds the
+/// ciphertext to its user (context `{"userId": id}`) and proves it is under that key (no
+/// Decrypt, no plaintext); then one conditional write stores the new ciphertext, the key's ARN,
+/// and `createdAt` from the key's creation date when the record has none — only if the record
+/// still holds the ciphertext that was read. Afterwards the audit verifies these users the way it
+/// verifies new ones.
+public struct KeyMetadataBackfill: RepairPlanner {
+    public let job = "backfill"
+    public var parameters: [String: String] { ["name": "key-metadata"] }
+    let table: any UserTable
+    let keys: any KeyService
+    let ownership: KeyOwnership
+
+    public init(table: any UserTable, keys: any KeyService) {
+        self.table = table
+        self.keys = keys
+        ownership = KeyOwnership(keys: keys)
+    }
+
+    static let action = "RECORD_KEY_ID"
+
+    public func repair(_ users: [StoredItem], apply: Bool) async -> [RepairAction] {
+        let legacy = users.filter { $0.credentialsKeyId == nil }
+        guard !legacy.isEmpty else { return [] }
+        let index: KeyOwnership.Index
+        do {
+            index = try await ownership.index()
+        } catch {
+            return legacy.map { .init(userId: $0.id, action: Self.action, outcome: .failed,
+                                      detail: "could not list the CMKs by their CreatedBy tag: \(UserService.safeDescription(error))") }
+        }
+        let (table, keys) = (self.table, self.keys)
+        let results = await concurrentMap(legacy) { user -> RepairAction in
+            let owned = index.keysByOwner[user.id] ?? []
+            guard case .binary(let ciphertext)? = user.credentials, !CredentialVerifier.looksLikePlaintext(ciphertext) else {
+                return .init(userId: user.id, action: Self.action, outcome: .skipped,
+                             detail: "no ciphertext to bind (missing or plaintext credentials): run backfill encrypt-plaintext")
+            }
+            guard owned.count == 1, let keyId = owned.first else {
+                return .init(userId: user.id, action: Self.action, outcome: .skipped, detail: owned.isEmpty
+                    ? "no CMK is tagged CreatedBy=\(user.id): left as is (the audit reports it)"
+                    : "\(owned.count) CMKs are tagged CreatedBy=\(user.id): left as is, for people to decide")
+            }
+            guard apply else {
+                return .init(userId: user.id, action: Self.action, keyId: keyId, outcome: .planned,
+                             detail: "would bind the ciphertext to its user (ReEncrypt, same key) and record the key")
+            }
+            let proof: ReEncryptResult
+            do {
+                proof = try await keys.reEncrypt(ReEncryptRequest(
+                    ciphertext: ciphertext, sourceKeyId: keyId, sourceContext: [:], destinationKeyId: keyId,
+                    destinationContext: UserService.encryptionContext(userId: user.id)))
+            } catch {
+                return .init(userId: user.id, action: Self.action, keyId: keyId, outcome: .failed,
+                             detail: "ReEncrypt under the user's key failed (run the audit): \(UserService.safeDescription(error))")
+            }
+            let metadata = try await keys.describeKey(keyId: keyId)
+            let createdAt = user.createdAt == nil ? metadata.creationDate.map(UserService.timestamp) : nil
+            let recorded = metadata.arn.isEmpty ? keyId : metadata.arn
+            guard try await table.replaceCredentials(userId: user.id, expected: .binary(ciphertext), ciphertext: proof.ciphertext,
+                                                     keyId: recorded, createdAt: createdAt) else {
+                return .init(userId: user.id, action: Self.action, keyId: keyId, outcome: .failed,
+                             detail: "the record changed since it was read: not overwritten")
+            }
+            return .init(userId: user.id, action: Self.action, keyId: recorded, outcome: .done,
+                         detail: "ciphertext bound to its user; key recorded" + (createdAt == nil ? "" : "; createdAt from the key's creation"))
+        }
+        return zip(legacy, results).map { user, result in
+            switch result {
+            case .success(let action): return action
+            case .failure(let error):
+                return .init(userId: user.id, action: Self.action, outcome: .failed, detail: UserService.safeDescription(error))
+            }
+        }
+    }
+}
