@@ -113,8 +113,8 @@ public struct DynamoDBUserTable: UserTable {
         }
     }
 
-    public func replaceCredentials(userId: String, expected: StoredCredentials, ciphertext: Data, keyId: String,
-                                   createdAt: String?) async throws -> Bool {
+    public func replaceCredentials(userId: String, expected: StoredCredentials, expectedKeyId: String?, ciphertext: Data,
+                                   keyId: String, createdAt: String?) async throws -> Bool {
         let old: AttributeValue
         switch expected {
         case .binary(let data): old = .b(data)
@@ -122,6 +122,7 @@ public struct DynamoDBUserTable: UserTable {
         case .other: return false
         }
         var values: DynamoDBItem = [":old": old, ":new": .b(ciphertext), ":key": .s(keyId), ":users": .s(userItemType)]
+        if let expectedKeyId { values[":oldKey"] = .s(expectedKeyId) }
         var update = "SET #c = :new, #k = :key"
         if let createdAt {
             values[":created"] = .s(createdAt)
@@ -130,7 +131,8 @@ public struct DynamoDBUserTable: UserTable {
         do {
             try await dynamo.updateItem(.init(
                 TableName: tableName, Key: ["id": .s(userId)], UpdateExpression: update,
-                ConditionExpression: "#type = :users AND #c = :old AND attribute_not_exists(#k)",
+                ConditionExpression: "#type = :users AND #c = :old AND "
+                    + (expectedKeyId == nil ? "attribute_not_exists(#k)" : "#k = :oldKey"),
                 ExpressionAttributeNames: ["#c": "credentials", "#k": "credentialsKeyId", "#type": "type"]
                     .merging(createdAt == nil ? [:] : ["#t": "createdAt"]) { $1 },
                 ExpressionAttributeValues: values))

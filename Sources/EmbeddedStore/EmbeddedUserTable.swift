@@ -132,8 +132,8 @@ public struct EmbeddedUserTable: UserTable {
         }
     }
 
-    public func replaceCredentials(userId: String, expected: StoredCredentials, ciphertext: Data, keyId: String,
-                                   createdAt: String?) async throws -> Bool {
+    public func replaceCredentials(userId: String, expected: StoredCredentials, expectedKeyId: String?, ciphertext: Data,
+                                   keyId: String, createdAt: String?) async throws -> Bool {
         let old: DatabaseValue
         switch expected {
         case .binary(let data): old = data.databaseValue
@@ -143,8 +143,8 @@ public struct EmbeddedUserTable: UserTable {
         return try await pool.write { db in
             try db.execute(sql: """
                 UPDATE items SET credentials = ?, credentials_key_id = ?, created_at = COALESCE(created_at, ?)
-                WHERE h = ? AND id = ? AND type = 'users' AND credentials = ? AND credentials_key_id IS NULL
-                """, arguments: [ciphertext, keyId, createdAt, SegmentHash.hash(userId), userId, old])
+                WHERE h = ? AND id = ? AND type = 'users' AND credentials = ? AND credentials_key_id IS ?
+                """, arguments: [ciphertext, keyId, createdAt, SegmentHash.hash(userId), userId, old, expectedKeyId])
             return db.changesCount == 1
         }
     }

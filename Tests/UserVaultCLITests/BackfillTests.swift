@@ -128,7 +128,7 @@ struct BackfillTests {
 
         // A record that changed since it was read is not overwritten.
         let item = try #require(try await reopened.table.item(id: legacy[0]))
-        let stale = try await reopened.table.replaceCredentials(userId: legacy[0], expected: .binary(Data("what was read".utf8)),
+        let stale = try await reopened.table.replaceCredentials(userId: legacy[0], expected: .binary(Data("what was read".utf8)), expectedKeyId: nil,
                                                                ciphertext: Data([1, 2, 3]), keyId: "k", createdAt: nil)
         #expect(!stale)
         #expect(try await reopened.table.item(id: legacy[0])?.credentials == item.credentials)
@@ -157,6 +157,69 @@ struct BackfillTests {
             }
             let audit = try await runUserVault(["--backend", "aws", "audit", "--progress", "never"], environment: moto.environment, in: directory)
             #expect(audit.exitCode == 0, "\(audit.stdout)")
+        }
+    }
+
+    @Test("encrypt-plaintext, embedded: dry run creates no key; apply encrypts under new keys; a second run creates none")
+    func encryptPlaintextEmbedded() async throws {
+        let directory = try makeTemporaryDirectory("uservault-backfill-plain")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try await runUserVault(["seed", "--users", "40", "--defects", "10", "--seed", "6", "--manifest", "m.json",
+                                        "--log-level", "warning"], in: directory).exitCode == 0)
+        let faults = try PlantedFault.manifest(directory.appendingPathComponent("m.json"))
+        let plain = Set(faults.filter { $0.kind.hasPrefix("plaintext") }.map(\.userId))
+        #expect(plain.count == 2)
+        let path = directory.appendingPathComponent(".uservault/store.sqlite").path
+        let keysBefore = try await EmbeddedStore(path: path, configuration: .init(readOnly: true)).keys.listKeyIds().count
+        let before = try RotateKeysTests.sha256(path)
+        let dry = try await runUserVault(["backfill", "encrypt-plaintext", "--progress", "never", "--report-dir", "dry"], in: directory)
+        #expect(dry.exitCode == 0 && dry.stdout.contains("2 planned"), "\(dry.stdout) \(dry.stderr)")
+        #expect(try RotateKeysTests.sha256(path) == before, "a dry run creates no key and writes nothing")
+        #expect(Set(Self.actions(try latestReport(in: directory.appendingPathComponent("dry"), job: "backfill")).map(\.userId)) == plain)
+
+        let applied = try await runUserVault(["backfill", "encrypt-plaintext", "--apply", "--progress", "never", "--report-dir", "applied"],
+                                             in: directory)
+        #expect(applied.exitCode == 0 && applied.stdout.contains("2 done"), "\(applied.stdout) \(applied.stderr)")
+        let report = try String(contentsOf: try latestReport(in: directory.appendingPathComponent("applied"), job: "backfill")
+            .folder.appendingPathComponent("report.json"), encoding: .utf8)
+        #expect(!report.contains("a-password") && !report.contains("plaintext-password"), "no plaintext in the report")
+        let keysAfter = try await EmbeddedStore(path: path, configuration: .init(readOnly: true)).keys.listKeyIds().count
+        #expect(keysAfter == keysBefore + 2)
+        let audit = try await runUserVault(["audit", "--progress", "never", "--report-dir", "audit"], in: directory)
+        let findings = try latestReport(in: directory.appendingPathComponent("audit")).codesByUser
+        for user in plain { #expect(findings[user] == nil, "\(user) is no longer flagged: \(findings[user] ?? [])") }
+        #expect(audit.exitCode == 1, "the other planted defects remain")
+
+        let again = try await runUserVault(["backfill", "encrypt-plaintext", "--apply", "--progress", "never"], in: directory)
+        #expect(again.stdout.contains("0 done"), "\(again.stdout)")
+        #expect(try await EmbeddedStore(path: path, configuration: .init(readOnly: true)).keys.listKeyIds().count == keysAfter,
+                "a second run creates no key")
+    }
+
+    @Test("encrypt-plaintext, moto: boto3-planted plaintext credentials decrypt, with context {userId}, to the same password")
+    func encryptPlaintextMoto() async throws {
+        try await withMotoServer { moto in
+            let directory = try makeTemporaryDirectory("uservault-backfill-plain-aws")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            #expect(try await runOriginalServiceFixture(["create-table", "users"], moto: moto).status == 0)
+            let written = try await runOriginalServiceFixture(["write", "users", "9"], moto: moto)
+            let ids = written.output.split(separator: "\n").compactMap {
+                ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String])?["id"]
+            }
+            #expect(ids.count == 9)
+            #expect(try await runOriginalServiceFixture(["plant", "users"] + ids, moto: moto).status == 0)
+            let applied = try await runUserVault(["--backend", "aws", "backfill", "encrypt-plaintext", "--apply", "--progress", "never"],
+                                                 environment: moto.environment, in: directory)
+            #expect(applied.exitCode == 0 && applied.stdout.contains("2 done"), "\(applied.stdout) \(applied.stderr)")
+            for id in ids.prefix(2) {  // plaintext-string, plaintext-bytes
+                let decrypted = try await runOriginalServiceFixture(["decrypt", "users", id], moto: moto)
+                #expect(decrypted.output.trimmingCharacters(in: .whitespacesAndNewlines) == "plaintext-password")
+            }
+            let audit = try await runUserVault(["--backend", "aws", "audit", "--progress", "never", "--report-dir", "audit"],
+                                               environment: moto.environment, in: directory)
+            #expect(audit.exitCode == 1)
+            let codes = try latestReport(in: directory.appendingPathComponent("audit")).codesByUser
+            #expect(!codes.values.contains { $0.contains("CREDENTIALS_PLAINTEXT") }, "\(codes)")
         }
     }
 }

@@ -62,7 +62,8 @@ public struct KeyMetadataBackfill: RepairPlanner {
             let metadata = try await keys.describeKey(keyId: keyId)
             let createdAt = user.createdAt == nil ? metadata.creationDate.map(UserService.timestamp) : nil
             let recorded = metadata.arn.isEmpty ? keyId : metadata.arn
-            guard try await table.replaceCredentials(userId: user.id, expected: .binary(ciphertext), ciphertext: proof.ciphertext,
+            guard try await table.replaceCredentials(userId: user.id, expected: .binary(ciphertext), expectedKeyId: nil,
+                                                     ciphertext: proof.ciphertext,
                                                      keyId: recorded, createdAt: createdAt) else {
                 return .init(userId: user.id, action: Self.action, keyId: keyId, outcome: .failed,
                              detail: "the record changed since it was read: not overwritten")

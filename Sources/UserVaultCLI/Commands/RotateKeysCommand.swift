@@ -123,7 +123,7 @@ struct RepairRun {
     }
 }
 
-struct BackfillCommand: AsyncParsableCommand, PartlyAvailableCommand {
+struct BackfillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
         abstract: "Named, idempotent, resumable data repairs (a dry run unless --apply).",
@@ -134,7 +134,9 @@ struct BackfillCommand: AsyncParsableCommand, PartlyAvailableCommand {
             key-metadata: for legacy records (no credentialsKeyId), bind the ciphertext to its user by \
             ReEncrypt to the same key (the one tagged CreatedBy=<id>) with context {"userId": id}, and \
             record the key and, when missing, createdAt from the key's creation date.
-            encrypt-plaintext is not available in this build yet.
+            encrypt-plaintext: credentials found as plaintext (string or printable bytes) are encrypted \
+            under a new CMK tagged CreatedBy=<id> (rotation on) with context {"userId": id}; if the \
+            conditional write loses, the new key is scheduled for deletion and the user reported.
             Without --apply nothing is changed: the report lists what would be done. Every write is \
             conditional on what was read; a second --apply changes nothing. Writes \
             <report-dir>/backfill/<stamp>-<runId>/ (report.json with actions[], report.md). Exit 0: \
@@ -164,17 +166,15 @@ struct BackfillCommand: AsyncParsableCommand, PartlyAvailableCommand {
         }
     }
 
-    var unavailable: String? {
-        name == "encrypt-plaintext" ? "`backfill \(name)` is not yet available in this build" : nil
-    }
-
     func run() async throws {
-        if let unavailable { throw CLIExit.failure(unavailable) }
         let name = self.name
         try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: kmsRates,
                             label: "backfill", makePlanner: { keys, table in
-                                name == "email-guards" ? EmailGuardsBackfill(table: table) as any RepairPlanner
-                                    : KeyMetadataBackfill(table: table, keys: keys)
+                                switch name {
+                                case "email-guards": EmailGuardsBackfill(table: table)
+                                case "key-metadata": KeyMetadataBackfill(table: table, keys: keys)
+                                default: EncryptPlaintextBackfill(table: table, keys: keys)
+                                }
                             }).run()
     }
 }

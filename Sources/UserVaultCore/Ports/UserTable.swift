@@ -52,12 +52,13 @@ public protocol UserTable: Sendable {
     func claimEmailGuard(email: String, userId: String) async throws -> String
 
     /// Replaces a user's `credentials` with `ciphertext` and records `credentialsKeyId` (and
-    /// `createdAt` when the item has none) — only if the item still holds `expected` and names no
-    /// key yet (a conditional write: a concurrent change is never overwritten).
+    /// `createdAt` when the item has none) — only if the item still holds `expected` and the key
+    /// it read: `expectedKeyId`, or none when `nil` (a conditional write: a concurrent change is
+    /// never overwritten).
     ///
     /// - Returns: `false` when the item changed since it was read (nothing was written).
-    func replaceCredentials(userId: String, expected: StoredCredentials, ciphertext: Data, keyId: String,
-                            createdAt: String?) async throws -> Bool
+    func replaceCredentials(userId: String, expected: StoredCredentials, expectedKeyId: String?, ciphertext: Data,
+                            keyId: String, createdAt: String?) async throws -> Bool
 }
 
 extension UserTable {
@@ -69,8 +70,8 @@ extension UserTable {
         throw UserTableError.conditionFailed("this table does not keep email guards")
     }
 
-    public func replaceCredentials(userId: String, expected: StoredCredentials, ciphertext: Data, keyId: String,
-                                   createdAt: String?) async throws -> Bool {
+    public func replaceCredentials(userId: String, expected: StoredCredentials, expectedKeyId: String?, ciphertext: Data,
+                                   keyId: String, createdAt: String?) async throws -> Bool {
         throw UserTableError.conditionFailed("this table does not support conditional repairs")
     }
 }

@@ -1,0 +1,76 @@
+import Foundation
+import UserVaultCore
+
+/// `backfill encrypt-plaintext`: credentials found as plaintext (a string, or printable bytes)
+/// are encrypted under a new per-user CMK (tagged `CreatedBy=<id>`, rotation on) with context
+/// `{"userId": id}`, and written by one conditional write — only if the record still holds the
+/// plaintext that was read (and the key it named). If that write loses, the new key is scheduled
+/// for deletion and the user is reported, not overwritten. The plaintext is never logged or
+/// reported; a dry run creates no key.
+public struct EncryptPlaintextBackfill: RepairPlanner {
+    public let job = "backfill"
+    public var parameters: [String: String] { ["name": "encrypt-plaintext"] }
+    let table: any UserTable
+    let keys: any KeyService
+    /// The waiting period of a new key whose write lost (7 days: KMS's minimum).
+    let pendingDays = 7
+
+    public init(table: any UserTable, keys: any KeyService) {
+        self.table = table
+        self.keys = keys
+    }
+
+    static let action = "ENCRYPT_PLAINTEXT"
+
+    /// The password a plaintext credential holds, or `nil` for anything else.
+    static func plaintext(_ credentials: StoredCredentials?) -> Data? {
+        switch credentials {
+        case .string(let text)?: return Data(text.utf8)
+        case .binary(let data)? where CredentialVerifier.looksLikePlaintext(data): return data
+        default: return nil
+        }
+    }
+
+    public func repair(_ users: [StoredItem], apply: Bool) async -> [RepairAction] {
+        let plain = users.filter { Self.plaintext($0.credentials) != nil }
+        guard apply else {
+            return plain.map { .init(userId: $0.id, action: Self.action, outcome: .planned,
+                                     detail: "credentials are plaintext: would encrypt them under a new CMK of the user's own") }
+        }
+        let (table, keys, days) = (self.table, self.keys, self.pendingDays)
+        let results = await concurrentMap(plain) { user -> RepairAction in
+            guard let credentials = user.credentials, let password = Self.plaintext(credentials) else {
+                return .init(userId: user.id, action: Self.action, outcome: .skipped, detail: "no longer plaintext")
+            }
+            let key = try await keys.createKey(description: "UserVault credentials key for user \(user.id) (backfill encrypt-plaintext)",
+                                               tags: ["CreatedBy": user.id])
+            func abandon(_ reason: String) async -> RepairAction {
+                // The clean-up outlives a cancelled run, or the key would leak.
+                let scheduled = (try? await Task { try await keys.scheduleKeyDeletion(keyId: key.keyId, pendingWindowDays: days) }.value) != nil
+                return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
+                             detail: reason + (scheduled ? "; the new key is scheduled for deletion" : "; the new key could not be scheduled for deletion"))
+            }
+            do {
+                try await keys.enableKeyRotation(keyId: key.keyId)
+                let ciphertext = try await keys.encrypt(keyId: key.keyId, plaintext: password,
+                                                        context: UserService.encryptionContext(userId: user.id))
+                guard try await table.replaceCredentials(userId: user.id, expected: credentials, expectedKeyId: user.credentialsKeyId,
+                                                         ciphertext: ciphertext, keyId: key.arn, createdAt: nil) else {
+                    return await abandon("the record changed since it was read: not overwritten")
+                }
+            } catch {
+                return await abandon("could not encrypt and write: \(UserService.safeDescription(error))")
+            }
+            return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .done,
+                         detail: "encrypted under a new CMK tagged CreatedBy=\(user.id), rotation on")
+        }
+        return zip(plain, results).map { user, result in
+            switch result {
+            case .success(let action): return action
+            case .failure(let error):
+                return .init(userId: user.id, action: Self.action, outcome: .failed,
+                             detail: "could not create the new key: \(UserService.safeDescription(error))")
+            }
+        }
+    }
+}
