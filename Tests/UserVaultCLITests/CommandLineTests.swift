@@ -12,7 +12,7 @@ struct CommandLineTests {
                         "run", "merge-reports"] {
             #expect(result.stdout.contains("  \(command) "), "\(command) is listed")
         }
-        #expect(result.stdout.contains("(rotate-keys --mode rotate-now|rekey)"), "\(result.stdout)")
+        #expect(result.stdout.contains("(rotate-keys --mode rotate-now)"), "\(result.stdout)")
         #expect(!result.stdout.contains("(not yet available)"))
         let seedHelp = try await runUserVault(["seed", "--help"])
         #expect(seedHelp.exitCode == 0)

@@ -18,7 +18,7 @@ public struct EmailGuardsBackfill: RepairPlanner {
     static let write = "WRITE_EMAIL_GUARD"
     static let duplicate = "DUPLICATE_EMAIL"
 
-    public func repair(_ users: [StoredItem], apply: Bool) async -> [RepairAction] {
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
         let table = self.table
         let candidates = users.compactMap { user in user.email.flatMap { $0.isEmpty ? nil : (id: user.id, email: $0) } }
         let results = await concurrentMap(candidates) { user -> RepairAction? in

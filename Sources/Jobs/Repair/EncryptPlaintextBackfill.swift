@@ -31,7 +31,7 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
         }
     }
 
-    public func repair(_ users: [StoredItem], apply: Bool) async -> [RepairAction] {
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
         let plain = users.filter { Self.plaintext($0.credentials) != nil }
         guard apply else {
             return plain.map { .init(userId: $0.id, action: Self.action, outcome: .planned,

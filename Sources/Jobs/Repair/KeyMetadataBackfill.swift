@@ -24,7 +24,7 @@ public struct KeyMetadataBackfill: RepairPlanner {
 
     static let action = "RECORD_KEY_ID"
 
-    public func repair(_ users: [StoredItem], apply: Bool) async -> [RepairAction] {
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
         let legacy = users.filter { $0.credentialsKeyId == nil }
         guard !legacy.isEmpty else { return [] }
         let index: KeyOwnership.Index

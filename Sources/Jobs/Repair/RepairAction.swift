@@ -41,5 +41,7 @@ public protocol RepairPlanner: Sendable {
     var job: String { get }
     /// For the report and the checkpoint's fingerprint (`mode`, `name`, ...).
     var parameters: [String: String] { get }
-    func repair(_ users: [StoredItem], apply: Bool) async -> [RepairAction]
+    /// - Parameter runId: the run (a resumed run keeps its id): repairs that create keys tag them
+    ///   with it, so that a page done again after a kill finds them instead of creating more.
+    func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction]
 }

@@ -47,11 +47,12 @@ public struct RepairJob: Sendable {
         let clock = ContinuousClock.now
         let planner = self.planner
         let apply = configuration.apply
+        let runId = state.runId
         let outcome = try await ScanEngine(configuration: configuration.scan)
             .run(table: table, state: state, logger: logger, progress: progress) { _, items in
                 let users = items.filter(\.isUser)
                 var page = RunState.PageRecords()
-                for action in await planner.repair(users, apply: apply) {
+                for action in await planner.repair(users, apply: apply, runId: runId) {
                     page.add(kind: Self.kind, key: "\(action.userId)|\(action.action)", value: try JSONEncoder.sorted.encode(action))
                 }
                 page.count("users", by: users.count)

@@ -18,7 +18,7 @@ public struct EnableRotationSweep: RepairPlanner {
 
     static let action = "ENABLE_ROTATION"
 
-    public func repair(_ users: [StoredItem], apply: Bool) async -> [RepairAction] {
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
         var actions: [RepairAction] = []
         var targets: [(userId: String, keyId: String)] = []
         for user in users {

@@ -11,7 +11,11 @@ struct RotateKeysCommand: AsyncParsableCommand, PartlyAvailableCommand {
         discussion: """
             --mode enable-rotation: turn on automatic rotation of every user's CMK where it is off \
             (a legacy record's key is the one tagged CreatedBy=<id>).
-            --mode rotate-now and --mode rekey are not available in this build yet.
+            --mode rekey: a fresh CMK per user (tagged CreatedBy, rotation on); the credentials move to it \
+            by ReEncrypt with context {"userId": id}; one conditional write stores them only if the record \
+            still holds what was read; then the old key is scheduled for deletion (--pending-days). If the \
+            write loses, the new key is scheduled for deletion and the user reported, not overwritten.
+            --mode rotate-now is not available in this build yet.
             Without --apply nothing is changed: the report lists what would be done. With it, each \
             action is carried out and reported (done or failed). Writes <report-dir>/rotate-keys/<stamp>-<runId>/ \
             (report.json with actions[], report.md). Exit 0: done (or planned); 1: some actions failed; \
@@ -42,16 +46,23 @@ struct RotateKeysCommand: AsyncParsableCommand, PartlyAvailableCommand {
         for rate in kmsRates where KMSRateLimits.parseOverride(rate) == nil {
             throw ValidationError("--kms-rate takes NAME=N, e.g. EnableKeyRotation=5 (got '\(rate)')")
         }
+        guard (7...30).contains(pendingDays) else { throw ValidationError("--pending-days must be 7–30 (KMS's range)") }
     }
 
     var unavailable: String? {
-        mode == "enable-rotation" ? nil : "`rotate-keys --mode \(mode)` is not yet available in this build"
+        mode == "rotate-now" ? "`rotate-keys --mode rotate-now` is not yet available in this build" : nil
     }
+
+    @Option(name: .customLong("pending-days"), help: "rekey: the old key's waiting period before deletion, 7–30 days.")
+    var pendingDays: Int = 30
 
     func run() async throws {
         if let unavailable { throw CLIExit.failure(unavailable) }
         try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: kmsRates,
-                            label: "rotate-keys", makePlanner: { keys, _ in EnableRotationSweep(keys: keys) }).run()
+                            label: "rotate-keys", makePlanner: { [mode, pendingDays] keys, table in
+                                mode == "rekey" ? RekeySweep(table: table, keys: keys, pendingDays: pendingDays) as any RepairPlanner
+                                    : EnableRotationSweep(keys: keys)
+                            }).run()
     }
 }
 
