@@ -55,6 +55,17 @@ public struct KMSKeyService: KeyService {
         try await mapping { try await kms.getKeyRotationStatus(keyId: Self.managed(keyId)) }
     }
 
+    public func rotateNow(keyId: String) async throws {
+        try await mapping { try await kms.rotateKeyOnDemand(keyId: Self.managed(keyId)) }
+    }
+
+    public func materialDate(keyId: String) async throws -> Date? {
+        try await mapping {
+            if let rotated = try await kms.latestRotation(keyId: Self.managed(keyId)) { return rotated }
+            return try await kms.describeKey(keyId: keyId).CreationDate.map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
     public func tags(keyId: String) async throws -> [String: String] {
         try await mapping { try await kms.listResourceTags(keyId: Self.managed(keyId)) }
     }

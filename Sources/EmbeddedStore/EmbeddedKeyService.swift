@@ -53,6 +53,29 @@ public struct EmbeddedKeyService: KeyService {
         }
     }
 
+    public func rotateNow(keyId reference: String) async throws {
+        let keyId = Self.keyId(from: reference)
+        let material = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        try await pool.write { db in
+            try Self.requireUsable(try Self.state(db, keyId))
+            let version = try Self.currentVersion(db, keyId) + 1
+            try db.execute(sql: "INSERT INTO kms_key_versions (key_id, version, material) VALUES (?, ?, ?)",
+                           arguments: [keyId, Int(version), material])
+            try db.execute(sql: "UPDATE kms_keys SET current_version = ?, last_rotated_at = ? WHERE key_id = ?",
+                           arguments: [Int(version), Date().timeIntervalSince1970, keyId])
+        }
+    }
+
+    public func materialDate(keyId reference: String) async throws -> Date? {
+        let keyId = Self.keyId(from: reference)
+        return try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT last_rotated_at, created_at FROM kms_keys WHERE key_id = ?",
+                                             arguments: [keyId]) else { throw KeyServiceError.notFound }
+            let seconds: Double? = row[0] ?? row[1]
+            return seconds.map(Date.init(timeIntervalSince1970:))
+        }
+    }
+
     public func encrypt(keyId reference: String, plaintext: Data, context: [String: String]) async throws -> Data {
         let keyId = Self.keyId(from: reference)
         let (version, material) = try await pool.read { db in

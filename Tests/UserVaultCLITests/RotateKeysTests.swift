@@ -94,3 +94,41 @@ struct RotateKeysTests {
         }
     }
 }
+
+/// `rotate-keys --mode rotate-now`: on-demand rotation of keys whose material is older than
+/// `--older-than` days; a second run finds them young.
+@Suite("uservault rotate-keys --mode rotate-now")
+struct RotateNowTests {
+    @Test("moto: dry run rotates nothing; apply rotates every key older than 0 days; a second run with 1 day rotates none")
+    func moto() async throws {
+        try await withMotoServer { moto in
+            let directory = try makeTemporaryDirectory("uservault-rotate-now")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            #expect(try await runOriginalServiceFixture(["create-table", "users"], moto: moto).status == 0)
+            #expect(try await runOriginalServiceFixture(["write", "users", "3", "--rotation"], moto: moto).status == 0)
+            let command = ["--backend", "aws", "rotate-keys", "--mode", "rotate-now", "--progress", "never"]
+            let dry = try await runUserVault(command + ["--older-than", "0"], environment: moto.environment, in: directory)
+            #expect(dry.exitCode == 0 && dry.stdout.contains("3 planned"), "\(dry.stdout) \(dry.stderr)")
+            try await AsyncHTTPTransport.withTransport { transport in
+                let kms = MotoBackend(moto: moto, transport: transport).kms
+                for key in try await MotoBackend(moto: moto, transport: transport).keys.keysTagged("CreatedBy") {
+                    #expect(try await kms.latestRotation(keyId: KeyReferenceTestHelper.bare(key.keyId)) == nil, "a dry run rotates nothing")
+                }
+            }
+            let applied = try await runUserVault(command + ["--older-than", "0", "--apply"], environment: moto.environment, in: directory)
+            #expect(applied.exitCode == 0 && applied.stdout.contains("3 done"), "\(applied.stdout) \(applied.stderr)")
+            try await AsyncHTTPTransport.withTransport { transport in
+                let backend = MotoBackend(moto: moto, transport: transport)
+                for key in try await backend.keys.keysTagged("CreatedBy") {
+                    #expect(try await backend.kms.latestRotation(keyId: KeyReferenceTestHelper.bare(key.keyId)) != nil)
+                }
+            }
+            let again = try await runUserVault(command + ["--older-than", "1d", "--apply"], environment: moto.environment, in: directory)
+            #expect(again.exitCode == 0 && again.stdout.contains("0 done"), "\(again.stdout)")
+        }
+    }
+}
+
+enum KeyReferenceTestHelper {
+    static func bare(_ reference: String) -> String { reference.components(separatedBy: "key/").last ?? reference }
+}

@@ -62,6 +62,23 @@ public struct KMSClient: Sendable {
     }
 
     /// [GetKeyRotationStatus](https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html)
+    /// The latest rotation date of the key
+    /// ([ListKeyRotations](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyRotations.html),
+    /// every page), or `nil` when it was never rotated.
+    public func latestRotation(keyId: String) async throws -> Date? {
+        var latest: Double?
+        var marker: String?
+        repeat {
+            let output: KMS.ListKeyRotationsOutput = try await call(
+                "ListKeyRotations", KMS.ListKeyRotationsInput(KeyId: keyId, Marker: marker, Limit: 1000))
+            for rotation in output.Rotations ?? [] {
+                if let date = rotation.RotationDate { latest = max(latest ?? date, date) }
+            }
+            marker = output.Truncated == true ? output.NextMarker : nil
+        } while marker != nil
+        return latest.map(Date.init(timeIntervalSince1970:))
+    }
+
     public func getKeyRotationStatus(keyId: String) async throws -> Bool {
         let output: KMS.RotationStatusOutput = try await call("GetKeyRotationStatus", KMS.KeyIdInput(KeyId: keyId))
         return output.KeyRotationEnabled

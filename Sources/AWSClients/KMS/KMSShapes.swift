@@ -84,6 +84,21 @@ public enum KMS {
         var KeyRotationEnabled: Bool
     }
 
+    struct ListKeyRotationsInput: Codable, Sendable {
+        var KeyId: String
+        var Marker: String?
+        var Limit: Int?
+    }
+
+    struct ListKeyRotationsOutput: Codable, Sendable {
+        struct Rotation: Codable, Sendable {
+            var RotationDate: Double?
+        }
+        var Rotations: [Rotation]?
+        var NextMarker: String?
+        var Truncated: Bool?
+    }
+
     struct ListInput: Codable, Sendable {
         var KeyId: String?
         var Limit: Int?

@@ -19,27 +19,8 @@ public struct EnableRotationSweep: RepairPlanner {
     static let action = "ENABLE_ROTATION"
 
     public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
-        var actions: [RepairAction] = []
-        var targets: [(userId: String, keyId: String)] = []
-        for user in users {
-            if let keyId = user.credentialsKeyId {
-                targets.append((user.id, keyId))
-                continue
-            }
-            do {
-                let owned = try await ownership.index().keysByOwner[user.id] ?? []
-                guard owned.count == 1, let keyId = owned.first else {
-                    actions.append(.init(userId: user.id, action: Self.action, outcome: .failed, detail: owned.isEmpty
-                        ? "the record names no key and no CMK is tagged CreatedBy=\(user.id)"
-                        : "\(owned.count) CMKs are tagged CreatedBy=\(user.id): record the right one (backfill key-metadata)"))
-                    continue
-                }
-                targets.append((user.id, keyId))
-            } catch {
-                actions.append(.init(userId: user.id, action: Self.action, outcome: .failed,
-                                     detail: "could not list the CMKs by their CreatedBy tag: \(UserService.safeDescription(error))"))
-            }
-        }
+        let (targets, failures) = await Self.userKeys(users, ownership: ownership, action: Self.action)
+        var actions = failures
         let statuses = await keys.keyRotationEnabled(all: targets.map(\.keyId))
         for (target, status) in zip(targets, statuses) {
             switch status {
@@ -65,5 +46,77 @@ public struct EnableRotationSweep: RepairPlanner {
             }
         }
         return actions
+    }
+
+    /// Each user's key: the one the record names, else the one CMK tagged `CreatedBy=<id>`; users
+    /// without exactly one come back as failed `action`s.
+    static func userKeys(_ users: [StoredItem], ownership: KeyOwnership, action: String) async
+        -> (targets: [(userId: String, keyId: String)], failures: [RepairAction]) {
+        var targets: [(userId: String, keyId: String)] = []
+        var failures: [RepairAction] = []
+        for user in users {
+            if let keyId = user.credentialsKeyId {
+                targets.append((user.id, keyId))
+                continue
+            }
+            do {
+                let owned = try await ownership.index().keysByOwner[user.id] ?? []
+                guard owned.count == 1, let keyId = owned.first else {
+                    failures.append(.init(userId: user.id, action: action, outcome: .failed, detail: owned.isEmpty
+                        ? "the record names no key and no CMK is tagged CreatedBy=\(user.id)"
+                        : "\(owned.count) CMKs are tagged CreatedBy=\(user.id): record the right one (backfill key-metadata)"))
+                    continue
+                }
+                targets.append((user.id, keyId))
+            } catch {
+                failures.append(.init(userId: user.id, action: action, outcome: .failed,
+                                      detail: "could not list the CMKs by their CreatedBy tag: \(UserService.safeDescription(error))"))
+            }
+        }
+        return (targets, failures)
+    }
+}
+
+/// `rotate-keys --mode rotate-now`: on-demand rotation (KMS `RotateKeyOnDemand`) of every user's
+/// CMK whose material is older than `olderThan` (its latest rotation, or its creation). Old
+/// ciphertexts keep decrypting; a key just rotated is young, so a second run does nothing.
+public struct RotateNowSweep: RepairPlanner {
+    public let job = "rotate-keys"
+    public var parameters: [String: String] { ["mode": "rotate-now", "olderThanDays": String(olderThanDays)] }
+    let keys: any KeyService
+    let ownership: KeyOwnership
+    let olderThanDays: Int
+
+    public init(keys: any KeyService, olderThanDays: Int) {
+        self.keys = keys
+        self.olderThanDays = olderThanDays
+        ownership = KeyOwnership(keys: keys)
+    }
+
+    static let action = "ROTATE_NOW"
+
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
+        let (targets, failures) = await EnableRotationSweep.userKeys(users, ownership: ownership, action: Self.action)
+        let cutoff = Date().addingTimeInterval(-Double(olderThanDays) * 86_400)
+        let keys = self.keys
+        let results = await concurrentMap(targets) { target -> RepairAction? in
+            guard let since = try await keys.materialDate(keyId: target.keyId), since < cutoff else { return nil }
+            let age = Int(Date().timeIntervalSince(since) / 86_400)
+            guard apply else {
+                return .init(userId: target.userId, action: Self.action, keyId: target.keyId, outcome: .planned,
+                             detail: "key material is \(age) days old: would rotate it now")
+            }
+            try await keys.rotateNow(keyId: target.keyId)
+            return .init(userId: target.userId, action: Self.action, keyId: target.keyId, outcome: .done,
+                         detail: "rotated on demand (the material was \(age) days old)")
+        }
+        return failures + zip(targets, results).compactMap { target, result in
+            switch result {
+            case .success(let action): return action
+            case .failure(let error):
+                return .init(userId: target.userId, action: Self.action, keyId: target.keyId, outcome: .failed,
+                             detail: "rotation failed: \(UserService.safeDescription(error))")
+            }
+        }
     }
 }

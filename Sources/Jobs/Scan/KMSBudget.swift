@@ -27,6 +27,9 @@ public struct KMSRateLimits: Sendable, Hashable, CustomStringConvertible {
         "ListResourceTags": 50,
         "CreateKey": 50,
         "EnableKeyRotation": 5,
+        "RotateKeyOnDemand": 5,
+        // Not in the documented default table we could find: kept low; --kms-rate raises it.
+        "ListKeyRotations": 50,
         "DisableKey": 5,
         "ScheduleKeyDeletion": 5,
         "TagResource": 5,
@@ -139,6 +142,16 @@ public struct RateLimitedKeyService: KeyService {
     public func keyRotationEnabled(keyId: String) async throws -> Bool {
         try await admit("GetKeyRotationStatus")
         return try await base.keyRotationEnabled(keyId: keyId)
+    }
+
+    public func rotateNow(keyId: String) async throws {
+        try await admit("RotateKeyOnDemand")
+        try await base.rotateNow(keyId: keyId)
+    }
+
+    public func materialDate(keyId: String) async throws -> Date? {
+        try await admit("ListKeyRotations")
+        return try await base.materialDate(keyId: keyId)
     }
 
     public func tags(keyId: String) async throws -> [String: String] {

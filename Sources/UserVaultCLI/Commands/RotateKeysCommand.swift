@@ -4,7 +4,7 @@ import Jobs
 import Logging
 import UserVaultCore
 
-struct RotateKeysCommand: AsyncParsableCommand, PartlyAvailableCommand {
+struct RotateKeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-keys",
         abstract: "Key-rotation sweeps over the per-user CMKs (a dry run unless --apply).",
@@ -15,7 +15,8 @@ struct RotateKeysCommand: AsyncParsableCommand, PartlyAvailableCommand {
             by ReEncrypt with context {"userId": id}; one conditional write stores them only if the record \
             still holds what was read; then the old key is scheduled for deletion (--pending-days). If the \
             write loses, the new key is scheduled for deletion and the user reported, not overwritten.
-            --mode rotate-now is not available in this build yet.
+            --mode rotate-now: on-demand rotation (RotateKeyOnDemand) of every user's key whose material \
+            (its latest rotation, or its creation) is older than --older-than days.
             Without --apply nothing is changed: the report lists what would be done. With it, each \
             action is carried out and reported (done or failed). Writes <report-dir>/rotate-keys/<stamp>-<runId>/ \
             (report.json with actions[], report.md). Exit 0: done (or planned); 1: some actions failed; \
@@ -47,21 +48,27 @@ struct RotateKeysCommand: AsyncParsableCommand, PartlyAvailableCommand {
             throw ValidationError("--kms-rate takes NAME=N, e.g. EnableKeyRotation=5 (got '\(rate)')")
         }
         guard (7...30).contains(pendingDays) else { throw ValidationError("--pending-days must be 7–30 (KMS's range)") }
+        guard olderThanDays != nil else { throw ValidationError("--older-than takes a number of days (365 or 365d)") }
     }
 
-    var unavailable: String? {
-        mode == "rotate-now" ? "`rotate-keys --mode rotate-now` is not yet available in this build" : nil
-    }
+    @Option(name: .customLong("older-than"),
+            help: ArgumentHelp("rotate-now: rotate keys whose material is older than this many days (e.g. 365 or 365d).", valueName: "days"))
+    var olderThan: String = "365"
+
+    var olderThanDays: Int? { Int(olderThan.hasSuffix("d") ? String(olderThan.dropLast()) : olderThan).flatMap { $0 >= 0 ? $0 : nil } }
 
     @Option(name: .customLong("pending-days"), help: "rekey: the old key's waiting period before deletion, 7–30 days.")
     var pendingDays: Int = 30
 
     func run() async throws {
-        if let unavailable { throw CLIExit.failure(unavailable) }
+        let olderThanDays = self.olderThanDays ?? 365
         try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: kmsRates,
                             label: "rotate-keys", makePlanner: { [mode, pendingDays] keys, table in
-                                mode == "rekey" ? RekeySweep(table: table, keys: keys, pendingDays: pendingDays) as any RepairPlanner
-                                    : EnableRotationSweep(keys: keys)
+                                switch mode {
+                                case "rekey": RekeySweep(table: table, keys: keys, pendingDays: pendingDays)
+                                case "rotate-now": RotateNowSweep(keys: keys, olderThanDays: olderThanDays)
+                                default: EnableRotationSweep(keys: keys)
+                                }
                             }).run()
     }
 }

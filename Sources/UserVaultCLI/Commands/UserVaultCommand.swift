@@ -13,8 +13,6 @@ struct UserVaultCommand: AsyncParsableCommand {
 
             Exit codes: 0 done (no findings at or above --fail-on); 1 findings, or a failed
             verification; 2 usage, configuration or operational error.
-
-            Modes not yet available in this build (rotate-keys --mode rotate-now) say so and exit 2.
             """,
         subcommands: [
             InitCommand.self, SeedCommand.self, ServeCommand.self, DemoCommand.self,

@@ -39,12 +39,9 @@ struct LambdaJobs: Sendable {
         let line: [String]
         do {
             line = try definition.commandLine()
-            let parsed = try UserVaultCommand.parseAsRoot(line)
-            if let reason = (parsed as? any PartlyAvailableCommand)?.unavailable { throw LambdaInvocationError("UnavailableJob", reason) }
+            _ = try UserVaultCommand.parseAsRoot(line)
         } catch let error as JobDefinition.Invalid {
             throw LambdaInvocationError(error.description.hasPrefix("no such job") ? "UnknownJob" : "InvalidJob", error.description)
-        } catch let error as LambdaInvocationError {
-            throw error
         } catch {
             let message = UserVaultCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid"
             throw LambdaInvocationError("InvalidJob", message)

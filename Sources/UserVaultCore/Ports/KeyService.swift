@@ -34,6 +34,13 @@ public protocol KeyService: Sendable {
     /// [GetKeyRotationStatus](https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html)
     func keyRotationEnabled(keyId: String) async throws -> Bool
 
+    /// Rotates the key's material now (KMS `RotateKeyOnDemand`): old ciphertexts still decrypt.
+    func rotateNow(keyId: String) async throws
+
+    /// When the key's material last changed: its latest rotation, or its creation when it was
+    /// never rotated.
+    func materialDate(keyId: String) async throws -> Date?
+
     /// [ListResourceTags](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListResourceTags.html)
     func tags(keyId: String) async throws -> [String: String]
 
