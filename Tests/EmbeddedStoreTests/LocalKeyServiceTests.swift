@@ -101,4 +101,28 @@ struct LocalKeyServiceTests {
         #expect(try await keys.listKeyIds() == [key.keyId])
         #expect(try await keys.describeKey(keyId: key.keyId).keyManager == "CUSTOMER")
     }
+
+    @Test("rotate now: new material, a younger material date, old ciphertexts still proven; a disabled key refuses")
+    func rotateNow() async throws {
+        let store = try TemporaryStore()
+        defer { store.cleanup() }
+        let keys = store.store.keys
+        let key = try await keys.createKey(description: "t", tags: ["CreatedBy": "u1"])
+        let created = try #require(try await keys.materialDate(keyId: key.keyId))
+        let context = ["userId": "u1"]
+        let before = try await keys.encrypt(keyId: key.arn, plaintext: Data("pw".utf8), context: context)
+        try await Task.sleep(for: .milliseconds(20))
+        try await keys.rotateNow(keyId: key.arn)
+        let rotated = try #require(try await keys.materialDate(keyId: key.keyId))
+        #expect(rotated > created)
+        let after = try await keys.encrypt(keyId: key.arn, plaintext: Data("pw".utf8), context: context)
+        #expect(after != before)
+        for blob in [before, after] {
+            let proof = try await keys.reEncrypt(ReEncryptRequest(ciphertext: blob, sourceKeyId: key.arn, sourceContext: context,
+                                                                  destinationKeyId: key.arn, destinationContext: context))
+            #expect(KeyReference.bareKeyId(proof.sourceKeyId) == key.keyId)
+        }
+        try await keys.disableKey(keyId: key.keyId)
+        await #expect(throws: KeyServiceError.disabled) { try await keys.rotateNow(keyId: key.keyId) }
+    }
 }
