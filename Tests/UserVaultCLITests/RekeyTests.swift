@@ -71,11 +71,13 @@ struct RekeyTests {
         let directory = try makeTemporaryDirectory("uservault-rekey-resume")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent(".uservault/store.sqlite").path
-        let ids = try await EmbeddedStore(path: path).bulkLoadSyntheticUsers(count: 2_000, seed: 9)
+        let ids = try await EmbeddedStore(path: path).bulkLoadSyntheticUsers(count: 3_000, seed: 9)
         let checkpoint = directory.appendingPathComponent("rekey.checkpoint").path
+        // A CreateKey budget of 300/s keeps the run going for 10 s at least, however fast the
+        // machine: the kill lands mid-run, after the first segments committed.
         let command = ["rotate-keys", "--mode", "rekey", "--apply", "--segments", "16", "--concurrency", "1",
-                       "--checkpoint", checkpoint, "--progress", "always", "--report-dir", "r"]
-        let killed = try await AuditCLITests.runUntil(command, in: directory, pattern: "[1-9][0-9]*/16 segments", signal: SIGKILL)
+                       "--kms-rate", "CreateKey=300", "--checkpoint", checkpoint, "--progress", "always", "--report-dir", "r"]
+        let killed = try await AuditCLITests.runUntil(command, in: directory, pattern: " [1-9]/16 segments", signal: SIGKILL)
         #expect(killed.reason == .uncaughtSignal)
         let resumed = try await runUserVault(command + ["--resume"], in: directory)
         #expect(resumed.exitCode == 0, "\(resumed.stdout) \(resumed.stderr)")
