@@ -25,7 +25,7 @@ public struct ArchiveError: Error, Sendable, CustomStringConvertible {
 /// ```swift
 /// let writer = try ArchiveWriter(creating: "/exports/.users.tar.zst.partial", format: .tarZst)
 /// try writer.add(path: "users/part-0-0-0.json", contents: document)
-/// let (sha256, bytes) = try writer.finish()
+/// let (digest, bytes) = try writer.finish()
 /// ```
 ///
 /// The file is created exclusively (`O_EXCL`), mode 0600. Not thread-safe: one owner at a time.
@@ -95,8 +95,8 @@ public final class ArchiveWriter {
     }
 
     /// Closes the archive (flushing the compressor), syncs and closes the file.
-    /// - Returns: the SHA-256 (hex) and size of the file written.
-    public func finish() throws -> (sha256: String, bytes: Int) {
+    /// - Returns: the SHA-256 and size of the file written.
+    public func finish() throws -> (sha256: SHA256.Digest, bytes: Int) {
         guard !finished else { throw ArchiveError("the archive is already finished") }
         finished = true
         try check(archive_write_close(archive))
@@ -142,8 +142,8 @@ public final class ArchiveWriter {
             return buffer.count
         }
 
-        func digest() -> String {
-            hash.finalize().map { String(format: "%02x", $0) }.joined()
+        func digest() -> SHA256.Digest {
+            hash.finalize()
         }
     }
 }

@@ -42,6 +42,10 @@ struct RotateKeysTests {
         #expect(dry.exitCode == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("6 planned"), "\(dry.stdout)")
         #expect(try Self.sha256(path) == before, "a dry run leaves the store byte-for-byte unchanged")
+        let dryNow = try await runUserVault(["rotate-keys", "--mode", "rotate-now", "--older-than", "0", "--progress", "never",
+                                             "--report-dir", "dry-now"], in: directory)
+        #expect(dryNow.exitCode == 0 && dryNow.stdout.contains("40 planned"), "\(dryNow.stdout) \(dryNow.stderr)")
+        #expect(try Self.sha256(path) == before, "a rotate-now dry run rotates nothing")
         let planned = try latestReport(in: directory.appendingPathComponent("dry"), job: "rotate-keys")
         #expect(try await validateJSONDocuments([planned.raw], schema: reportSchemaURL).isEmpty)
         #expect(Set(Self.actions(planned).compactMap { $0["userId"] as? String }) == Set(off))

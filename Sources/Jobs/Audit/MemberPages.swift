@@ -108,14 +108,6 @@ extension Membership {
     /// The group of an email: the first 128 bits of the SHA-256 of its normalised form, in hex
     /// (emails never leave the run as text).
     public static func emailGroup(_ email: String) -> String {
-        let digest = SHA256.hash(data: Data(EmailGuard.normalize(email).utf8))
-        let hex = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(32)
-        for byte in digest.prefix(16) {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Hex.lowercase(SHA256.hash(data: Data(EmailGuard.normalize(email).utf8)).prefix(16))
     }
 }

@@ -109,7 +109,7 @@ public struct ExportJob: Sendable {
                 guard !users.isEmpty else { return records }
                 let path = "users/part-\(worker)-\(segment)-\(await sequence.next(segment)).json"
                 let document = ExportDocument.encode(users: users, part: path)
-                let entry = FileEntry(path: path, items: users.count, bytes: document.count, sha256: Self.hex(SHA256.hash(data: document)))
+                let entry = FileEntry(path: path, items: users.count, bytes: document.count, sha256: Hex.lowercase(SHA256.hash(data: document)))
                 try await sink.add(path: path, contents: document)
                 records.add(kind: "file", key: path, value: try JSONEncoder().encode(entry))
                 records.count("users", by: users.count)
@@ -192,9 +192,6 @@ public struct ExportJob: Sendable {
         return (segment, sequence)
     }
 
-    static func hex<D: Digest>(_ digest: D) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
-    }
 }
 
 /// A failure that stopped an export, in one line.
@@ -261,7 +258,8 @@ actor ArchiveSink: PartSink {
     }
 
     func finish() throws -> (sha256: String, bytes: Int) {
-        try writer.finish()
+        let (digest, bytes) = try writer.finish()
+        return (Hex.lowercase(digest), bytes)
     }
 }
 
@@ -283,7 +281,7 @@ struct PartSpool: PartSink {
     /// A spooled part, checked against its manifest entry.
     static func read(_ file: ExportJob.FileEntry, from directory: URL) throws -> [UInt8] {
         let contents = Array(try Data(contentsOf: directory.appendingPathComponent(file.path)))
-        guard contents.count == file.bytes, ExportJob.hex(SHA256.hash(data: contents)) == file.sha256 else {
+        guard contents.count == file.bytes, Hex.lowercase(SHA256.hash(data: contents)) == file.sha256 else {
             throw ExportError("the spooled part \(file.path) changed since it was written: start the export again")
         }
         return contents

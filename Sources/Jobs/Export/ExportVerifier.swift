@@ -41,7 +41,7 @@ public enum ExportVerifier {
                 }
                 guard seen[name] == nil else { return outcome.problems.append("\(name) appears twice") }
                 let count = checkPart(name, contents, ids: &ids, duplicates: &duplicates, problems: &outcome.problems)
-                seen[name] = .init(path: name, items: count, bytes: contents.count, sha256: ExportJob.hex(SHA256.hash(data: contents)))
+                seen[name] = .init(path: name, items: count, bytes: contents.count, sha256: Hex.lowercase(SHA256.hash(data: contents)))
                 outcome.users += count
                 outcome.files += 1
             }
@@ -152,6 +152,6 @@ public enum ExportVerifier {
         defer { try? handle.close() }
         var hash = SHA256()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
-        return ExportJob.hex(hash.finalize())
+        return Hex.lowercase(hash.finalize())
     }
 }

@@ -88,7 +88,7 @@ struct AuditCommand: AsyncParsableCommand {
                 if let folder = try? ReportWriter.write(partial, to: reports, extras: Self.extras(job, state, backend, complete: false)) {
                     location = try? await publish(folder)
                 }
-                if let location { Self.record(partial, location: location) }
+                if let location { RunRecord.shared.record(partial, location: location) }
                 if state.isTemporary { state.discard() }
                 throw CLIExit.failure("audit failed: \(line)" + (location.map { " (partial report: \($0)/report.json)" } ?? ""))
             }
@@ -103,18 +103,10 @@ struct AuditCommand: AsyncParsableCommand {
             if report.complete || state.isTemporary { state.discard() }
             return (report, location)
         }
-        Self.record(report, location: location)
+        RunRecord.shared.record(report, location: location)
         try Self.conclude(report, location: location, failOn: threshold,
                           incomplete: "the audit stopped before the end: the report is partial"
                               + (scan.checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? ""))
-    }
-
-    /// Records the report's location and counts for an in-process caller (``RunRecord``).
-    static func record(_ report: JobReport, location: String) {
-        RunRecord.shared.record([
-            "report": location + "/report.json", "runId": report.runId, "complete": report.complete, "users": report.users,
-            "verified": report.verified, "findings": report.findings.count, "summary": report.summary,
-        ])
     }
 
     /// Prints the summary and the report's path; exit 2 when partial, 1 on findings at or above `failOn`.

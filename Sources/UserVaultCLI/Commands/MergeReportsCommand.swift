@@ -82,7 +82,7 @@ struct MergeReportsCommand: AsyncParsableCommand {
             throw CLIExit.failure("the merged report could not be uploaded to \(reportDir): \(UserVaultCLI.oneLine(error)) "
                 + "(it is at \(folder.path))")
         }
-        AuditCommand.record(merged, location: location)
+        RunRecord.shared.record(merged, location: location)
         try AuditCommand.conclude(merged, location: location, failOn: threshold,
                                   incomplete: "a worker's run did not finish: the merged report is partial")
     }

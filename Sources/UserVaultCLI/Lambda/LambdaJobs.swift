@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import LambdaRuntime
 import Logging
+import UserVaultCore
 
 /// `_HANDLER=job`: an EventBridge scheduled event runs the job its input names (the target input
 /// is a job file's content; without input, the nightly audit); a Step Functions input
@@ -107,7 +108,7 @@ struct LambdaJobs: Sendable {
 
     /// Where an S3 checkpoint is worked on: /tmp (Lambda's only writable place), by its URI's digest.
     func localPath(of remote: S3Output.Location) -> URL {
-        let digest = SHA256.hash(data: Data(remote.uri.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.lowercase(SHA256.hash(data: Data(remote.uri.utf8)).prefix(12))
         return FileManager.default.temporaryDirectory.appendingPathComponent("uservault-checkpoint-\(digest).sqlite")
     }
 

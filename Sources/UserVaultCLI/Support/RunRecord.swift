@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import Synchronization
 
 /// What the last job run in this process produced — a report's location and counts, or an
@@ -22,5 +23,15 @@ final class RunRecord: Sendable {
             return data
         }
         return data.flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }
+    }
+}
+
+extension RunRecord {
+    /// A job report's location and counts.
+    func record(_ report: JobReport, location: String) {
+        record([
+            "report": location + "/report.json", "runId": report.runId, "complete": report.complete, "users": report.users,
+            "verified": report.verified, "findings": report.findings.count, "summary": report.summary,
+        ])
     }
 }

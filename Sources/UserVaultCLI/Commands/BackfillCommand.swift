@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Jobs
+import Logging
+import UserVaultCore
+
+struct BackfillCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Named, idempotent, resumable data repairs (a dry run unless --apply).",
+        discussion: """
+            email-guards: write the email-uniqueness guard of users created before guards existed, \
+            only where no guard holds the email; an email another user holds is reported \
+            (DUPLICATE_EMAIL), never resolved.
+            key-metadata: for legacy records (no credentialsKeyId), bind the ciphertext to its user by \
+            ReEncrypt to the same key (the one tagged CreatedBy=<id>) with context {"userId": id}, and \
+            record the key and, when missing, createdAt from the key's creation date.
+            encrypt-plaintext: credentials found as plaintext (string or printable bytes) are encrypted \
+            under a new CMK tagged CreatedBy=<id> (rotation on) with context {"userId": id}; if the \
+            conditional write loses, the new key is scheduled for deletion and the user reported.
+            Without --apply nothing is changed: the report lists what would be done. Every write is \
+            conditional on what was read; a second --apply changes nothing. Writes \
+            <report-dir>/backfill/<stamp>-<runId>/ (report.json with actions[], report.md). Exit 0: \
+            done (or planned); 1: some actions failed; 2: the run could not finish.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var scan: ScanOptions
+
+    @Argument(help: ArgumentHelp("The repair.", valueName: "encrypt-plaintext|email-guards|key-metadata"))
+    var name: String
+
+    @Option(name: .customLong("kms-rate"), parsing: .singleValue,
+            help: ArgumentHelp("A KMS request budget, requests per second (repeatable; 0 lifts it); defaults as for the audit.",
+                               valueName: "NAME=N"))
+    var kmsRates: [String] = []
+
+    @Flag(help: "Act. Without it, a dry run: nothing is changed, the report says what would be.")
+    var apply = false
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go: a folder, or s3://bucket/prefix.", valueName: "dir"))
+    var reportDir: String = "reports"
+
+    func validate() throws {
+        guard ["encrypt-plaintext", "email-guards", "key-metadata"].contains(name) else {
+            throw ValidationError("NAME must be encrypt-plaintext, email-guards or key-metadata")
+        }
+    }
+
+    func run() async throws {
+        let name = self.name
+        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: kmsRates,
+                            label: "backfill", makePlanner: { keys, table in
+                                switch name {
+                                case "email-guards": EmailGuardsBackfill(table: table)
+                                case "key-metadata": KeyMetadataBackfill(table: table, keys: keys)
+                                default: EncryptPlaintextBackfill(table: table, keys: keys)
+                                }
+                            }).run()
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Jobs
+import Logging
+import UserVaultCore
+
+/// Runs a repair job (`rotate-keys`, `backfill`) the way the audit runs: the backend, a run state
+/// for checkpoints, KMS budgets, progress, SIGINT/SIGTERM, a report (partial when it stops).
+struct RepairRun {
+    var global: GlobalOptions
+    var scan: ScanOptions
+    var apply: Bool
+    var reportDir: String
+    var kmsRates: [String]
+    var label: String
+    var makePlanner: @Sendable (any KeyService, any UserTable) -> any RepairPlanner
+
+    func run() async throws {
+        let settings = try Settings(global)
+        LogBootstrap.bootstrap(settings)
+        let logger = Logger(label: "uservault.\(label)")
+        let overrides = Dictionary(kmsRates.compactMap(KMSRateLimits.parseOverride), uniquingKeysWith: { $1 })
+        let destination = try ReportDestination(reportDir)
+        let (scan, apply, makePlanner) = (self.scan, self.apply, self.makePlanner)
+        // A dry run only reads.
+        let (report, location) = try await Backend.with(settings, readOnly: !apply, logger: logger) { backend in
+            let count = try? await backend.table.approximateItemCount()
+            let limits = (backend.keys.backendName == "aws" ? KMSRateLimits.awsDefaults : .none).overriding(overrides)
+            let job = RepairJob(
+                configuration: .init(scan: .init(totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
+                                                 worker: scan.workerShare, pageSize: 1000, projection: .full,
+                                                 maxReadUnitsPerSecond: scan.maxReadUnits), apply: apply),
+                planner: makePlanner(RateLimitedKeyService(backend.keys, limits: limits), backend.table))
+            let state = try scan.runState(job.fingerprint(table: backend.table))
+            let report: JobReport
+            do {
+                report = try await scan.withProgress(expected: count, logger: logger) { progress in
+                    try await job.run(table: backend.table, state: state, logger: logger, progress: progress,
+                                      externalStats: { backend.stats })
+                }
+            } catch {
+                let line = error is CancellationError ? "stopped by a signal" : UserVaultCLI.oneLine(error)
+                var location: String?
+                if let partial = job.partialReport(table: backend.table, state: state, error: line, externalStats: backend.stats),
+                   let folder = try? ReportWriter.write(partial, to: destination.local) {
+                    location = try? await destination.publish(folder, settings: settings, logger: logger)
+                    if let location { RunRecord.shared.record(partial, location: location) }
+                }
+                if state.isTemporary { state.discard() }
+                throw CLIExit.failure("\(label) failed: \(line)" + (location.map { " (partial report: \($0)/report.json)" } ?? ""))
+            }
+            let folder = try ReportWriter.write(report, to: destination.local)
+            let location = try await destination.publish(folder, settings: settings, logger: logger)
+            if report.complete || state.isTemporary { state.discard() }
+            return (report, location)
+        }
+        RunRecord.shared.record(report, location: location)
+        let actions = report.actions ?? []
+        let failed = actions.filter { $0.outcome == .failed }.count
+        let skipped = actions.filter { $0.outcome == .skipped }.count
+        let verb = apply ? "done" : "planned (dry run: nothing changed)"
+        print("\(label) over \(report.users) users on \(report.backend) table '\(report.table)': "
+              + "\(actions.count - failed - skipped) \(verb), \(skipped) skipped, \(failed) failed"
+              + (report.summary.isEmpty ? "" : " (" + report.summary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                  .joined(separator: ", ") + ")"))
+        print("report: \(location)/report.md")
+        guard report.complete else {
+            throw CLIExit.failure("\(label) stopped before the end: the report is partial"
+                + (scan.checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? ""))
+        }
+        if failed > 0 { throw CLIExit.findings("\(failed) actions failed") }
+    }
+}
