@@ -84,10 +84,13 @@ struct CredentialChainTests {
                 token: "imds-token", role: "role", credentials: instanceCredentials)) { imds in
                 try await TemporaryDirectory.with { home in
                     try await AsyncHTTPTransport.withTransport { transport in
-                        let environment = [
+                        // A generous timeout: on a busy machine a stand-in that answers late
+                        // must not be asked twice, or the request counts below would lie.
+                        let patient = ["AWS_METADATA_SERVICE_TIMEOUT": "30"]
+                        let environment = patient.merging([
                             "AWS_CONTAINER_CREDENTIALS_FULL_URI": container.endpoint + "/creds",
                             "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.endpoint,
-                        ]
+                        ]) { $1 }
                         // Nothing in the profile: the container answers, IMDS is not asked.
                         try home.writeAWSFiles(config: "[default]\nregion = eu-west-1\n")
                         let fromContainer = try await resolveCredentials(environment: environment, home: home,
@@ -107,7 +110,8 @@ struct CredentialChainTests {
                         // Only instance metadata left.
                         try FileManager.default.removeItem(atPath: home.path + "/.aws/credentials")
                         let fromInstance = try await resolveCredentials(
-                            environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.endpoint], home: home,
+                            environment: patient.merging(["AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.endpoint]) { $1 },
+                            home: home,
                             transport: transport)
                         #expect(fromInstance.accessKeyId == "AKIDINSTANCE")
                         #expect(imds.requests.count == 3)

@@ -40,6 +40,7 @@ struct CredentialEndpointTests {
                 try await AsyncHTTPTransport.withTransport { transport in
                     var environment = noInstanceMetadata
                     environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.endpoint + "/creds"
+                    environment["AWS_METADATA_SERVICE_TIMEOUT"] = "30"  // a busy machine is not "no answer"
                     environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "right-token"
                     let credentials = try await resolveCredentials(environment: environment, home: home, transport: transport)
                     #expect(credentials.accessKeyId == "AKIDSERVED")
@@ -142,6 +143,56 @@ struct CredentialEndpointTests {
                 #expect(error?.isNotConfigured == true)
                 #expect(error?.description.hasPrefix("instance metadata: no answer from") == true)
                 #expect(server.requests.count == 2)
+            }
+        }
+    }
+
+    @Test("AWS_METADATA_SERVICE_TIMEOUT and _NUM_ATTEMPTS set the wait and the attempts of both endpoints")
+    func metadataServiceSettings() async throws {
+        try await withCredentialEndpointServer(handler: { _ in .init(body: "late", delay: .seconds(3)) }) { server in
+            try await AsyncHTTPTransport.withTransport { transport in
+                let instance = InstanceMetadataCredentialProvider(environment: [
+                    "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint,
+                    "AWS_METADATA_SERVICE_TIMEOUT": "0.3", "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "3",
+                ], transport: transport)
+                let instanceError = await #expect(throws: CredentialError.self) {
+                    try await instance.credentials(logger: testLogger)
+                }
+                #expect(instanceError?.isNotConfigured == true)
+                #expect(server.requests.count == 3)
+
+                let container = ContainerCredentialProvider(environment: [
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.endpoint + "/creds",
+                    "AWS_METADATA_SERVICE_TIMEOUT": "0.3", "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "1",
+                ], transport: transport)
+                let containerError = await #expect(throws: CredentialError.self) {
+                    try await container.credentials(logger: testLogger)
+                }
+                #expect(containerError?.description.hasPrefix("container: no answer from the credentials endpoint") == true)
+                #expect(server.requests.count == 4)
+            }
+        }
+    }
+
+    @Test("unusable metadata settings are errors that stop the chain, not silent defaults", arguments: [
+        ("AWS_METADATA_SERVICE_TIMEOUT", "0"), ("AWS_METADATA_SERVICE_TIMEOUT", "-1"),
+        ("AWS_METADATA_SERVICE_TIMEOUT", "one"), ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "0"),
+        ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1.5"), ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "11"),
+    ])
+    func unusableMetadataSettings(variable: String, value: String) async throws {
+        try await AsyncHTTPTransport.withTransport { transport in
+            let instance = InstanceMetadataCredentialProvider(
+                environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1", variable: value],
+                transport: transport)
+            let container = ContainerCredentialProvider(
+                environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:1/creds", variable: value],
+                transport: transport)
+            for provider in [instance, container] as [any CredentialProvider] {
+                let error = await #expect(throws: CredentialError.self) {
+                    try await provider.credentials(logger: testLogger)
+                }
+                #expect(error?.isNotConfigured == false)
+                #expect(error?.description.contains("\(variable) must be") == true, "\(error?.description ?? "")")
             }
         }
     }

@@ -11,7 +11,8 @@ import Logging
 ///   `AWS_CONTAINER_AUTHORIZATION_TOKEN`: sent as the `Authorization` header.
 ///
 /// The endpoint answers `{"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}`. Two
-/// attempts of 2 seconds each.
+/// attempts of 2 seconds each; `AWS_METADATA_SERVICE_TIMEOUT` (seconds) and
+/// `AWS_METADATA_SERVICE_NUM_ATTEMPTS` change them.
 ///
 /// - Warning: the authorization token is a secret: it never reaches a log or an error.
 public struct ContainerCredentialProvider: CredentialProvider, CustomStringConvertible {
@@ -19,14 +20,16 @@ public struct ContainerCredentialProvider: CredentialProvider, CustomStringConve
     static let ecsHost = "http://169.254.170.2"
     let configuration: Result<(url: URL, token: String?, tokenFile: String?), CredentialError>
     let transport: any HTTPTransport
-    let timeout: Duration
-    let attempts: Int
+    let settings: Result<MetadataServiceSettings, CredentialError>
 
-    public init(environment: [String: String], transport: any HTTPTransport, timeout: Duration = .seconds(2),
-                attempts: Int = 2) {
+    /// - Parameters:
+    ///   - timeout: per attempt; `nil`: `AWS_METADATA_SERVICE_TIMEOUT`, else 2 s.
+    ///   - attempts: `nil`: `AWS_METADATA_SERVICE_NUM_ATTEMPTS`, else 2.
+    public init(environment: [String: String], transport: any HTTPTransport, timeout: Duration? = nil,
+                attempts: Int? = nil) {
         self.transport = transport
-        self.timeout = timeout
-        self.attempts = max(1, attempts)
+        settings = MetadataServiceSettings.resolve(provider: Self.name, environment: environment, timeout: timeout,
+                                                   attempts: attempts, defaultTimeout: .seconds(2), defaultAttempts: 2)
         let token = environment.nonEmpty("AWS_CONTAINER_AUTHORIZATION_TOKEN")
         let tokenFile = environment.nonEmpty("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
         if let relative = environment.nonEmpty("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
@@ -66,6 +69,7 @@ public struct ContainerCredentialProvider: CredentialProvider, CustomStringConve
 
     public func credentials(logger: Logger) async throws -> AWSCredentials {
         let (url, token, tokenFile) = try configuration.get()
+        let settings = try settings.get()
         var headers: [(name: String, value: String)] = [(name: "Accept", value: "application/json")]
         if let authorization = try authorization(token: token, tokenFile: tokenFile) {
             headers.append((name: "Authorization", value: authorization))
@@ -75,14 +79,14 @@ public struct ContainerCredentialProvider: CredentialProvider, CustomStringConve
         while true {
             attempt += 1
             do {
-                let reply = try await transport.send(exchange, timeout: timeout)
+                let reply = try await transport.send(exchange, timeout: settings.timeout)
                 guard reply.status == 200 else {
-                    if reply.status >= 500 && attempt < attempts { continue }
+                    if reply.status >= 500 && attempt < settings.attempts { continue }
                     throw CredentialError.invalid(Self.name, "the endpoint answered HTTP \(reply.status)")
                 }
                 return try TemporaryCredentialsDocument.credentials(from: reply.body, provider: Self.name)
             } catch let failure as TransportFailure {
-                guard attempt < attempts else {
+                guard attempt < settings.attempts else {
                     throw CredentialError.invalid(Self.name, "no answer from the credentials endpoint", underlying: failure)
                 }
                 logger.debug("container credentials endpoint did not answer; retrying")

@@ -13,7 +13,8 @@ import Logging
 ///   (`AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6` selects `http://[fd00:ec2::254]`).
 ///
 /// Short timeouts (1 s, one retry): off EC2 nothing answers, and the provider then reports
-/// itself not configured so that a chain can say what it tried.
+/// itself not configured so that a chain can say what it tried. `AWS_METADATA_SERVICE_TIMEOUT`
+/// (seconds) and `AWS_METADATA_SERVICE_NUM_ATTEMPTS` change them.
 ///
 /// - Warning: in tests, always set `AWS_EC2_METADATA_SERVICE_ENDPOINT` to a loopback stand-in
 ///   or `AWS_EC2_METADATA_DISABLED=true`.
@@ -27,14 +28,16 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider, CustomStri
 
     let endpoint: Result<String, CredentialError>
     let transport: any HTTPTransport
-    let timeout: Duration
-    let attempts: Int
+    let settings: Result<MetadataServiceSettings, CredentialError>
 
-    public init(environment: [String: String], transport: any HTTPTransport, timeout: Duration = .seconds(1),
-                attempts: Int = 2) {
+    /// - Parameters:
+    ///   - timeout: per attempt; `nil`: `AWS_METADATA_SERVICE_TIMEOUT`, else 1 s.
+    ///   - attempts: `nil`: `AWS_METADATA_SERVICE_NUM_ATTEMPTS`, else 2.
+    public init(environment: [String: String], transport: any HTTPTransport, timeout: Duration? = nil,
+                attempts: Int? = nil) {
         self.transport = transport
-        self.timeout = timeout
-        self.attempts = max(1, attempts)
+        settings = MetadataServiceSettings.resolve(provider: Self.name, environment: environment, timeout: timeout,
+                                                   attempts: attempts, defaultTimeout: .seconds(1), defaultAttempts: 2)
         if environment.nonEmpty("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" {
             endpoint = .failure(.notConfigured(Self.name, "disabled by AWS_EC2_METADATA_DISABLED"))
         } else if let configured = environment.nonEmpty("AWS_EC2_METADATA_SERVICE_ENDPOINT") {
@@ -54,11 +57,13 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider, CustomStri
 
     public func credentials(logger: Logger) async throws -> AWSCredentials {
         let base = try endpoint.get()
+        let settings = try settings.get()
         // Token: no answer or a refusal means "not on EC2 / IMDSv2 off": not configured.
         let tokenReply = try await send("PUT", base + Self.tokenPath,
                                         headers: [(name: "X-aws-ec2-metadata-token-ttl-seconds",
                                                    value: String(Self.tokenTTLSeconds))],
-                                        base: base, unreachableIsNotConfigured: true, logger: logger)
+                                        base: base, settings: settings, unreachableIsNotConfigured: true,
+                                        logger: logger)
         guard tokenReply.status == 200 else {
             throw CredentialError.notConfigured(Self.name, "token request refused (HTTP \(tokenReply.status)) at \(base)")
         }
@@ -69,7 +74,7 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider, CustomStri
         let tokenHeader = [(name: "X-aws-ec2-metadata-token", value: token)]
 
         let roleReply = try await send("GET", base + Self.credentialsPath, headers: tokenHeader, base: base,
-                                       unreachableIsNotConfigured: false, logger: logger)
+                                       settings: settings, unreachableIsNotConfigured: false, logger: logger)
         if roleReply.status == 404 {
             throw CredentialError.notConfigured(Self.name, "no instance role attached")
         }
@@ -82,7 +87,7 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider, CustomStri
             throw CredentialError.invalid(Self.name, "no usable role name in the answer")
         }
         let credentialsReply = try await send("GET", base + Self.credentialsPath + role, headers: tokenHeader, base: base,
-                                              unreachableIsNotConfigured: false, logger: logger)
+                                              settings: settings, unreachableIsNotConfigured: false, logger: logger)
         guard credentialsReply.status == 200 else {
             throw CredentialError.invalid(Self.name, "credentials request for role \(role) answered HTTP \(credentialsReply.status)")
         }
@@ -90,18 +95,19 @@ public struct InstanceMetadataCredentialProvider: CredentialProvider, CustomStri
     }
 
     private func send(_ method: String, _ text: String, headers: [(name: String, value: String)], base: String,
-                      unreachableIsNotConfigured: Bool, logger: Logger) async throws -> HTTPReply {
+                      settings: MetadataServiceSettings, unreachableIsNotConfigured: Bool,
+                      logger: Logger) async throws -> HTTPReply {
         guard let url = URL(string: text) else { throw CredentialError.invalid(Self.name, "cannot form a URL") }
         let exchange = HTTPExchange(method: method, url: url, headers: headers, body: Data())
         var attempt = 0
         while true {
             attempt += 1
             do {
-                let reply = try await transport.send(exchange, timeout: timeout)
-                if reply.status >= 500 && attempt < attempts { continue }
+                let reply = try await transport.send(exchange, timeout: settings.timeout)
+                if reply.status >= 500 && attempt < settings.attempts { continue }
                 return reply
             } catch let failure as TransportFailure {
-                guard attempt < attempts else {
+                guard attempt < settings.attempts else {
                     if unreachableIsNotConfigured {
                         throw CredentialError.notConfigured(Self.name, "no answer from \(base)")
                     }
