@@ -7,20 +7,26 @@ import UserVaultCore
 /// plaintext that was read (and the key it named). If that write loses, the new key is scheduled
 /// for deletion and the user is reported, not overwritten. The plaintext is never logged or
 /// reported; a dry run creates no key.
+///
+/// New keys are also tagged `BackfillRun=<runId>:<userId>`: a page done again after a kill
+/// (`--resume`) reuses the key made for a user whose write the kill prevented (``RunKeys``).
 public struct EncryptPlaintextBackfill: RepairPlanner {
     public let job = "backfill"
     public var parameters: [String: String] { ["name": "encrypt-plaintext"] }
     let table: any UserTable
     let keys: any KeyService
+    let runKeys: RunKeys
     /// The waiting period of a new key whose write lost (7 days: KMS's minimum).
     let pendingDays = 7
 
     public init(table: any UserTable, keys: any KeyService) {
         self.table = table
         self.keys = keys
+        runKeys = RunKeys(keys: keys, tag: Self.runTag)
     }
 
     static let action = "ENCRYPT_PLAINTEXT"
+    static let runTag = "BackfillRun"
 
     /// The password a plaintext credential holds, or `nil` for anything else.
     static func plaintext(_ credentials: StoredCredentials?) -> Data? {
@@ -37,13 +43,18 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
             return plain.map { .init(userId: $0.id, action: Self.action, outcome: .planned,
                                      detail: "credentials are plaintext: would encrypt them under a new CMK of the user's own") }
         }
-        let (table, keys, days) = (self.table, self.keys, self.pendingDays)
+        let (table, keys, days, runKeys) = (self.table, self.keys, self.pendingDays, self.runKeys)
         let results = await concurrentMap(plain) { user -> RepairAction in
             guard let credentials = user.credentials, let password = Self.plaintext(credentials) else {
                 return .init(userId: user.id, action: Self.action, outcome: .skipped, detail: "no longer plaintext")
             }
-            let key = try await keys.createKey(description: "UserVault credentials key for user \(user.id) (backfill encrypt-plaintext)",
-                                               tags: ["CreatedBy": user.id])
+            let key: KeyMetadata
+            if let unused = try await runKeys.reusable(for: user.id, in: runId) {
+                key = unused  // made for this user before a kill, never written
+            } else {
+                key = try await keys.createKey(description: "UserVault credentials key for user \(user.id) (backfill encrypt-plaintext)",
+                                               tags: ["CreatedBy": user.id, Self.runTag: RunKeys.value(runId: runId, userId: user.id)])
+            }
             func abandon(_ reason: String) async -> RepairAction {
                 // The clean-up outlives a cancelled run, or the key would leak.
                 let scheduled = (try? await Task { try await keys.scheduleKeyDeletion(keyId: key.keyId, pendingWindowDays: days) }.value) != nil

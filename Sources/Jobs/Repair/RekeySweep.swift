@@ -9,8 +9,10 @@ import UserVaultCore
 /// key scheduled for deletion (`pendingDays`). If the write loses, the new key is scheduled for
 /// deletion and the user is reported, not overwritten. No Decrypt; no plaintext is ever held.
 ///
-/// New keys are also tagged `RekeyRun=<runId>`. A page done again after a kill (`--resume`) finds
-/// them: a user already on one is reported done, a user with one not yet written reuses it.
+/// New keys are also tagged `RekeyRun=<runId>:<userId>` and `RekeyOf=<old key id>`. A page done
+/// again after a kill (`--resume`) finds them (``RunKeys``): a user with one not yet written
+/// reuses it; a user already on one is done, and the old key it names is scheduled for deletion
+/// if the kill came before that.
 public struct RekeySweep: RepairPlanner {
     public let job = "rotate-keys"
     public var parameters: [String: String] { ["mode": "rekey", "pendingDays": String(pendingDays)] }
@@ -18,46 +20,36 @@ public struct RekeySweep: RepairPlanner {
     let keys: any KeyService
     let pendingDays: Int
     let ownership: KeyOwnership
+    let runKeys: RunKeys
 
     public init(table: any UserTable, keys: any KeyService, pendingDays: Int = 30) {
         self.table = table
         self.keys = keys
         self.pendingDays = pendingDays
         ownership = KeyOwnership(keys: keys)
-        runKeys = RunKeys(keys: keys)
+        runKeys = RunKeys(keys: keys, tag: Self.runTag)
     }
 
     static let action = "REKEY"
     static let runTag = "RekeyRun"
-    let runKeys: RunKeys
-
-    /// The keys this run created (tagged `RekeyRun=<runId>`), listed once per process.
-    actor RunKeys {
-        let keys: any KeyService
-        var loaded: Task<Set<String>, any Error>?
-
-        init(keys: any KeyService) {
-            self.keys = keys
-        }
-
-        func created(by runId: String) async throws -> Set<String> {
-            let task = loaded ?? Task { [keys] in
-                Set(try await keys.keysTagged(RekeySweep.runTag).filter { $0.value == runId }.map { KeyReference.bareKeyId($0.keyId) })
-            }
-            loaded = task
-            return try await task.value
-        }
-    }
+    static let previousKeyTag = "RekeyOf"
 
     public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
         let index = try? await ownership.index()
-        let ours = apply ? ((try? await runKeys.created(by: runId)) ?? []) : []
+        let ours: [String: String]
+        do {
+            ours = apply ? try await runKeys.made(in: runId).owners : [:]
+        } catch {
+            // Without it, a resumed page could move a user twice: touch nobody.
+            return users.map { .init(userId: $0.id, action: Self.action, outcome: .failed,
+                                     detail: "could not list the keys this run made (tag \(Self.runTag)): \(UserService.safeDescription(error))") }
+        }
         /// A legacy record's key: the one tagged for the user, leaving out keys this run made.
         @Sendable func taggedKey(_ userId: String) -> String? {
-            let owned = (index?.keysByOwner[userId] ?? []).filter { !ours.contains(KeyReference.bareKeyId($0)) }
+            let owned = (index?.keysByOwner[userId] ?? []).filter { ours[KeyReference.bareKeyId($0)] == nil }
             return owned.count == 1 ? owned.first : nil
         }
-        let (table, keys, days) = (self.table, self.keys, self.pendingDays)
+        let (table, keys, days, runKeys) = (self.table, self.keys, self.pendingDays, self.runKeys)
         let results = await concurrentMap(users) { user -> RepairAction? in
             guard case .binary(let ciphertext)? = user.credentials, !CredentialVerifier.looksLikePlaintext(ciphertext) else {
                 return .init(userId: user.id, action: Self.action, outcome: .skipped,
@@ -72,17 +64,19 @@ public struct RekeySweep: RepairPlanner {
                 return .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .planned,
                              detail: "would move the credentials to a new CMK and schedule this one for deletion in \(days) days")
             }
-            if ours.contains(KeyReference.bareKeyId(oldKey)) {
-                return .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .done,
-                             detail: "moved to a new CMK earlier in this run (before it was resumed)")
+            if ours[KeyReference.bareKeyId(oldKey)] != nil {
+                return await Self.finishMoved(userId: user.id, currentKey: oldKey, keys: keys, pendingDays: days)
             }
             let context = UserService.encryptionContext(userId: user.id)
+            let previous = [Self.previousKeyTag: KeyReference.bareKeyId(oldKey)]
             let key: KeyMetadata
-            if let unused = (index?.keysByOwner[user.id] ?? []).first(where: { ours.contains(KeyReference.bareKeyId($0)) }) {
-                key = try await keys.describeKey(keyId: unused)  // made for this user before the kill, never written
+            if let unused = try await runKeys.reusable(for: user.id, in: runId) {
+                key = unused  // made for this user before the kill, never written
+                try await keys.tagKey(keyId: key.keyId, tags: previous)
             } else {
                 key = try await keys.createKey(description: "UserVault credentials key for user \(user.id) (rekey)",
-                                               tags: ["CreatedBy": user.id, Self.runTag: runId])
+                                               tags: ["CreatedBy": user.id, Self.runTag: RunKeys.value(runId: runId, userId: user.id)]
+                                                   .merging(previous) { $1 })
             }
             func abandon(_ reason: String) async -> RepairAction {
                 let scheduled = (try? await Task { try await keys.scheduleKeyDeletion(keyId: key.keyId, pendingWindowDays: 7) }.value) != nil
@@ -102,11 +96,12 @@ public struct RekeySweep: RepairPlanner {
             } catch {
                 return await abandon("could not move the credentials: \(UserService.safeDescription(error))")
             }
+            let oldKeyId = KeyReference.bareKeyId(oldKey)
             do {
-                try await keys.scheduleKeyDeletion(keyId: KeyReference.bareKeyId(oldKey), pendingWindowDays: days)
+                try await keys.scheduleKeyDeletion(keyId: oldKeyId, pendingWindowDays: days)
             } catch {
                 return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
-                             detail: "moved to the new key, but the old key could not be scheduled for deletion: \(UserService.safeDescription(error))")
+                             detail: "moved to the new key, but the old key \(oldKeyId) could not be scheduled for deletion: \(UserService.safeDescription(error))")
             }
             return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .done,
                          detail: "moved to a new CMK; the old one is scheduled for deletion in \(days) days")
@@ -118,6 +113,29 @@ public struct RekeySweep: RepairPlanner {
                 return .init(userId: user.id, action: Self.action, outcome: .failed,
                              detail: "could not create the new key: \(UserService.safeDescription(error))")
             }
+        }
+    }
+
+    /// A user this run moved before it was killed: done, once the old key (named by the new key's
+    /// `RekeyOf` tag) is pending deletion; the kill may have come between the write and that.
+    static func finishMoved(userId: String, currentKey: String, keys: any KeyService, pendingDays: Int) async -> RepairAction {
+        let earlier = "moved to a new CMK earlier in this run (before it was resumed)"
+        do {
+            guard let oldKeyId = try await keys.tags(keyId: KeyReference.bareKeyId(currentKey))[previousKeyTag] else {
+                return .init(userId: userId, action: action, keyId: currentKey, outcome: .done, detail: earlier)
+            }
+            switch try await keys.describeKey(keyId: oldKeyId).state {
+            case .enabled, .disabled:
+                try await keys.scheduleKeyDeletion(keyId: oldKeyId, pendingWindowDays: pendingDays)
+                return .init(userId: userId, action: action, keyId: currentKey, outcome: .done,
+                             detail: earlier + "; the old one is now scheduled for deletion in \(pendingDays) days")
+            default:
+                return .init(userId: userId, action: action, keyId: currentKey, outcome: .done,
+                             detail: earlier + "; the old one is pending deletion")
+            }
+        } catch {
+            return .init(userId: userId, action: action, keyId: currentKey, outcome: .failed,
+                         detail: earlier + ", but its old key could not be checked or scheduled for deletion: \(UserService.safeDescription(error))")
         }
     }
 }
