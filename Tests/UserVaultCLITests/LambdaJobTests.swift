@@ -41,6 +41,37 @@ struct LambdaJobTests {
         await standIn.stop()
     }
 
+    @Test("the repair function with a shipped job file: a dry run that changes nothing; with apply true, the repair")
+    func repairJobFile() async throws {
+        let directory = try makeTemporaryDirectory("uservault-lambda-repair")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try await runUserVault(["seed", "--users", "40", "--defects", "8", "--seed", "3", "--log-level", "warning"],
+                                       in: directory).exitCode == 0)
+        let store = directory.appendingPathComponent(".uservault/store.sqlite").path
+        let shipped = try Data(contentsOf: DeploymentTemplateTests.root.appendingPathComponent("jobs/backfill-encrypt-plaintext.json"))
+        var applied = try #require(try JSONSerialization.jsonObject(with: shipped) as? [String: Any])
+        applied["params"] = ["progress": "never", "apply": true]
+        let reports = directory.appendingPathComponent("repair-reports").path
+        let standIn = try await LambdaRuntimeStandIn.start()
+        _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
+                                                  environment: ["USERVAULT_REPORT_DIR": reports]) {
+            let before = try Data(contentsOf: URL(fileURLWithPath: store))
+            let dry = try Self.result(try await standIn.invoke(shipped))
+            #expect(dry["job"] as? String == "backfill" && dry["complete"] as? Bool == true, "\(dry)")
+            let planned = (dry["report"] as? [String: Any])?["summary"] as? [String: Any]
+            let count = try #require(planned?["ENCRYPT_PLAINTEXT_PLANNED"] as? Int, "\(dry)")
+            #expect(count > 0)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: store)) == before, "a dry run changes nothing")
+
+            let done = try Self.result(try await standIn.invoke(try JSONSerialization.data(withJSONObject: applied)))
+            #expect(done["complete"] as? Bool == true && done["exitCode"] as? Int == 0, "\(done)")
+            #expect(((done["report"] as? [String: Any])?["summary"] as? [String: Any])?["ENCRYPT_PLAINTEXT_DONE"] as? Int == count)
+            let again = try Self.result(try await standIn.invoke(shipped))
+            #expect(((again["report"] as? [String: Any])?["summary"] as? [String: Any])?.isEmpty == true, "nothing left: \(again)")
+        }
+        await standIn.stop()
+    }
+
     @Test("a deadline shorter than the work: complete false and a checkpoint; invoked again, the result of one long run",
           arguments: ["local", "s3"])
     func deadline(checkpointKind: String) async throws {

@@ -4,7 +4,9 @@
 - the API role reads the table (GetItem, Query, Scan, BatchGetItem) only under a
   dynamodb:Attributes allow-list, and `credentials` is not on it;
 - the job role has no kms:Decrypt (nor kms:*), and every kms:ReEncrypt* it may call is
-  conditioned on kms:ReEncryptOnSameKey = true.
+  conditioned on kms:ReEncryptOnSameKey = true;
+- the repair role has no kms:Decrypt (nor kms:*), and every KMS action on existing keys it may
+  call is conditioned on the per-user tag (aws:ResourceTag/CreatedBy present).
 
 Usage: check_template.py TEMPLATE. Prints one line per broken promise; exit 1 if any.
 """
@@ -12,6 +14,8 @@ import sys
 
 from cfnlint.decode import cfn_yaml
 
+# KMS actions that name no existing key (or are S3's, through kms:ViaService).
+KEYLESS = {"kms:CreateKey", "kms:ListKeys", "kms:GenerateDataKey"}
 READS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem", "dynamodb:*"}
 
 
@@ -42,6 +46,16 @@ def main(path):
                 same = statement.get("Condition", {}).get("Bool", {}).get("kms:ReEncryptOnSameKey")
                 if str(same).lower() != "true":
                     problems.append(f"JobRole: {action} without kms:ReEncryptOnSameKey")
+    for statement, actions in statements(template, "RepairRole"):
+        if statement.get("Effect") != "Allow":
+            continue
+        for action in actions:
+            if action in ("kms:Decrypt", "kms:*", "*"):
+                problems.append(f"RepairRole: may {action}")
+            elif action.startswith("kms:") and action not in KEYLESS:
+                tagged = statement.get("Condition", {}).get("Null", {})
+                if str(tagged.get("aws:ResourceTag/CreatedBy", tagged.get("aws:RequestTag/CreatedBy"))).lower() != "false":
+                    problems.append(f"RepairRole: {action} on keys without the CreatedBy tag")
     for problem in problems:
         print(problem)
     return 1 if problems else 0
