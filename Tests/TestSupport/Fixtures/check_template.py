@@ -26,6 +26,24 @@ def statements(template, role):
             yield statement, [actions] if isinstance(actions, str) else list(actions)
 
 
+def same_key_reencrypt(statement, action):
+    """The job role may ReEncrypt only to the same key: a proof, never a move."""
+    if action.startswith("kms:ReEncrypt"):
+        same = statement.get("Condition", {}).get("Bool", {}).get("kms:ReEncryptOnSameKey")
+        if str(same).lower() != "true":
+            return f"{action} without kms:ReEncryptOnSameKey"
+    return None
+
+
+def per_user_keys(statement, action):
+    """The repair role touches only keys that carry (or are created with) the CreatedBy tag."""
+    if action.startswith("kms:") and action not in KEYLESS:
+        tagged = statement.get("Condition", {}).get("Null", {})
+        if str(tagged.get("aws:ResourceTag/CreatedBy", tagged.get("aws:RequestTag/CreatedBy"))).lower() != "false":
+            return f"{action} on keys without the CreatedBy tag"
+    return None
+
+
 def main(path):
     template = cfn_yaml.load(path)
     problems = []
@@ -36,26 +54,15 @@ def main(path):
                 problems.append(f"ApiRole: {sorted(READS & set(actions))} without a dynamodb:Attributes allow-list")
             elif "credentials" in allowed:
                 problems.append("ApiRole: credentials is on the attribute allow-list")
-    for statement, actions in statements(template, "JobRole"):
-        if statement.get("Effect") != "Allow":
-            continue
-        for action in actions:
-            if action in ("kms:Decrypt", "kms:*", "*"):
-                problems.append(f"JobRole: may {action}")
-            if action.startswith("kms:ReEncrypt"):
-                same = statement.get("Condition", {}).get("Bool", {}).get("kms:ReEncryptOnSameKey")
-                if str(same).lower() != "true":
-                    problems.append(f"JobRole: {action} without kms:ReEncryptOnSameKey")
-    for statement, actions in statements(template, "RepairRole"):
-        if statement.get("Effect") != "Allow":
-            continue
-        for action in actions:
-            if action in ("kms:Decrypt", "kms:*", "*"):
-                problems.append(f"RepairRole: may {action}")
-            elif action.startswith("kms:") and action not in KEYLESS:
-                tagged = statement.get("Condition", {}).get("Null", {})
-                if str(tagged.get("aws:ResourceTag/CreatedBy", tagged.get("aws:RequestTag/CreatedBy"))).lower() != "false":
-                    problems.append(f"RepairRole: {action} on keys without the CreatedBy tag")
+    for role, rule in (("JobRole", same_key_reencrypt), ("RepairRole", per_user_keys)):
+        for statement, actions in statements(template, role):
+            if statement.get("Effect") != "Allow":
+                continue
+            for action in actions:
+                if action in ("kms:Decrypt", "kms:*", "*"):
+                    problems.append(f"{role}: may {action}")
+                elif (problem := rule(statement, action)):
+                    problems.append(f"{role}: {problem}")
     for problem in problems:
         print(problem)
     return 1 if problems else 0
