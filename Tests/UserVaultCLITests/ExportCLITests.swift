@@ -157,7 +157,7 @@ struct ExportCLITests {
 
         let checkpoint = directory.appendingPathComponent("export.checkpoint").path
         let killed = try await AuditCLITests.runUntil(export + ["--checkpoint", checkpoint], in: directory,
-                                                      pattern: "[1-9][0-9]*/16 segments", signal: SIGKILL)
+                                                      pattern: #"\b([1-9]|1[0-4])/16 segments"#, signal: SIGKILL)
         #expect(killed.reason == .uncaughtSignal)
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("out").path)
         #expect(!left.contains("users.tar.zst") && left.contains { $0.hasSuffix(".parts") }, "\(left)")
