@@ -129,12 +129,19 @@ struct CredentialEndpointTests {
         }
     }
 
+    // The two tests below count requests at a stand-in that never answers in time. They use the
+    // fault server: it records a request on its event loop as it arrives, so a test machine too
+    // busy to run Swift tasks promptly cannot make a request arrive "late" and go uncounted. Its
+    // answers come after two minutes, not a few seconds: AsyncHTTPClient enforces a deadline from
+    // a Swift task, which a busy machine may run seconds late, and a late deadline must not let
+    // the answer in first.
+
     @Test("IMDS that is too slow times out after about a second, retried once, and is skipped")
     func instanceMetadataTimeout() async throws {
-        try await withCredentialEndpointServer(handler: { _ in .init(body: "late", delay: .seconds(3)) }) { server in
+        try await withFaultServer([], otherwise: .slow(.seconds(120))) { server in
             try await AsyncHTTPTransport.withTransport { transport in
                 let provider = InstanceMetadataCredentialProvider(
-                    environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint], transport: transport)
+                    environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint.absoluteString], transport: transport)
                 // Had the 1 s timeout not worked, the late answers would have been taken as a
                 // token, a role and a (broken) credentials document: a different error.
                 let error = await #expect(throws: CredentialError.self) {
@@ -142,34 +149,34 @@ struct CredentialEndpointTests {
                 }
                 #expect(error?.isNotConfigured == true)
                 #expect(error?.description.hasPrefix("instance metadata: no answer from") == true)
-                #expect(server.requests.count == 2)
+                #expect(server.requestCount == 2)
             }
         }
     }
 
     @Test("AWS_METADATA_SERVICE_TIMEOUT and _NUM_ATTEMPTS set the wait and the attempts of both endpoints")
     func metadataServiceSettings() async throws {
-        try await withCredentialEndpointServer(handler: { _ in .init(body: "late", delay: .seconds(3)) }) { server in
+        try await withFaultServer([], otherwise: .slow(.seconds(120))) { server in
             try await AsyncHTTPTransport.withTransport { transport in
                 let instance = InstanceMetadataCredentialProvider(environment: [
-                    "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint,
+                    "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint.absoluteString,
                     "AWS_METADATA_SERVICE_TIMEOUT": "0.3", "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "3",
                 ], transport: transport)
                 let instanceError = await #expect(throws: CredentialError.self) {
                     try await instance.credentials(logger: testLogger)
                 }
                 #expect(instanceError?.isNotConfigured == true)
-                #expect(server.requests.count == 3)
+                #expect(server.requestCount == 3)
 
                 let container = ContainerCredentialProvider(environment: [
-                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.endpoint + "/creds",
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.endpoint.absoluteString + "/creds",
                     "AWS_METADATA_SERVICE_TIMEOUT": "0.3", "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "1",
                 ], transport: transport)
                 let containerError = await #expect(throws: CredentialError.self) {
                     try await container.credentials(logger: testLogger)
                 }
                 #expect(containerError?.description.hasPrefix("container: no answer from the credentials endpoint") == true)
-                #expect(server.requests.count == 4)
+                #expect(server.requestCount == 4)
             }
         }
     }
