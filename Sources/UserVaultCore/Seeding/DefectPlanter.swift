@@ -2,6 +2,15 @@ import Foundation
 
 /// Rewrites a freshly created user so that it carries one known fault.
 public struct DefectPlanter: Sendable {
+    /// A ciphertext cut in half, and longer while the cut is all printable: moto's ciphertexts
+    /// begin with the key id in ASCII, and a cut that reads as text would be a plaintext defect.
+    static func truncated(_ ciphertext: Data) -> Data {
+        let bytes = [UInt8](ciphertext)
+        let half = bytes.count / 2
+        guard let binary = bytes.firstIndex(where: { !(0x20...0x7E).contains($0) }) else { return Data(bytes.prefix(half)) }
+        return Data(bytes.prefix(min(bytes.count - 1, max(half, binary + 1))))
+    }
+
     let table: any UserTable
     let keys: any KeyService
 
@@ -23,7 +32,7 @@ public struct DefectPlanter: Sendable {
             item.credentials = .binary(Data((0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }))
         case .truncatedCiphertext:
             guard case .binary(let ciphertext)? = item.credentials else { break }
-            item.credentials = .binary(ciphertext.prefix(ciphertext.count / 2))
+            item.credentials = .binary(Self.truncated(ciphertext))
         case .missingCredentials:
             item.credentials = nil
         case .disabledKey:

@@ -102,7 +102,13 @@ def plant(table, ids):
         elif kind == "random-bytes":
             item["credentials"] = {"B": os.urandom(150)}
         elif kind == "truncated-ciphertext":
-            item["credentials"] = {"B": item["credentials"]["B"][:40]}
+            # moto's ciphertexts begin with the key id in ASCII: cut where the prefix is no longer
+            # all printable, or the defect would read as a plaintext password.
+            blob = item["credentials"]["B"]
+            cut = 40
+            while cut < len(blob) - 1 and all(0x20 <= b <= 0x7E for b in blob[:cut]):
+                cut += 1
+            item["credentials"] = {"B": blob[:cut]}
         elif kind == "missing-credentials":
             del item["credentials"]
         elif kind == "disabled-key":
