@@ -16,8 +16,6 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
     let table: any UserTable
     let keys: any KeyService
     let runKeys: RunKeys
-    /// The waiting period of a new key whose write lost (7 days: KMS's minimum).
-    let pendingDays = 7
 
     public init(table: any UserTable, keys: any KeyService) {
         self.table = table
@@ -43,7 +41,7 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
             return plain.map { .init(userId: $0.id, action: Self.action, outcome: .planned,
                                      detail: "credentials are plaintext: would encrypt them under a new CMK of the user's own") }
         }
-        let (table, keys, days, runKeys) = (self.table, self.keys, self.pendingDays, self.runKeys)
+        let (table, keys, runKeys) = (self.table, self.keys, self.runKeys)
         let results = await concurrentMap(plain) { user -> RepairAction in
             guard let credentials = user.credentials, let password = Self.plaintext(credentials) else {
                 return .init(userId: user.id, action: Self.action, outcome: .skipped, detail: "no longer plaintext")
@@ -56,10 +54,8 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
                                                tags: ["CreatedBy": user.id, Self.runTag: RunKeys.value(runId: runId, userId: user.id)])
             }
             func abandon(_ reason: String) async -> RepairAction {
-                // The clean-up outlives a cancelled run, or the key would leak.
-                let scheduled = (try? await Task { try await keys.scheduleKeyDeletion(keyId: key.keyId, pendingWindowDays: days) }.value) != nil
-                return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
-                             detail: reason + (scheduled ? "; the new key is scheduled for deletion" : "; the new key could not be scheduled for deletion"))
+                .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
+                      detail: reason + (await keys.discardUnusedKey(key.keyId)))
             }
             do {
                 try await keys.enableKeyRotation(keyId: key.keyId)

@@ -35,10 +35,11 @@ public struct RekeySweep: RepairPlanner {
     static let previousKeyTag = "RekeyOf"
 
     public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
-        let index = try? await ownership.index()
+        // The CreatedBy listing names legacy records' keys: only listed when the page has one.
+        let index = users.contains { $0.credentialsKeyId == nil } ? try? await ownership.index() : nil
         let ours: [String: String]
         do {
-            ours = apply ? try await runKeys.made(in: runId).owners : [:]
+            ours = apply ? try await runKeys.made(in: runId).ownerByKey : [:]
         } catch {
             // Without it, a resumed page could move a user twice: touch nobody.
             return users.map { .init(userId: $0.id, action: Self.action, outcome: .failed,
@@ -79,9 +80,8 @@ public struct RekeySweep: RepairPlanner {
                                                    .merging(previous) { $1 })
             }
             func abandon(_ reason: String) async -> RepairAction {
-                let scheduled = (try? await Task { try await keys.scheduleKeyDeletion(keyId: key.keyId, pendingWindowDays: 7) }.value) != nil
-                return .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .failed,
-                             detail: reason + (scheduled ? "; the new key is scheduled for deletion" : "; the new key could not be scheduled for deletion"))
+                .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .failed,
+                      detail: reason + (await keys.discardUnusedKey(key.keyId)))
             }
             let moved: ReEncryptResult
             do {

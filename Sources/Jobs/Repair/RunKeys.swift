@@ -9,17 +9,11 @@ import UserVaultCore
 /// Resource Groups Tagging API, no KMS request). Keys this process creates are not in it, and
 /// need not be: they are only ever looked for after a kill.
 actor RunKeys {
-    /// The keys of one run, both ways round.
-    struct Made: Sendable {
-        /// Bare key id → user id.
-        var owners: [String: String] = [:]
-        /// User id → bare key ids.
-        var byUser: [String: [String]] = [:]
-    }
-
     let keys: any KeyService
     let tag: String
-    private var loaded: (runId: String, task: Task<Made, any Error>)?
+    /// The keys of one run, indexed by the user each was made for (as the audit indexes keys by
+    /// their `CreatedBy` owner).
+    private var loaded: (runId: String, task: Task<KeyOwnership.Index, any Error>)?
 
     init(keys: any KeyService, tag: String) {
         self.keys = keys
@@ -29,17 +23,14 @@ actor RunKeys {
     /// The tag value for a key made for `userId` in `runId`.
     nonisolated static func value(runId: String, userId: String) -> String { "\(runId):\(userId)" }
 
-    /// The keys made in `runId` before this process started.
-    func made(in runId: String) async throws -> Made {
+    /// The keys made in `runId` before this process started, by the user each was made for.
+    func made(in runId: String) async throws -> KeyOwnership.Index {
         if let loaded, loaded.runId == runId { return try await loaded.task.value }
         let prefix = runId + ":"
         let task = Task { [keys, tag] in
-            try await keys.keysTagged(tag).reduce(into: Made()) { made, tagged in
-                guard tagged.value.hasPrefix(prefix) else { return }
-                let (keyId, userId) = (KeyReference.bareKeyId(tagged.keyId), String(tagged.value.dropFirst(prefix.count)))
-                made.owners[keyId] = userId
-                made.byUser[userId, default: []].append(keyId)
-            }
+            KeyOwnership.Index(try await keys.keysTagged(tag).compactMap { tagged in
+                tagged.value.hasPrefix(prefix) ? TaggedKey(keyId: tagged.keyId, value: String(tagged.value.dropFirst(prefix.count))) : nil
+            })
         }
         loaded = (runId, task)
         return try await task.value
@@ -47,10 +38,20 @@ actor RunKeys {
 
     /// A key made for `userId` in `runId` that can still be used (enabled), if there is one.
     func reusable(for userId: String, in runId: String) async throws -> KeyMetadata? {
-        for keyId in try await made(in: runId).byUser[userId] ?? [] {
+        for keyId in try await made(in: runId).keysByOwner[userId] ?? [] {
             let key = try await keys.describeKey(keyId: keyId)
             if key.state == .enabled { return key }
         }
         return nil
+    }
+}
+
+extension KeyService {
+    /// Schedules a key a repair made but could not use for deletion (7 days: KMS's minimum), in
+    /// a task of its own so that it happens even when the run is being cancelled; returns what
+    /// happened, to end the action's detail with.
+    func discardUnusedKey(_ keyId: String) async -> String {
+        let scheduled = (try? await Task { try await scheduleKeyDeletion(keyId: keyId, pendingWindowDays: 7) }.value) != nil
+        return scheduled ? "; the new key is scheduled for deletion" : "; the new key could not be scheduled for deletion"
     }
 }
