@@ -59,10 +59,6 @@ struct AuditCommand: AsyncParsableCommand {
         let overrides = Dictionary(kmsRates.compactMap(KMSRateLimits.parseOverride), uniquingKeysWith: { $1 })
         let threshold = Severity(rawValue: failOn) ?? .high
         let destination = try ReportDestination(reportDir)
-        let reports = destination.local
-        @Sendable func publish(_ folder: URL) async throws -> String {
-            try await destination.publish(folder, settings: settings, logger: logger)
-        }
         let scan = self.scan
         let (report, location) = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
                                                           logger: logger) { backend in
@@ -75,35 +71,15 @@ struct AuditCommand: AsyncParsableCommand {
             let limits = (backend.keys.backendName == "aws" ? KMSRateLimits.awsDefaults : .none).overriding(overrides)
             let keys = RateLimitedKeyService(backend.keys, limits: limits)
             let state = try scan.runState(job.fingerprint(table: backend.table))
-            let report: JobReport
-            do {
-                report = try await scan.withProgress(expected: count, logger: logger) { progress in
-                    try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
-                                      progress: progress, externalStats: { backend.stats })
-                }
-            } catch {
-                let line = error is CancellationError ? "stopped by a signal" : UserVaultCLI.oneLine(error)
-                let partial = job.partialReport(table: backend.table, state: state, error: line, externalStats: backend.stats)
-                var location: String?
-                if let folder = try? ReportWriter.write(partial, to: reports, extras: Self.extras(job, state, backend, complete: false)) {
-                    location = try? await publish(folder)
-                }
-                if let location { RunRecord.shared.record(partial, location: location) }
-                if state.isTemporary { state.discard() }
-                throw CLIExit.failure("audit failed: \(line)" + (location.map { " (partial report: \($0)/report.json)" } ?? ""))
+            return try await scan.runReported(
+                "audit", state: state, expected: count, destination: destination, settings: settings, logger: logger,
+                extras: { Self.extras(job, state, backend, complete: $0) },
+                partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
+            ) { progress in
+                try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
+                                  progress: progress, externalStats: { backend.stats })
             }
-            let folder = try ReportWriter.write(report, to: reports, extras: Self.extras(job, state, backend, complete: report.complete))
-            let location: String
-            do {
-                location = try await publish(folder)
-            } catch {
-                throw CLIExit.failure("the report could not be uploaded to \(reportDir): \(UserVaultCLI.oneLine(error)) "
-                    + "(it is at \(folder.path))")
-            }
-            if report.complete || state.isTemporary { state.discard() }
-            return (report, location)
         }
-        RunRecord.shared.record(report, location: location)
         try Self.conclude(report, location: location, failOn: threshold,
                           incomplete: "the audit stopped before the end: the report is partial"
                               + (scan.checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? ""))

@@ -74,15 +74,7 @@ struct MergeReportsCommand: AsyncParsableCommand {
         } catch let error as MergeError {
             throw CLIExit.failure(error.description)
         }
-        let folder = try ReportWriter.write(merged, to: destination.local)
-        let location: String
-        do {
-            location = try await destination.publish(folder, settings: settings, logger: logger)
-        } catch {
-            throw CLIExit.failure("the merged report could not be uploaded to \(reportDir): \(UserVaultCLI.oneLine(error)) "
-                + "(it is at \(folder.path))")
-        }
-        RunRecord.shared.record(merged, location: location)
+        let location = try await destination.deliver(merged, settings: settings, logger: logger)
         try AuditCommand.conclude(merged, location: location, failOn: threshold,
                                   incomplete: "a worker's run did not finish: the merged report is partial")
     }

@@ -32,29 +32,14 @@ struct RepairRun {
                                                  maxReadUnitsPerSecond: scan.maxReadUnits), apply: apply),
                 planner: makePlanner(RateLimitedKeyService(backend.keys, limits: limits), backend.table))
             let state = try scan.runState(job.fingerprint(table: backend.table))
-            let report: JobReport
-            do {
-                report = try await scan.withProgress(expected: count, logger: logger) { progress in
-                    try await job.run(table: backend.table, state: state, logger: logger, progress: progress,
-                                      externalStats: { backend.stats })
-                }
-            } catch {
-                let line = error is CancellationError ? "stopped by a signal" : UserVaultCLI.oneLine(error)
-                var location: String?
-                if let partial = job.partialReport(table: backend.table, state: state, error: line, externalStats: backend.stats),
-                   let folder = try? ReportWriter.write(partial, to: destination.local) {
-                    location = try? await destination.publish(folder, settings: settings, logger: logger)
-                    if let location { RunRecord.shared.record(partial, location: location) }
-                }
-                if state.isTemporary { state.discard() }
-                throw CLIExit.failure("\(label) failed: \(line)" + (location.map { " (partial report: \($0)/report.json)" } ?? ""))
+            return try await scan.runReported(
+                label, state: state, expected: count, destination: destination, settings: settings, logger: logger,
+                partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
+            ) { progress in
+                try await job.run(table: backend.table, state: state, logger: logger, progress: progress,
+                                  externalStats: { backend.stats })
             }
-            let folder = try ReportWriter.write(report, to: destination.local)
-            let location = try await destination.publish(folder, settings: settings, logger: logger)
-            if report.complete || state.isTemporary { state.discard() }
-            return (report, location)
         }
-        RunRecord.shared.record(report, location: location)
         let actions = report.actions ?? []
         let failed = actions.filter { $0.outcome == .failed }.count
         let skipped = actions.filter { $0.outcome == .skipped }.count

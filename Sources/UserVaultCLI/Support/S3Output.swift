@@ -1,5 +1,6 @@
 import AWSClients
 import Foundation
+import Jobs
 import Logging
 
 /// Outputs that go to S3 (`s3://bucket/key`), whichever backend holds the users: report folders
@@ -117,5 +118,20 @@ struct ReportDestination: Sendable {
         let uri = try await S3Output.publishReport(folder, under: s3, settings: settings, logger: logger)
         try? FileManager.default.removeItem(at: local)
         return uri
+    }
+
+    /// Writes `report` (with `extras`) and publishes it; records where it went for the Lambda
+    /// handler (``RunRecord``). A failed upload is one line that says where the local copy is.
+    func deliver(_ report: JobReport, extras: [String: Data] = [:], settings: Settings, logger: Logger) async throws -> String {
+        let folder = try ReportWriter.write(report, to: local, extras: extras)
+        let location: String
+        do {
+            location = try await publish(folder, settings: settings, logger: logger)
+        } catch {
+            throw CLIExit.failure("the report could not be uploaded to \(directory): \(UserVaultCLI.oneLine(error)) "
+                + "(it is at \(folder.path))")
+        }
+        RunRecord.shared.record(report, location: location)
+        return location
     }
 }

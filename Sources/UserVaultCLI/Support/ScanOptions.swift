@@ -64,4 +64,37 @@ extension ScanOptions {
         defer { reporter.finish() }
         return try await SignalWaiter.untilSignal(logger: logger) { try await body { reporter.report($0) } }
     }
+
+    /// Runs a job that ends in a report (audit, rotate-keys, backfill), the same way for each:
+    /// with progress and signals (``withProgress(expected:logger:_:)``); on failure or a signal, the
+    /// partial report is written and published and the error says where; otherwise the report is
+    /// written and published (``ReportDestination/deliver(_:extras:settings:logger:)``). The run
+    /// state is dropped once the run is complete, or when it was only temporary.
+    ///
+    /// - Parameters:
+    ///   - label: the job, for the error line (`audit failed: ...`).
+    ///   - extras: more files for the report folder, given whether the run completed.
+    ///   - partial: the report of what was committed before `error`.
+    func runReported(
+        _ label: String, state: RunState, expected: Int?, destination: ReportDestination, settings: Settings, logger: Logger,
+        extras: (_ complete: Bool) -> [String: Data] = { _ in [:] },
+        partial: (_ error: String) -> JobReport?,
+        _ body: @escaping @Sendable (@escaping @Sendable (ScanEngine.Progress) -> Void) async throws -> JobReport
+    ) async throws -> (report: JobReport, location: String) {
+        let report: JobReport
+        do {
+            report = try await withProgress(expected: expected, logger: logger, body)
+        } catch {
+            let line = error is CancellationError ? "stopped by a signal" : UserVaultCLI.oneLine(error)
+            var location: String?
+            if let partial = partial(line) {
+                location = try? await destination.deliver(partial, extras: extras(false), settings: settings, logger: logger)
+            }
+            if state.isTemporary { state.discard() }
+            throw CLIExit.failure("\(label) failed: \(line)" + (location.map { " (partial report: \($0)/report.json)" } ?? ""))
+        }
+        let location = try await destination.deliver(report, extras: extras(report.complete), settings: settings, logger: logger)
+        if report.complete || state.isTemporary { state.discard() }
+        return (report, location)
+    }
 }
