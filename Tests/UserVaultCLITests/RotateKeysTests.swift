@@ -5,14 +5,18 @@ import Foundation
 import GRDB
 import Testing
 import TestSupport
+import UserVaultCore
 
 /// `uservault rotate-keys --mode enable-rotation`: a dry run changes nothing, `--apply` turns
 /// rotation on where it is off, a second `--apply` changes nothing; on the embedded store and on
 /// moto with keys created by boto3 the way the original service created them.
 @Suite("uservault rotate-keys")
 struct RotateKeysTests {
+    /// The SQLite store's bytes: the database file and its write-ahead log (a process that still
+    /// has the store open may hold its writes there).
     static func sha256(_ path: String) throws -> String {
-        SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
+        let log = (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data()
+        return Hex.lowercase(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path)) + log))
     }
 
     static func actions(_ report: ReportFile) -> [[String: any Sendable]] {
