@@ -2,7 +2,7 @@ import AWSSigning
 import Foundation
 import Testing
 
-/// The public SigV4 test suite of aws-c-auth (`../shared/conformance/sigv4/v4/`, unchanged):
+/// The public SigV4 test suite of aws-c-auth (vendored unchanged in `Tests/Conformance/sigv4/v4/`):
 /// for every case, header signing and query signing must reproduce the canonical request, the
 /// string to sign, the signature and the signed request exactly.
 @Suite("SigV4 conformance vectors")

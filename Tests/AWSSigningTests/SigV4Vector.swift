@@ -2,15 +2,13 @@ import AWSSigning
 import Foundation
 
 /// One case of the aws-c-auth SigV4 test suite, read unchanged from
-/// `../shared/conformance/sigv4/v4/<name>/` (relative to the package root).
+/// `Tests/Conformance/sigv4/v4/<name>/` (vendored in the repository; see its `SOURCE.md`).
 struct SigV4Vector {
     /// The corpus folder, found from this file's location so that any clone works.
     static let directory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // Tests/AWSSigningTests
         .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // the package root
-        .deletingLastPathComponent()  // its parent
-        .appendingPathComponent("shared/conformance/sigv4/v4", isDirectory: true)
+        .appendingPathComponent("Conformance/sigv4/v4", isDirectory: true)
 
     /// The case folders present at run time (those holding a `request.txt`), sorted.
     static let names: [String] = {

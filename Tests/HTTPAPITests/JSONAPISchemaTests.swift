@@ -33,7 +33,7 @@ struct JSONAPISchemaTests {
         let invalid = try documents(in: "invalid")
         let failures = try await validateJSONAPIDocuments(invalid)
         let rejected = Set(failures.compactMap { $0.split(separator: ":").first })
-        // jsonschema-rs does not check `format: uri` (conformance/README.md): one fixture passes.
+        // jsonschema-rs does not check `format: uri` (Tests/Conformance/jsonapi-1.0/SOURCE.md): one fixture passes.
         #expect(rejected.count >= invalid.count - 1)
     }
 }

@@ -1,13 +1,11 @@
 import Foundation
 
-/// The JSON:API 1.0 response schema in the shared conformance corpus, found from this file's
-/// location: `<package root>/../shared/conformance/jsonapi-1.0/schema.json`.
+/// The JSON:API 1.0 response schema, vendored unchanged in the repository (see its `SOURCE.md`)
+/// and found from this file's location: `Tests/Conformance/jsonapi-1.0/schema.json`.
 public let jsonAPISchemaURL: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent()  // TestSupport
     .deletingLastPathComponent()  // Tests
-    .deletingLastPathComponent()  // package root
-    .deletingLastPathComponent()  // its parent
-    .appendingPathComponent("shared/conformance/jsonapi-1.0/schema.json")
+    .appendingPathComponent("Conformance/jsonapi-1.0/schema.json")
 
 /// Why the validator could not run at all (as opposed to documents failing it).
 public struct JSONAPISchemaError: Error, CustomStringConvertible {
