@@ -65,15 +65,41 @@ public final class RunState: Sendable {
     private let queue: DatabaseQueue
     private let temporary: Bool
 
+    /// The SQLite `application_id` every run state carries ("UVRS"): a file without it is not
+    /// one of ours, and is never opened for writing, resumed or deleted.
+    public static let applicationID: Int32 = 0x5556_5253
+
     /// Opens the state: a new run, or — with `resume` — the interrupted run at `path`.
     ///
-    /// - Throws: ``RunStateError`` when a checkpoint exists and `resume` is not set, when there
-    ///   is nothing to resume, or when the parameters differ from the checkpointed run's.
+    /// A file already at `path` is used only when it is a run state of this program (its SQLite
+    /// header carries ``applicationID``) for the same job and parameters (``Fingerprint``);
+    /// anything else — the users store, another database, any other file, another job's or other
+    /// parameters' run state — is refused and left byte-for-byte unchanged.
+    ///
+    /// - Throws: ``RunStateError`` when `path` is not this run's state, when a checkpoint exists
+    ///   and `resume` is not set, when there is nothing to resume, or when it cannot be opened.
     public init(path: String?, fingerprint: Fingerprint, resume: Bool) throws {
         let fileManager = FileManager.default
         temporary = path == nil
         let location = path ?? fileManager.temporaryDirectory.appendingPathComponent("uservault-run-\(UUID().uuidString).sqlite").path
-        let exists = fileManager.fileExists(atPath: location)
+        let encoded = try JSONEncoder.sorted.encode(fingerprint)
+        let exists: Bool
+        switch Self.identify(location) {
+        case .missing:
+            exists = false
+        case .foreign(let what):
+            throw RunStateError("\(location) is not a UserVault checkpoint (\(what)): refusing to use it; "
+                                + "name a new file for --checkpoint")
+        case .runState:
+            exists = true
+            // Checked read-only first: another run's state is refused untouched.
+            if let stored = try? Self.storedFingerprint(at: location), stored != encoded {
+                let other = (try? JSONDecoder().decode(Fingerprint.self, from: stored))
+                let whose = other.map { $0.job != fingerprint.job ? "a \($0.job) run" : "a \($0.job) run with other parameters" }
+                    ?? "another run"
+                throw RunStateError("the checkpoint at \(location) belongs to \(whose): refusing to use it")
+            }
+        }
         if exists && !resume {
             throw RunStateError("a checkpoint already exists at \(location): add --resume to continue it, or remove it")
         }
@@ -81,33 +107,80 @@ public final class RunState: Sendable {
             throw RunStateError("nothing to resume: no checkpoint at \(location)")
         }
         self.path = location
-        queue = try DatabaseQueue(path: location)
-        if !exists {
-            try? fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: location)
-        }
-        let encoded = try JSONEncoder.sorted.encode(fingerprint)
         let now = Date()
         let fresh = UUID().uuidString.lowercased()
-        (runId, startedAt, resumed) = try queue.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL);
-                CREATE TABLE IF NOT EXISTS segments (segment INTEGER PRIMARY KEY, after TEXT, done INTEGER NOT NULL);
-                CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
-                                                    PRIMARY KEY (kind, key)) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
-                """)
-            if let stored = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint'") {
-                guard stored == encoded else {
-                    throw RunStateError("the checkpoint at \(location) belongs to a run with other parameters")
-                }
-                let runId = try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'runId'") ?? fresh
-                let started = try Double.fetchOne(db, sql: "SELECT CAST(CAST(value AS TEXT) AS REAL) FROM meta WHERE key = 'startedAt'")
-                return (runId, started.map(Date.init(timeIntervalSince1970:)) ?? now, true)
+        do {
+            queue = try DatabaseQueue(path: location)
+            if !exists {
+                try? fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: location)
             }
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('fingerprint', ?), ('runId', ?), ('startedAt', ?)",
-                           arguments: [encoded, Data(fresh.utf8), Data(String(now.timeIntervalSince1970).utf8)])
-            return (fresh, now, false)
+            (runId, startedAt, resumed) = try queue.write { db in
+                if try db.tableExists("meta"),
+                   let stored = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint'") {
+                    guard stored == encoded else {
+                        throw RunStateError("the checkpoint at \(location) belongs to a run with other parameters")
+                    }
+                    let runId = try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'runId'") ?? fresh
+                    let started = try Double.fetchOne(db, sql: "SELECT CAST(CAST(value AS TEXT) AS REAL) FROM meta WHERE key = 'startedAt'")
+                    return (runId, started.map(Date.init(timeIntervalSince1970:)) ?? now, true)
+                }
+                try db.execute(sql: """
+                    PRAGMA application_id = \(Self.applicationID);
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL);
+                    CREATE TABLE segments (segment INTEGER PRIMARY KEY, after TEXT, done INTEGER NOT NULL);
+                    CREATE TABLE records (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+                                          PRIMARY KEY (kind, key)) WITHOUT ROWID;
+                    CREATE TABLE counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL);
+                    """)
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('fingerprint', ?), ('runId', ?), ('startedAt', ?)",
+                               arguments: [encoded, Data(fresh.utf8), Data(String(now.timeIntervalSince1970).utf8)])
+                return (fresh, now, false)
+            }
+        } catch let error as RunStateError {
+            throw error
+        } catch {
+            throw RunStateError("cannot open the checkpoint at \(location): \(Self.oneLine(error))")
         }
+    }
+
+    /// What is at a checkpoint path, judged without opening it as a database.
+    enum Identity: Equatable {
+        case missing
+        /// A run state of this program (its `application_id`).
+        case runState
+        /// Anything else, said in a few words.
+        case foreign(String)
+    }
+
+    /// Reads the first 100 bytes (the SQLite header) only: nothing is created, locked or changed.
+    static func identify(_ path: String) -> Identity {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return .missing }
+        if isDirectory.boolValue { return .foreign("a directory") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .foreign("cannot be read") }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 100)) ?? Data()
+        guard header.count == 100, header.prefix(16) == Data("SQLite format 3\0".utf8) else {
+            return .foreign(header.isEmpty ? "an empty file" : "not an SQLite database")
+        }
+        let applicationID = header[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard applicationID == UInt32(bitPattern: Self.applicationID) else {
+            return .foreign("an SQLite database of something else")
+        }
+        return .runState
+    }
+
+    /// The fingerprint stored in a run state, read through a read-only connection.
+    private static func storedFingerprint(at path: String) throws -> Data? {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let reader = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? reader.close() }
+        return try reader.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'fingerprint'") }
+    }
+
+    private static func oneLine(_ error: any Error) -> String {
+        String(describing: error).split(separator: "\n").first.map(String.init) ?? "unknown error"
     }
 
     /// Where `segment` stands; `nil` when it has not started.
@@ -165,8 +238,11 @@ public final class RunState: Sendable {
     }
 
     /// Removes the file of a finished run (kept when the run did not finish, for `--resume`).
+    /// Only a file that still carries ``applicationID`` is removed: nothing this program did not
+    /// create is ever deleted.
     public func discard() {
         try? queue.close()
+        guard Self.identify(path) == .runState else { return }
         for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
