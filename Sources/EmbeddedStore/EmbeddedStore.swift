@@ -50,8 +50,7 @@ public final class EmbeddedStore: Sendable {
         let fileManager = FileManager.default
         let existed = fileManager.fileExists(atPath: path)
         if !configuration.readOnly {
-            try fileManager.createDirectory(at: directory, withIntermediateDirectories: true,
-                                            attributes: [.posixPermissions: 0o700])
+            try PrivateDirectory.create(at: directory)
         } else if !existed {
             throw EmbeddedStoreError.missingStore(path)
         }

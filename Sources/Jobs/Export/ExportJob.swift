@@ -79,8 +79,7 @@ public struct ExportJob: Sendable {
         let paths = ExportPaths(destination: destination, runId: state.runId)
         let directory = destination.deletingLastPathComponent().path
         // A missing folder is made (like the report folders); one that cannot be is an error below.
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
+        try? PrivateDirectory.create(atPath: directory)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
               access(directory, W_OK) == 0
@@ -269,9 +268,7 @@ struct PartSpool: PartSink {
 
     init(directory: URL) throws {
         self.directory = directory
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("users"), withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+        try PrivateDirectory.create(at: directory.appendingPathComponent("users"))
     }
 
     func add(path: String, contents: [UInt8]) async throws {

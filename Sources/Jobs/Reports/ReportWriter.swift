@@ -1,4 +1,5 @@
 import Foundation
+import UserVaultCore
 
 /// Writes `<dir>/<job>/<UTC stamp>-<runId>/report.json` and `report.md`, files mode 0600.
 public enum ReportWriter {
@@ -9,7 +10,7 @@ public enum ReportWriter {
         let stamp = report.startedAt.replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
             .split(separator: ".").first.map(String.init) ?? report.startedAt
         let folder = directory.appendingPathComponent(report.job).appendingPathComponent("\(stamp)-\(report.runId)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try PrivateDirectory.create(at: folder)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try write(try encoder.encode(report), to: folder.appendingPathComponent("report.json"))

@@ -46,7 +46,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("  (the planted defects above are expected findings)")
         }
         let archive = "reports/export/users-\(JobDefinition.stamp(Date())).tar.zst"
-        try FileManager.default.createDirectory(atPath: "reports/export", withIntermediateDirectories: true)
+        try PrivateDirectory.create(atPath: "reports/export")
         print("\nExporting the users' non-credential data (JSON:API documents, zstd) ...")
         try await ExportCommand.parse(["--output", archive, "--progress", "never"] + Self.globalArguments(settings)).run()
         try await VerifyExportCommand.parse([archive]).run()

@@ -62,7 +62,7 @@ struct ExportCommand: AsyncParsableCommand {
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("uservault-export-\(UUID().uuidString)")
         }
         if let staging {
-            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try PrivateDirectory.create(at: staging)
         }
         let destination = staging.map { $0.appendingPathComponent((s3!.key as NSString).lastPathComponent) }
             ?? URL(fileURLWithPath: output)

@@ -2,6 +2,7 @@ import AWSClients
 import Foundation
 import Jobs
 import Logging
+import UserVaultCore
 
 /// Outputs that go to S3 (`s3://bucket/key`), whichever backend holds the users: report folders
 /// (`--report-dir s3://bucket/prefix`) and export archives (`--output s3://bucket/key`). They are
@@ -43,7 +44,7 @@ enum S3Output {
     /// A fresh local staging folder (mode 0700) for an output bound for S3.
     static func stagingDirectory(_ label: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("uservault-\(label)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateDirectory.create(at: url)
         return url
     }
 
@@ -81,7 +82,7 @@ enum S3Output {
         if text.hasSuffix("/report.json") { text.removeLast("/report.json".count) }
         guard let location = parse(text, prefix: true) else { throw CLIExit.usage("not an S3 report folder: \(uri)") }
         let folder = try stagingDirectory("merge").appendingPathComponent((location.key as NSString).lastPathComponent)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try PrivateDirectory.create(at: folder)
         try await Backend.withS3(settings, logger: logger) { client in
             for name in ["report.json", "audit-share.json"] {
                 do {
