@@ -270,8 +270,9 @@ public struct DynamoDBUserTable: UserTable {
     /// The core's error for a DynamoDB failure (throttling → 503 in the API, a missing table → a clear line).
     static func mapped(_ error: any Error, table: String) -> any Error {
         guard let error = error as? AWSError else { return error }
-        if error.isThrottling { return UserTableError.throttled("DynamoDB is throttling (\(error.code ?? "throttled"))") }
+        if error.isThrottling { return UserTableError.throttled(error.description) }
         if error.code == "ResourceNotFoundException" { return UserTableError.tableNotFound(table) }
+        if error.isTransient { return UserTableError.unavailable(error.description) }
         return error
     }
 }

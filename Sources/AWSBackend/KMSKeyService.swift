@@ -117,7 +117,8 @@ public struct KMSKeyService: KeyService {
             creationDate: key.CreationDate.map { Date(timeIntervalSince1970: $0) }, description: key.Description ?? "")
     }
 
-    /// KMS error codes become the core's ``KeyServiceError`` (keeping KMS's own words).
+    /// KMS error codes become the core's ``KeyServiceError`` (keeping the service's own words);
+    /// throttling and transient failures become service failures (``ServiceFailure``), never verdicts.
     private func mapping<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
@@ -127,8 +128,11 @@ public struct KMSKeyService: KeyService {
     }
 
     static func mapped(_ error: AWSError) -> any Error {
-        if error.isThrottling { return KeyServiceError.throttled("KMS is throttling (\(error.code ?? "throttled"))") }
+        // The whole description: it names the service that failed (KMS, or the tagging API).
         let detail = error.description
+        if error.isThrottling { return KeyServiceError.throttled(detail) }
+        // 5xx, the network, timeouts after the retries: the service, not the key (ServiceFailure).
+        if error.isTransient { return KeyServiceError.unavailable(detail) }
         switch error.code {
         case "NotFoundException": return KeyServiceError.notFound(detail)
         case "DisabledException": return KeyServiceError.disabled(detail)

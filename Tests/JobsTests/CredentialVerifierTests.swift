@@ -32,7 +32,7 @@ struct CredentialVerifierTests {
             let page = try await store.store.table.scan(ScanRequest(startAfter: after, limit: 25, projection: .full))
             for item in page.items where item.isUser {
                 users += 1
-                let verdict = await verifier.verify(item)
+                let verdict = try await verifier.verify(item)
                 #expect(verdict.keyRequests <= (depth == .deep ? 3 : 2))
                 if let keyId = verdict.keyId { keyUsers[KeyReference.bareKeyId(keyId), default: []].insert(item.id) }
                 let codes = verdict.findings.map(\.code)
@@ -70,22 +70,22 @@ struct CredentialVerifierTests {
         let item = StoredItem(id: id, type: "users", firstname: "L", lastname: "U", email: "l@example.com",
                               username: "legacy", credentials: .binary(blob))
         let verifier = CredentialVerifier(keys: keys, ownership: KeyOwnership(keys: keys))
-        let verdict = await verifier.verify(item)
+        let verdict = try await verifier.verify(item)
         #expect(verdict.findings.isEmpty && verdict.verified)
         #expect(verdict.keyRequests == 2 && verdict.keyId.map(KeyReference.bareKeyId) == key.keyId)
         // Deep: the legacy key's rotation is off (the original service never turned it on).
-        let deep = await CredentialVerifier(keys: keys, depth: .deep, ownership: KeyOwnership(keys: keys)).verify(item)
+        let deep = try await CredentialVerifier(keys: keys, depth: .deep, ownership: KeyOwnership(keys: keys)).verify(item)
         #expect(deep.findings.map(\.code) == [.keyRotationDisabled])
 
         var stranger = item
         stranger.id = UUID().uuidString.lowercased()
-        let orphaned = await verifier.verify(stranger)
+        let orphaned = try await verifier.verify(stranger)
         #expect(orphaned.findings.map(\.code) == [.keyNotFound])
         #expect(orphaned.keyRequests == 0, "no trial-and-error: the tag listing says there is no key")
 
         // Two keys tagged for one legacy user: which one holds the credentials is not guessed.
         _ = try await keys.createKey(description: "second", tags: ["CreatedBy": id])
-        let ambiguous = await CredentialVerifier(keys: keys, ownership: KeyOwnership(keys: keys)).verify(item)
+        let ambiguous = try await CredentialVerifier(keys: keys, ownership: KeyOwnership(keys: keys)).verify(item)
         #expect(ambiguous.findings.map(\.code) == [.unverifiable] && ambiguous.keyRequests == 0)
     }
 
@@ -95,7 +95,7 @@ struct CredentialVerifierTests {
         defer { store.cleanup() }
         let item = StoredItem(id: "u-1", type: "users", credentials: .string("hunter2-plaintext"))
         let keys = store.store.keys
-        let verdict = await CredentialVerifier(keys: keys, ownership: KeyOwnership(keys: keys)).verify(item)
+        let verdict = try await CredentialVerifier(keys: keys, ownership: KeyOwnership(keys: keys)).verify(item)
         #expect(verdict.findings.map(\.code) == [.credentialsPlaintext])
         let encoded = String(decoding: try JSONEncoder().encode(verdict.findings), as: UTF8.self)
         #expect(!encoded.contains("hunter2"))

@@ -32,82 +32,36 @@ public final class SignatureCheckingServer: Sendable {
         public var reason: String?
     }
 
-    public let port: Int
+    private let helper: PythonHelper
+
+    public var port: Int { helper.port }
     /// `http://127.0.0.1:<port>`
-    public let endpoint: URL
-    private let process: Process
-    private let directory: URL
+    public var endpoint: URL { helper.endpoint }
 
     /// Moto's region, used by the tests.
     public static let region = "us-east-1"
 
-    private init(port: Int, process: Process, directory: URL) {
-        self.port = port
-        self.endpoint = URL(string: "http://127.0.0.1:\(port)")!
-        self.process = process
-        self.directory = directory
+    private init(helper: PythonHelper) {
+        self.helper = helper
     }
 
     /// Every request judged so far, in order.
     public var requests: [Record] {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent("requests.jsonl")) else { return [] }
+        guard let data = try? Data(contentsOf: helper.directory.appendingPathComponent("requests.jsonl")) else { return [] }
         return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(Record.self, from: $0) }
     }
 
     /// Starts a server that accepts signatures made with `secret`. Prefer
     /// ``withSignatureCheckingServer(secret:_:)`` or ``withServer(secret:_:)``.
     public static func start(secret: String) async throws -> SignatureCheckingServer {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sigcheck-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let portFile = directory.appendingPathComponent("port")
-        let logFile = directory.appendingPathComponent("server.log")
-        guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else {
-            throw LoopbackError(description: "cannot create \(logFile.path)")
-        }
-        let log = try FileHandle(forWritingTo: logFile)
-        defer { try? log.close() }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("signature_server.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        // supervise.py unblocks signals (the test process blocks SIGTERM) and stops the server
-        // when the test process is gone.
-        process.arguments = ["python3", supervisorScript.path, "python3", script.path, portFile.path,
-                             directory.appendingPathComponent("requests.jsonl").path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SIGCHECK_SECRET"] = secret
-        process.environment = environment
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<300 {
-            if let text = try? String(contentsOf: portFile, encoding: .utf8), let port = Int(text) {
-                return SignatureCheckingServer(port: port, process: process, directory: directory)
-            }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let output = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-        await stop(process, directory: directory)
-        throw LoopbackError(description: "the signature-checking server did not start: \(output.suffix(500))")
+        SignatureCheckingServer(helper: try await PythonHelper.start(
+            "signature_server.py", label: "sigcheck", environment: ["SIGCHECK_SECRET": secret]
+        ) { portFile, directory in [portFile.path, directory.appendingPathComponent("requests.jsonl").path] })
     }
 
     /// SIGTERM, wait for the PID (without blocking a thread), then remove its files.
     public func stop() async {
-        await Self.stop(process, directory: directory)
-    }
-
-    private static func stop(_ process: Process, directory: URL) async {
-        if process.isRunning {
-            process.terminate()
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning && ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
-        }
-        try? FileManager.default.removeItem(at: directory)
+        await helper.stop()
     }
 
     /// Runs `body` with a fresh server, always stopping it afterwards.

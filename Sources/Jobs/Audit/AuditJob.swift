@@ -58,7 +58,7 @@ public struct AuditJob: Sendable {
                 let users = items.filter(\.isUser)
                 var page = RunState.PageRecords()
                 guard let first = users.first else { return page }
-                var verdicts = await verifier.verify(users)
+                var verdicts = try await verifier.verify(users)
                 var members: [MemberEntry] = []
                 members.reserveCapacity(users.count)
                 for (item, position) in zip(users, verdicts.indices) {

@@ -41,14 +41,19 @@ public struct CredentialVerifier: Sendable {
         self.ownership = ownership
     }
 
-    public func verify(_ item: StoredItem) async -> Verdict {
-        await verify([item])[0]
+    public func verify(_ item: StoredItem) async throws -> Verdict {
+        try await verify([item])[0]
     }
 
     /// The verdicts of a page of users, in order. The key service gets each step as one batch
     /// (DescribeKey for all, then ReEncrypt for those whose key is enabled, then, deep, the
     /// rotation status): still one request per user per step on KMS, one read on the embedded store.
-    public func verify(_ items: [StoredItem]) async -> [Verdict] {
+    ///
+    /// - Throws: ``ServiceFailure`` when KMS or the tagging API failed as a service (throttling,
+    ///   5xx, the network, after the retries): that says nothing about these users, so the page
+    ///   gets no verdict and is tried again. Any error listing the `CreatedBy` keys when the page
+    ///   needs them: without it, legacy users cannot be evaluated.
+    public func verify(_ items: [StoredItem]) async throws -> [Verdict] {
         var verdicts = [Verdict](repeating: Verdict(), count: items.count)
         func add(_ index: Int, _ code: FindingCode, keyId: String? = nil, _ detail: String) {
             verdicts[index].findings.append(Finding(code, userId: items[index].id, keyId: keyId, detail: detail))
@@ -56,12 +61,11 @@ public struct CredentialVerifier: Sendable {
         // 0. What the item itself says: no request.
         var pending: [(index: Int, keyId: String, ciphertext: Data, legacy: Bool)] = []
         var index: KeyOwnership.Index?
-        var indexError: String?
         if depth == .deep || items.contains(where: { $0.credentialsKeyId == nil }) {
             do {
                 index = try await ownership.index()
             } catch {
-                indexError = UserService.safeDescription(error)
+                throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
             }
         }
         for (position, item) in items.enumerated() {
@@ -83,10 +87,6 @@ public struct CredentialVerifier: Sendable {
                 add(position, .credentialsPlaintext, "credentials are \(ciphertext.count) printable bytes, not ciphertext")
                 continue
             }
-            if let indexError, item.credentialsKeyId == nil || depth == .deep {
-                add(position, .unverifiable, "could not list the CMKs by their CreatedBy tag: \(indexError)")
-                continue
-            }
             if let recorded = item.credentialsKeyId {
                 pending.append((position, recorded, ciphertext, false))
                 continue
@@ -106,7 +106,7 @@ public struct CredentialVerifier: Sendable {
         for entry in pending { verdicts[entry.index].keyId = entry.keyId }
 
         // 1. The keys' states, from DescribeKey (emulators still encrypt with disabled keys).
-        let described = await keys.describeKeys(pending.map(\.keyId))
+        let described = try ServiceFailure.check(await keys.describeKeys(pending.map(\.keyId)))
         var enabled: [(entry: (index: Int, keyId: String, ciphertext: Data, legacy: Bool), metadata: KeyMetadata)] = []
         for (entry, result) in zip(pending, described) {
             verdicts[entry.index].keyRequests += 1
@@ -133,11 +133,11 @@ public struct CredentialVerifier: Sendable {
         }
 
         // 2. The proof: re-encrypt to the same key, with the context the record must have.
-        let proofs = await keys.reEncrypt(all: enabled.map { entry, _ in
+        let proofs = try ServiceFailure.check(await keys.reEncrypt(all: enabled.map { entry, _ in
             let context = entry.legacy ? [:] : UserService.encryptionContext(userId: items[entry.index].id)
             return ReEncryptRequest(ciphertext: entry.ciphertext, sourceKeyId: entry.keyId, sourceContext: context,
                                     destinationKeyId: entry.keyId, destinationContext: context)
-        })
+        }))
         for ((entry, _), result) in zip(enabled, proofs) {
             let (position, keyId) = (entry.index, entry.keyId)
             verdicts[position].keyRequests += 1
@@ -185,7 +185,7 @@ public struct CredentialVerifier: Sendable {
                     break
                 }
             }
-            let rotations = await keys.keyRotationEnabled(all: enabled.map(\.entry.keyId))
+            let rotations = try ServiceFailure.check(await keys.keyRotationEnabled(all: enabled.map(\.entry.keyId)))
             for ((entry, _), result) in zip(enabled, rotations) {
                 verdicts[entry.index].keyRequests += 1
                 switch result {

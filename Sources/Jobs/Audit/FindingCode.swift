@@ -1,3 +1,5 @@
+import UserVaultCore
+
 /// What the audit can find, with a severity and what to do about it.
 public enum FindingCode: String, Sendable, Codable, CaseIterable {
     case credentialsMissing = "CREDENTIALS_MISSING"
@@ -15,6 +17,19 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
     case duplicateEmail = "DUPLICATE_EMAIL"
     case invalidRecord = "INVALID_RECORD"
     case unverifiable = "UNVERIFIABLE"
+
+    /// The finding a key service's answer about one user's key or ciphertext amounts to (as the
+    /// audit reads a failed proof); `nil` for errors that say nothing about the key.
+    init?(answer error: KeyServiceError) {
+        switch error {
+        case .invalidCiphertext: self = .notKMSCiphertext
+        case .incorrectKey: self = .keyOwnerMismatch
+        case .disabled: self = .keyDisabled
+        case .invalidState: self = .keyPendingDeletion
+        case .notFound: self = .keyNotFound
+        default: return nil
+        }
+    }
 
     public var severity: Severity {
         switch self {

@@ -32,10 +32,29 @@ public actor KeyOwnership {
         self.keys = keys
     }
 
-    /// The index, listed on the first call and shared by every later one.
+    /// The index, listed on the first call and shared by every later one. A failed listing is
+    /// not kept: the next call lists again (a throttled or unreachable tagging API is a service
+    /// failure, retried with its page).
     public func index() async throws -> Index {
         let task = building ?? Task { [keys] in Index(try await keys.keysTagged(Self.tag)) }
         building = task
-        return try await task.value
+        do {
+            return try await task.value
+        } catch {
+            if building == task { building = nil }
+            throw error
+        }
+    }
+}
+
+extension KeyOwnership {
+    /// The `CreatedBy` listing failed with an answer, not a service failure (e.g. access denied
+    /// to `tag:GetResources`): legacy users cannot be evaluated, so the run stops.
+    public struct ListingError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+
+        init(_ error: any Error) {
+            description = "could not list the CMKs by their CreatedBy tag: \(UserService.safeDescription(error))"
+        }
     }
 }

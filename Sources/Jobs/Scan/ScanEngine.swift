@@ -16,6 +16,11 @@ import UserVaultCore
 /// ```
 /// Cancelling the task (SIGINT/SIGTERM, a Lambda deadline) stops between pages: everything
 /// committed so far stays, and ``Outcome/complete`` is `false`.
+///
+/// A ``ServiceFailure`` under a page (from the scan or from `process`) is not a result: the page
+/// is not committed and is tried again after the other pending segments, up to
+/// ``Configuration/pageAttempts`` times; then the run stops, throwing the failure, with
+/// everything committed so far kept for `--resume`.
 public struct ScanEngine: Sendable {
     /// Tunables; every parameter has a default.
     public struct Configuration: Sendable {
@@ -30,6 +35,11 @@ public struct ScanEngine: Sendable {
         public var maxReadUnitsPerSecond: Double?
         /// Pages hold only `type = "users"` items (not the email-guard items).
         public var usersOnly = false
+        /// How often one page is tried when a service fails under it (``ServiceFailure``: throttling,
+        /// 5xx, the network, after the client's own retries) before the run stops.
+        public var pageAttempts = 4
+        /// The wait before a failed page's next try: doubled each time, with full jitter.
+        public var pageRetryDelay: Duration = .seconds(2)
 
         public init(totalSegments: Int = 1, concurrency: Int = 4, worker: WorkerShare = .whole, pageSize: Int = 1000,
                     projection: ScanProjection = .full, maxReadUnitsPerSecond: Double? = nil) {
@@ -90,6 +100,20 @@ public struct ScanEngine: Sendable {
                                 budget: budget, tally: tally, progress: progress, process: process)
                         } catch is CancellationError where Task.isCancelled {
                             return  // a stop (SIGINT/SIGTERM, a deadline), not a failure
+                        } catch {
+                            // A service failure is no verdict: the page was not committed; it goes
+                            // back in the queue, from the segment's last committed position.
+                            guard let failure = ServiceFailure(error) else { throw error }
+                            let after = try state.position(of: next.segment)?.after ?? next.after
+                            let tries = await queue.requeue(segment: next.segment, after: after)
+                            logger.debug("a service failed under a page: it will be tried again", metadata: [
+                                "segment": "\(next.segment)", "try": "\(tries)", "of": "\(configuration.pageAttempts)",
+                                "error": "\(failure.detail)",
+                            ])
+                            guard tries < configuration.pageAttempts else {
+                                throw ServiceFailure(detail: "\(failure.detail) (a page failed \(tries) times: the run stopped)")
+                            }
+                            try await Task.sleep(for: Self.delay(before: tries, base: configuration.pageRetryDelay))
                         }
                     }
                 }
@@ -100,6 +124,13 @@ public struct ScanEngine: Sendable {
         logger.debug("scan ended", metadata: ["finished": "\(finished)", "assigned": "\(assigned.count)"])
         return Outcome(complete: finished >= assigned.count && !Task.isCancelled, segmentsFinished: finished,
                        segmentsAssigned: assigned.count)
+    }
+
+    /// Full jitter over `base · 2^(tries-1)`, at most 20 s: failed pages of many segments do not
+    /// come back all at once.
+    static func delay(before tries: Int, base: Duration) -> Duration {
+        let ceiling = min(base * (1 << min(max(0, tries - 1), 16)), .seconds(20))
+        return ceiling * Double.random(in: 0...1)
     }
 
     private static func scanSegment(
@@ -128,9 +159,16 @@ public struct ScanEngine: Sendable {
     }
 }
 
-/// Hands out pending segments to the scanning tasks.
+/// Hands out pending segments to the scanning tasks; a page a service failed under goes back
+/// at the end, and its tries are counted.
 actor SegmentQueue {
     private var pending: [(segment: Int, after: String?)]
+    private var failures: [PageKey: Int] = [:]
+
+    private struct PageKey: Hashable {
+        var segment: Int
+        var after: String?
+    }
 
     init(_ pending: [(segment: Int, after: String?)]) {
         self.pending = pending.reversed()
@@ -138,6 +176,15 @@ actor SegmentQueue {
 
     func next() -> (segment: Int, after: String?)? {
         pending.popLast()
+    }
+
+    /// Puts the segment back, to go on from `after` once the others have had their turn.
+    /// - Returns: how many times this page (segment and position) has failed so far.
+    func requeue(segment: Int, after: String?) -> Int {
+        pending.insert((segment, after), at: 0)
+        let key = PageKey(segment: segment, after: after)
+        failures[key, default: 0] += 1
+        return failures[key, default: 0]
     }
 }
 

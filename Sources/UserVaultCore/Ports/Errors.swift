@@ -68,3 +68,52 @@ public struct KeyServiceError: Error, Sendable, Hashable, CustomStringConvertibl
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
     public var description: String { detail }
 }
+
+/// A service that could not answer at all — throttling, 5xx, the network, timeouts — after the
+/// client's own retries. Unlike an answer about one user's key (AccessDenied on it, an unusable
+/// key), it says nothing about the data: a job never turns it into a finding. The page it hit is
+/// not committed and is tried again later in the run; a run that still cannot get through stops
+/// as it would on SIGTERM, with a partial report, and `--resume` redoes exactly those pages.
+///
+/// ```swift
+/// if let failure = ServiceFailure(error) { throw failure }   // not a verdict
+/// ```
+public struct ServiceFailure: Error, Sendable, CustomStringConvertible {
+    /// What failed, naming the service and operation (e.g. `tagging GetResources failed: ...`).
+    public var detail: String
+
+    public init(detail: String) {
+        self.detail = detail
+    }
+
+    /// The service failure `error` is, or `nil` when it is an answer (a verdict) or a programming error.
+    public init?(_ error: any Error) {
+        switch error {
+        case let error as ServiceFailure: self = error
+        case let error as KeyServiceError where error.isServiceFailure: self.init(detail: error.detail)
+        case let error as UserTableError where error.isServiceFailure: self.init(detail: error.detail)
+        default: return nil
+        }
+    }
+
+    public var description: String { detail }
+
+    /// `results` when none is a service failure; otherwise throws the first one — a batch a
+    /// service failed under gives no verdict about anyone in it.
+    public static func check<T>(_ results: [Result<T, any Error>]) throws -> [Result<T, any Error>] {
+        for case .failure(let error) in results {
+            if let failure = ServiceFailure(error) { throw failure }
+        }
+        return results
+    }
+}
+
+extension KeyServiceError {
+    /// Throttling or an unavailable service: not an answer about the key (see ``ServiceFailure``).
+    public var isServiceFailure: Bool { code == .throttled || code == .unavailable }
+}
+
+extension UserTableError {
+    /// Throttling or an unavailable service: not an answer about the item (see ``ServiceFailure``).
+    public var isServiceFailure: Bool { code == .throttled || code == .unavailable }
+}

@@ -173,14 +173,19 @@ public struct KeyMetadata: Sendable, Hashable {
 }
 
 /// `body` over `inputs`, at most `width` at once; results in input order.
+///
+/// After the first ``ServiceFailure`` (the service throttled or unreachable beyond its retries)
+/// nothing more is sent: the inputs not yet started get that same failure, so a dead endpoint
+/// costs one round of retries per batch, not one per input.
 public func concurrentMap<Input: Sendable, Output: Sendable>(
     _ inputs: [Input], width: Int = 16, _ body: @escaping @Sendable (Input) async throws -> Output
 ) async -> [Result<Output, any Error>] {
     var results = [Result<Output, any Error>?](repeating: nil, count: inputs.count)
+    var serviceFailure: ServiceFailure?
     await withTaskGroup(of: (Int, Result<Output, any Error>).self) { group in
         var next = 0
         func submit() {
-            guard next < inputs.count else { return }
+            guard next < inputs.count, serviceFailure == nil else { return }
             let index = next, input = inputs[index]
             next += 1
             group.addTask {
@@ -190,8 +195,9 @@ public func concurrentMap<Input: Sendable, Output: Sendable>(
         for _ in 0..<width { submit() }
         while let (index, result) = await group.next() {
             results[index] = result
+            if case .failure(let error) = result, serviceFailure == nil { serviceFailure = ServiceFailure(error) }
             submit()
         }
     }
-    return results.map { $0 ?? .failure(CancellationError()) }
+    return results.map { $0 ?? .failure(serviceFailure ?? CancellationError()) }
 }
