@@ -45,7 +45,7 @@ struct RekeyRaceTests {
         let concurrent = Data((0..<96).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) })
 
         let sweep = RekeySweep(table: RacingTable(base: store.table, concurrent: concurrent), keys: store.keys, pendingDays: 7)
-        let actions = await sweep.repair([item], apply: true, runId: "race")
+        let actions = try await sweep.repair([item], apply: true, runId: "race")
         #expect(actions.count == 1 && actions[0].outcome == .failed, "\(actions)")
         #expect(actions[0].detail.contains("changed since it was read") && actions[0].detail.contains("new key is scheduled for deletion"))
 

@@ -86,7 +86,7 @@ struct RepairResumeTests {
         let password = try await store.keys.unsafeDecryptForTesting(try #require(Self.ciphertext(before)),
                                                                      context: ["userId": id])
 
-        let killed = await RekeySweep(table: store.table, keys: KilledKeys(store.keys, killPoint: killPoint), pendingDays: 7)
+        let killed = try await RekeySweep(table: store.table, keys: KilledKeys(store.keys, killPoint: killPoint), pendingDays: 7)
             .repair([before], apply: true, runId: "run-1")
         #expect(killed.map(\.outcome) == [.failed])
         if killPoint == .scheduleKeyDeletion {
@@ -96,7 +96,7 @@ struct RepairResumeTests {
 
         // Resumed: the page is read and done again, by a new process with the same run id.
         let reread = try #require(try await store.table.item(id: id))
-        let resumed = await RekeySweep(table: store.table, keys: store.keys, pendingDays: 7)
+        let resumed = try await RekeySweep(table: store.table, keys: store.keys, pendingDays: 7)
             .repair([reread], apply: true, runId: "run-1")
         #expect(resumed.map(\.outcome) == [.done], "\(resumed)")
 
@@ -108,7 +108,7 @@ struct RepairResumeTests {
         #expect(opened == password)
 
         // Done a third time (a resume of a resume): nothing changes, no key is made.
-        let again = await RekeySweep(table: store.table, keys: store.keys, pendingDays: 7)
+        let again = try await RekeySweep(table: store.table, keys: store.keys, pendingDays: 7)
             .repair([after], apply: true, runId: "run-1")
         #expect(again.map(\.outcome) == [.done])
         #expect(try await Self.keys(of: id, in: store).count == 2)
@@ -125,14 +125,14 @@ struct RepairResumeTests {
                                email: "ada@example.com", username: "ada", credentials: .string("correct horse battery"))
         try await store.table.unconditionalPut(plain)
 
-        let killed = await EncryptPlaintextBackfill(table: store.table, keys: KilledKeys(store.keys, killPoint: .encrypt))
+        let killed = try await EncryptPlaintextBackfill(table: store.table, keys: KilledKeys(store.keys, killPoint: .encrypt))
             .repair([plain], apply: true, runId: "run-2")
         #expect(killed.map(\.outcome) == [.failed])
         let leftBehind = try await Self.keys(of: plain.id, in: store)
         #expect(leftBehind.count == 1 && leftBehind.values.allSatisfy { $0 == .enabled }, "the kill left an unused key")
         #expect(try await store.table.item(id: plain.id)?.credentials == .string("correct horse battery"))
 
-        let resumed = await EncryptPlaintextBackfill(table: store.table, keys: store.keys)
+        let resumed = try await EncryptPlaintextBackfill(table: store.table, keys: store.keys)
             .repair([try #require(try await store.table.item(id: plain.id))], apply: true, runId: "run-2")
         #expect(resumed.map(\.outcome) == [.done], "\(resumed)")
         let after = try #require(try await store.table.item(id: plain.id))
@@ -142,7 +142,7 @@ struct RepairResumeTests {
         #expect(opened == Data("correct horse battery".utf8))
 
         // Another run (another id) does not take this run's keys: there is nothing left to do.
-        let later = await EncryptPlaintextBackfill(table: store.table, keys: store.keys).repair([after], apply: true, runId: "run-3")
+        let later = try await EncryptPlaintextBackfill(table: store.table, keys: store.keys).repair([after], apply: true, runId: "run-3")
         #expect(later.isEmpty)
     }
 }

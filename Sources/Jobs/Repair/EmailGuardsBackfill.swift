@@ -18,10 +18,10 @@ public struct EmailGuardsBackfill: RepairPlanner {
     static let write = "WRITE_EMAIL_GUARD"
     static let duplicate = "DUPLICATE_EMAIL"
 
-    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction] {
         let table = self.table
         let candidates = users.compactMap { user in user.email.flatMap { $0.isEmpty ? nil : (id: user.id, email: $0) } }
-        let results = await concurrentMap(candidates) { user -> RepairAction? in
+        let results = try ServiceFailure.check(await concurrentMap(candidates) { user -> RepairAction? in
             let holder = try await table.emailGuardHolder(email: user.email)
             if holder == user.id { return nil }
             if let other = holder { return Self.duplicateAction(user.id, holder: other) }
@@ -32,7 +32,7 @@ public struct EmailGuardsBackfill: RepairPlanner {
             return claimed == user.id
                 ? RepairAction(userId: user.id, action: Self.write, outcome: .done, detail: "email guard written")
                 : Self.duplicateAction(user.id, holder: claimed)
-        }
+        })
         return zip(candidates, results).compactMap { user, result in
             switch result {
             case .success(let action): return action
@@ -44,7 +44,7 @@ public struct EmailGuardsBackfill: RepairPlanner {
     }
 
     static func duplicateAction(_ userId: String, holder: String) -> RepairAction {
-        RepairAction(userId: userId, action: duplicate, outcome: .skipped,
-                     detail: "user \(holder) holds this email (compared case-insensitively): left as is, to be resolved by people")
+        .skipped(userId, duplicate, .duplicateEmail,
+                 "user \(holder) holds this email (compared case-insensitively): left as is, to be resolved by people")
     }
 }

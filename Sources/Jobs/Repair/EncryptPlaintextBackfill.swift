@@ -35,14 +35,14 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
         }
     }
 
-    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction] {
         let plain = users.filter { Self.plaintext($0.credentials) != nil }
         guard apply else {
             return plain.map { .init(userId: $0.id, action: Self.action, outcome: .planned,
                                      detail: "credentials are plaintext: would encrypt them under a new CMK of the user's own") }
         }
         let (table, keys, runKeys) = (self.table, self.keys, self.runKeys)
-        let results = await concurrentMap(plain) { user -> RepairAction in
+        let results = try ServiceFailure.check(await concurrentMap(plain) { user -> RepairAction in
             guard let credentials = user.credentials, let password = Self.plaintext(credentials) else {
                 return .init(userId: user.id, action: Self.action, outcome: .skipped, detail: "no longer plaintext")
             }
@@ -66,17 +66,20 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
                     return await abandon("the record changed since it was read: not overwritten")
                 }
             } catch {
-                return await abandon("could not encrypt and write: \(UserService.safeDescription(error))")
+                let discarded = await keys.discardUnusedKey(key.keyId)
+                var outcome = try RepairAction.outcome(of: error, userId: user.id, action: Self.action, keyId: key.arn,
+                                                       doing: "encrypting and writing")
+                outcome.detail += discarded
+                return outcome
             }
             return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .done,
                          detail: "encrypted under a new CMK tagged CreatedBy=\(user.id), rotation on")
-        }
-        return zip(plain, results).map { user, result in
+        })
+        return try zip(plain, results).map { user, result in
             switch result {
             case .success(let action): return action
             case .failure(let error):
-                return .init(userId: user.id, action: Self.action, outcome: .failed,
-                             detail: "could not create the new key: \(UserService.safeDescription(error))")
+                return try .outcome(of: error, userId: user.id, action: Self.action, keyId: nil, doing: "creating the new key")
             }
         }
     }

@@ -24,27 +24,35 @@ public struct KeyMetadataBackfill: RepairPlanner {
 
     static let action = "RECORD_KEY_ID"
 
-    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction] {
         let legacy = users.filter { $0.credentialsKeyId == nil }
         guard !legacy.isEmpty else { return [] }
         let index: KeyOwnership.Index
         do {
             index = try await ownership.index()
         } catch {
-            return legacy.map { .init(userId: $0.id, action: Self.action, outcome: .failed,
-                                      detail: "could not list the CMKs by their CreatedBy tag: \(UserService.safeDescription(error))") }
+            throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
         }
         let (table, keys) = (self.table, self.keys)
-        let results = await concurrentMap(legacy) { user -> RepairAction in
+        let results = try ServiceFailure.check(await concurrentMap(legacy) { user -> RepairAction in
             let owned = index.keysByOwner[user.id] ?? []
-            guard case .binary(let ciphertext)? = user.credentials, !CredentialVerifier.looksLikePlaintext(ciphertext) else {
-                return .init(userId: user.id, action: Self.action, outcome: .skipped,
-                             detail: "no ciphertext to bind (missing or plaintext credentials): run backfill encrypt-plaintext")
+            let ciphertext: Data
+            switch user.credentials {
+            case nil:
+                return .skipped(user.id, Self.action, .credentialsMissing, "no credentials to bind")
+            case .binary(let data)? where !CredentialVerifier.looksLikePlaintext(data):
+                ciphertext = data
+            case .binary?, .string?:
+                return .skipped(user.id, Self.action, .credentialsPlaintext,
+                                "plaintext credentials, no ciphertext to bind: run backfill encrypt-plaintext")
+            case .other?:
+                return .skipped(user.id, Self.action, .invalidRecord, "credentials are not binary: no ciphertext to bind")
             }
             guard owned.count == 1, let keyId = owned.first else {
-                return .init(userId: user.id, action: Self.action, outcome: .skipped, detail: owned.isEmpty
-                    ? "no CMK is tagged CreatedBy=\(user.id): left as is (the audit reports it)"
-                    : "\(owned.count) CMKs are tagged CreatedBy=\(user.id): left as is, for people to decide")
+                return owned.isEmpty
+                    ? .skipped(user.id, Self.action, .keyNotFound, "no CMK is tagged CreatedBy=\(user.id): left as is (the audit reports it)")
+                    : .skipped(user.id, Self.action, .unverifiable,
+                               "\(owned.count) CMKs are tagged CreatedBy=\(user.id): left as is, for people to decide")
             }
             guard apply else {
                 return .init(userId: user.id, action: Self.action, keyId: keyId, outcome: .planned,
@@ -56,8 +64,8 @@ public struct KeyMetadataBackfill: RepairPlanner {
                     ciphertext: ciphertext, sourceKeyId: keyId, sourceContext: [:], destinationKeyId: keyId,
                     destinationContext: UserService.encryptionContext(userId: user.id)))
             } catch {
-                return .init(userId: user.id, action: Self.action, keyId: keyId, outcome: .failed,
-                             detail: "ReEncrypt under the user's key failed (run the audit): \(UserService.safeDescription(error))")
+                return try .outcome(of: error, userId: user.id, action: Self.action, keyId: keyId,
+                                    doing: "ReEncrypt under the user's key")
             }
             let metadata = try await keys.describeKey(keyId: keyId)
             let createdAt = user.createdAt == nil ? metadata.creationDate.map(UserService.timestamp) : nil
@@ -70,12 +78,12 @@ public struct KeyMetadataBackfill: RepairPlanner {
             }
             return .init(userId: user.id, action: Self.action, keyId: recorded, outcome: .done,
                          detail: "ciphertext bound to its user; key recorded" + (createdAt == nil ? "" : "; createdAt from the key's creation"))
-        }
-        return zip(legacy, results).map { user, result in
+        })
+        return try zip(legacy, results).map { user, result in
             switch result {
             case .success(let action): return action
             case .failure(let error):
-                return .init(userId: user.id, action: Self.action, outcome: .failed, detail: UserService.safeDescription(error))
+                return try .outcome(of: error, userId: user.id, action: Self.action, keyId: nil, doing: "recording the key")
             }
         }
     }

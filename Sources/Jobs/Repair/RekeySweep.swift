@@ -34,39 +34,58 @@ public struct RekeySweep: RepairPlanner {
     static let runTag = "RekeyRun"
     static let previousKeyTag = "RekeyOf"
 
-    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction] {
         // The CreatedBy listing names legacy records' keys: only listed when the page has one.
-        let index = users.contains { $0.credentialsKeyId == nil } ? try? await ownership.index() : nil
+        var listed: KeyOwnership.Index?
+        if users.contains(where: { $0.credentialsKeyId == nil }) {
+            do {
+                listed = try await ownership.index()
+            } catch {
+                throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
+            }
+        }
+        let index = listed
         let ours: [String: String]
         do {
             ours = apply ? try await runKeys.made(in: runId).ownerByKey : [:]
         } catch {
+            if let failure = ServiceFailure(error) { throw failure }
             // Without it, a resumed page could move a user twice: touch nobody.
             return users.map { .init(userId: $0.id, action: Self.action, outcome: .failed,
                                      detail: "could not list the keys this run made (tag \(Self.runTag)): \(UserService.safeDescription(error))") }
         }
-        /// A legacy record's key: the one tagged for the user, leaving out keys this run made.
-        @Sendable func taggedKey(_ userId: String) -> String? {
-            let owned = (index?.keysByOwner[userId] ?? []).filter { ours[KeyReference.bareKeyId($0)] == nil }
-            return owned.count == 1 ? owned.first : nil
+        /// A legacy record's keys: the ones tagged for the user, leaving out keys this run made.
+        @Sendable func taggedKeys(_ userId: String) -> [String] {
+            (index?.keysByOwner[userId] ?? []).filter { ours[KeyReference.bareKeyId($0)] == nil }
         }
         let (table, keys, days, runKeys) = (self.table, self.keys, self.pendingDays, self.runKeys)
-        let results = await concurrentMap(users) { user -> RepairAction? in
-            guard case .binary(let ciphertext)? = user.credentials, !CredentialVerifier.looksLikePlaintext(ciphertext) else {
-                return .init(userId: user.id, action: Self.action, outcome: .skipped,
-                             detail: "no ciphertext (missing or plaintext credentials): run backfill encrypt-plaintext")
+        let results = try ServiceFailure.check(await concurrentMap(users) { user -> RepairAction? in
+            let ciphertext: Data
+            switch user.credentials {
+            case nil:
+                return .skipped(user.id, Self.action, .credentialsMissing, "no credentials to move")
+            case .binary(let data)? where !CredentialVerifier.looksLikePlaintext(data):
+                ciphertext = data
+            case .binary?, .string?:
+                return .skipped(user.id, Self.action, .credentialsPlaintext,
+                                "plaintext credentials, no ciphertext to move: run backfill encrypt-plaintext")
+            case .other?:
+                return .skipped(user.id, Self.action, .invalidRecord, "credentials are not binary: no ciphertext to move")
             }
             let legacy = user.credentialsKeyId == nil
-            guard let oldKey = user.credentialsKeyId ?? taggedKey(user.id) else {
-                return .init(userId: user.id, action: Self.action, outcome: .skipped,
-                             detail: "the record names no key and not exactly one CMK is tagged CreatedBy=\(user.id): run the audit")
+            let tagged = legacy ? taggedKeys(user.id) : []
+            guard let oldKey = user.credentialsKeyId ?? (tagged.count == 1 ? tagged.first : nil) else {
+                return tagged.isEmpty
+                    ? .skipped(user.id, Self.action, .keyNotFound, "the record names no key and no CMK is tagged CreatedBy=\(user.id)")
+                    : .skipped(user.id, Self.action, .unverifiable,
+                               "the record names no key and \(tagged.count) CMKs are tagged CreatedBy=\(user.id): run backfill key-metadata")
             }
             guard apply else {
                 return .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .planned,
                              detail: "would move the credentials to a new CMK and schedule this one for deletion in \(days) days")
             }
             if ours[KeyReference.bareKeyId(oldKey)] != nil {
-                return await Self.finishMoved(userId: user.id, currentKey: oldKey, keys: keys, pendingDays: days)
+                return try await Self.finishMoved(userId: user.id, currentKey: oldKey, keys: keys, pendingDays: days)
             }
             let context = UserService.encryptionContext(userId: user.id)
             let previous = [Self.previousKeyTag: KeyReference.bareKeyId(oldKey)]
@@ -83,6 +102,13 @@ public struct RekeySweep: RepairPlanner {
                 .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .failed,
                       detail: reason + (await keys.discardUnusedKey(key.keyId)))
             }
+            func abandon(after error: any Error) async throws -> RepairAction {
+                let discarded = await keys.discardUnusedKey(key.keyId)
+                var outcome = try RepairAction.outcome(of: error, userId: user.id, action: Self.action, keyId: oldKey,
+                                                       doing: "moving the credentials")
+                outcome.detail += discarded
+                return outcome
+            }
             let moved: ReEncryptResult
             do {
                 try await keys.enableKeyRotation(keyId: key.keyId)
@@ -94,31 +120,31 @@ public struct RekeySweep: RepairPlanner {
                     return await abandon("the record changed since it was read: not overwritten")
                 }
             } catch {
-                return await abandon("could not move the credentials: \(UserService.safeDescription(error))")
+                return try await abandon(after: error)
             }
             let oldKeyId = KeyReference.bareKeyId(oldKey)
             do {
                 try await keys.scheduleKeyDeletion(keyId: oldKeyId, pendingWindowDays: days)
             } catch {
+                // The user is moved: a service failure here is reported, not retried (the write is done).
                 return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
                              detail: "moved to the new key, but the old key \(oldKeyId) could not be scheduled for deletion: \(UserService.safeDescription(error))")
             }
             return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .done,
                          detail: "moved to a new CMK; the old one is scheduled for deletion in \(days) days")
-        }
-        return zip(users, results).compactMap { user, result in
+        })
+        return try zip(users, results).compactMap { user, result in
             switch result {
             case .success(let action): return action
             case .failure(let error):
-                return .init(userId: user.id, action: Self.action, outcome: .failed,
-                             detail: "could not create the new key: \(UserService.safeDescription(error))")
+                return try .outcome(of: error, userId: user.id, action: Self.action, keyId: nil, doing: "creating the new key")
             }
         }
     }
 
     /// A user this run moved before it was killed: done, once the old key (named by the new key's
     /// `RekeyOf` tag) is pending deletion; the kill may have come between the write and that.
-    static func finishMoved(userId: String, currentKey: String, keys: any KeyService, pendingDays: Int) async -> RepairAction {
+    static func finishMoved(userId: String, currentKey: String, keys: any KeyService, pendingDays: Int) async throws -> RepairAction {
         let earlier = "moved to a new CMK earlier in this run (before it was resumed)"
         do {
             guard let oldKeyId = try await keys.tags(keyId: KeyReference.bareKeyId(currentKey))[previousKeyTag] else {
@@ -134,6 +160,7 @@ public struct RekeySweep: RepairPlanner {
                              detail: earlier + "; the old one is pending deletion")
             }
         } catch {
+            if let failure = ServiceFailure(error) { throw failure }
             return .init(userId: userId, action: action, keyId: currentKey, outcome: .failed,
                          detail: earlier + ", but its old key could not be checked or scheduled for deletion: \(UserService.safeDescription(error))")
         }

@@ -8,9 +8,12 @@ public struct RepairAction: Sendable, Codable, Hashable {
         /// A dry run: what `--apply` would do.
         case planned
         case done
-        /// `--apply` could not do it (the reason is in `detail`); nothing was changed for this user.
+        /// An attempted action failed (the reason is in `detail`); nothing was changed for this
+        /// user. The only outcome that makes a repair exit 1.
         case failed
-        /// Left as is on purpose and reported, e.g. an email two users hold: for people to resolve.
+        /// A record this repair cannot act on (no key, no ciphertext, not ciphertext of the
+        /// user's key, an email another user holds), left as is and reported with the audit
+        /// finding code that explains it (``RepairAction/code``).
         case skipped
     }
 
@@ -19,6 +22,8 @@ public struct RepairAction: Sendable, Codable, Hashable {
     public var action: String
     public var keyId: String?
     public var outcome: Outcome
+    /// For `skipped`: the audit finding code that explains it (`KEY_NOT_FOUND`, `NOT_KMS_CIPHERTEXT`, ...).
+    public var code: String?
     public var detail: String
 
     public init(userId: String, action: String, keyId: String? = nil, outcome: Outcome, detail: String) {
@@ -27,6 +32,31 @@ public struct RepairAction: Sendable, Codable, Hashable {
         self.keyId = keyId
         self.outcome = outcome
         self.detail = detail
+    }
+
+    /// A record this repair cannot act on, with the finding code that explains it.
+    static func skipped(_ userId: String, _ action: String, keyId: String? = nil, _ code: FindingCode,
+                        _ detail: String) -> RepairAction {
+        var skipped = RepairAction(userId: userId, action: action, keyId: keyId, outcome: .skipped, detail: detail)
+        skipped.code = code.rawValue
+        return skipped
+    }
+
+    /// What an attempted step that threw `error` makes of this user, by one rule for every repair:
+    /// KMS's answer about the user's key or ciphertext (not found, disabled, pending deletion,
+    /// another key's or no ciphertext) is a record it cannot act on, `skipped` with the finding
+    /// code; a ``ServiceFailure`` is rethrown (no outcome: the page is tried again); anything
+    /// else is `failed`.
+    ///
+    /// - Parameter doing: what was attempted, for the detail (`ReEncrypt under the user's key`).
+    static func outcome(of error: any Error, userId: String, action: String, keyId: String?,
+                        doing: String) throws -> RepairAction {
+        if let failure = ServiceFailure(error) { throw failure }
+        let detail = "\(doing) failed: \(UserService.safeDescription(error))"
+        if let error = error as? KeyServiceError, let code = FindingCode(answer: error) {
+            return skipped(userId, action, keyId: keyId, code, detail)
+        }
+        return RepairAction(userId: userId, action: action, keyId: keyId, outcome: .failed, detail: detail)
     }
 
     /// The report summary's key: `ENABLE_ROTATION_DONE`.
@@ -43,5 +73,8 @@ public protocol RepairPlanner: Sendable {
     var parameters: [String: String] { get }
     /// - Parameter runId: the run (a resumed run keeps its id): repairs that create keys tag them
     ///   with it, so that a page done again after a kill finds them instead of creating more.
-    func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction]
+    ///
+    /// - Throws: ``ServiceFailure`` when a service failed under the page (throttling, 5xx, the
+    ///   network, after the retries): the page is not committed and is tried again.
+    func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction]
 }

@@ -52,7 +52,7 @@ public struct RepairJob: Sendable {
             .run(table: table, state: state, logger: logger, progress: progress) { _, items in
                 let users = items.filter(\.isUser)
                 var page = RunState.PageRecords()
-                for action in await planner.repair(users, apply: apply, runId: runId) {
+                for action in try await planner.repair(users, apply: apply, runId: runId) {
                     page.add(kind: Self.kind, key: "\(action.userId)|\(action.action)", value: try JSONEncoder.sorted.encode(action))
                 }
                 page.count("users", by: users.count)

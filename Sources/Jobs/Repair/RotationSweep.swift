@@ -18,17 +18,17 @@ public struct EnableRotationSweep: RepairPlanner {
 
     static let action = "ENABLE_ROTATION"
 
-    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
-        let (targets, failures) = await Self.userKeys(users, ownership: ownership, action: Self.action)
-        var actions = failures
-        let statuses = await keys.keyRotationEnabled(all: targets.map(\.keyId))
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction] {
+        let (targets, skipped) = try await Self.userKeys(users, ownership: ownership, action: Self.action)
+        var actions = skipped
+        let statuses = try ServiceFailure.check(await keys.keyRotationEnabled(all: targets.map(\.keyId)))
         for (target, status) in zip(targets, statuses) {
             switch status {
             case .success(true):
                 continue  // nothing to do
             case .failure(let error):
-                actions.append(.init(userId: target.userId, action: Self.action, keyId: target.keyId, outcome: .failed,
-                                     detail: "GetKeyRotationStatus failed: \(UserService.safeDescription(error))"))
+                actions.append(try .outcome(of: error, userId: target.userId, action: Self.action, keyId: target.keyId,
+                                            doing: "GetKeyRotationStatus"))
             case .success(false):
                 guard apply else {
                     actions.append(.init(userId: target.userId, action: Self.action, keyId: target.keyId, outcome: .planned,
@@ -40,8 +40,8 @@ public struct EnableRotationSweep: RepairPlanner {
                     actions.append(.init(userId: target.userId, action: Self.action, keyId: target.keyId, outcome: .done,
                                          detail: "automatic rotation turned on"))
                 } catch {
-                    actions.append(.init(userId: target.userId, action: Self.action, keyId: target.keyId, outcome: .failed,
-                                         detail: "EnableKeyRotation failed: \(UserService.safeDescription(error))"))
+                    actions.append(try .outcome(of: error, userId: target.userId, action: Self.action, keyId: target.keyId,
+                                                doing: "EnableKeyRotation"))
                 }
             }
         }
@@ -49,31 +49,36 @@ public struct EnableRotationSweep: RepairPlanner {
     }
 
     /// Each user's key: the one the record names, else the one CMK tagged `CreatedBy=<id>`; users
-    /// without exactly one come back as failed `action`s.
-    static func userKeys(_ users: [StoredItem], ownership: KeyOwnership, action: String) async
-        -> (targets: [(userId: String, keyId: String)], failures: [RepairAction]) {
+    /// without exactly one come back as `skipped` actions (`KEY_NOT_FOUND`, or `UNVERIFIABLE`
+    /// for several), which the audit reports too.
+    ///
+    /// - Throws: when the `CreatedBy` listing a legacy record needs cannot be had (a
+    ///   ``ServiceFailure`` is tried again with its page; any other error stops the run).
+    static func userKeys(_ users: [StoredItem], ownership: KeyOwnership, action: String) async throws
+        -> (targets: [(userId: String, keyId: String)], skipped: [RepairAction]) {
         var targets: [(userId: String, keyId: String)] = []
-        var failures: [RepairAction] = []
+        var skipped: [RepairAction] = []
         for user in users {
             if let keyId = user.credentialsKeyId {
                 targets.append((user.id, keyId))
                 continue
             }
+            let owned: [String]
             do {
-                let owned = try await ownership.index().keysByOwner[user.id] ?? []
-                guard owned.count == 1, let keyId = owned.first else {
-                    failures.append(.init(userId: user.id, action: action, outcome: .failed, detail: owned.isEmpty
-                        ? "the record names no key and no CMK is tagged CreatedBy=\(user.id)"
-                        : "\(owned.count) CMKs are tagged CreatedBy=\(user.id): record the right one (backfill key-metadata)"))
-                    continue
-                }
-                targets.append((user.id, keyId))
+                owned = try await ownership.index().keysByOwner[user.id] ?? []
             } catch {
-                failures.append(.init(userId: user.id, action: action, outcome: .failed,
-                                      detail: "could not list the CMKs by their CreatedBy tag: \(UserService.safeDescription(error))"))
+                throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
             }
+            guard owned.count == 1, let keyId = owned.first else {
+                skipped.append(owned.isEmpty
+                    ? .skipped(user.id, action, .keyNotFound, "the record names no key and no CMK is tagged CreatedBy=\(user.id)")
+                    : .skipped(user.id, action, .unverifiable,
+                               "\(owned.count) CMKs are tagged CreatedBy=\(user.id): record the right one (backfill key-metadata)"))
+                continue
+            }
+            targets.append((user.id, keyId))
         }
-        return (targets, failures)
+        return (targets, skipped)
     }
 }
 
@@ -95,11 +100,11 @@ public struct RotateNowSweep: RepairPlanner {
 
     static let action = "ROTATE_NOW"
 
-    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async -> [RepairAction] {
-        let (targets, failures) = await EnableRotationSweep.userKeys(users, ownership: ownership, action: Self.action)
+    public func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction] {
+        let (targets, skipped) = try await EnableRotationSweep.userKeys(users, ownership: ownership, action: Self.action)
         let cutoff = Date().addingTimeInterval(-Double(olderThanDays) * 86_400)
         let keys = self.keys
-        let results = await concurrentMap(targets) { target -> RepairAction? in
+        let results = try ServiceFailure.check(await concurrentMap(targets) { target -> RepairAction? in
             guard let since = try await keys.materialDate(keyId: target.keyId), since < cutoff else { return nil }
             let age = Int(Date().timeIntervalSince(since) / 86_400)
             guard apply else {
@@ -109,14 +114,13 @@ public struct RotateNowSweep: RepairPlanner {
             try await keys.rotateNow(keyId: target.keyId)
             return .init(userId: target.userId, action: Self.action, keyId: target.keyId, outcome: .done,
                          detail: "rotated on demand (the material was \(age) days old)")
-        }
-        return failures + zip(targets, results).compactMap { target, result in
+        })
+        return skipped + (try zip(targets, results).compactMap { target, result in
             switch result {
             case .success(let action): return action
             case .failure(let error):
-                return .init(userId: target.userId, action: Self.action, keyId: target.keyId, outcome: .failed,
-                             detail: "rotation failed: \(UserService.safeDescription(error))")
+                return try .outcome(of: error, userId: target.userId, action: Self.action, keyId: target.keyId, doing: "rotation")
             }
-        }
+        })
     }
 }
