@@ -56,7 +56,8 @@ public enum ReportWriter {
                 for (key, count) in report.summary.sorted(by: { $0.key < $1.key }) { lines.append("| `\(key)` | \(count) |") }
                 lines += ["", "| user | action | outcome | key | detail |", "|---|---|---|---|---|"]
                 for action in actions {
-                    lines.append("| \(action.userId) | `\(action.action)` | \(action.outcome.rawValue) | \(action.keyId ?? "") | \(action.detail) |")
+                    let outcome = action.outcome.rawValue + (action.code.map { " (`\($0)`)" } ?? "")
+                    lines.append("| \(action.userId) | `\(action.action)` | \(outcome) | \(action.keyId ?? "") | \(action.detail) |")
                 }
             }
         } else if report.findings.isEmpty {
