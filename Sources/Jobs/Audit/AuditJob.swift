@@ -14,11 +14,15 @@ public struct AuditJob: Sendable {
         public var scan: ScanEngine.Configuration
         public var failOn: Severity
         public var depth: AuditDepth
+        /// Where key states come from (``KeyStateSource``); findings are the same either way.
+        public var keyState: KeyStateSource
 
-        public init(scan: ScanEngine.Configuration = .init(), failOn: Severity = .high, depth: AuditDepth = .standard) {
+        public init(scan: ScanEngine.Configuration = .init(), failOn: Severity = .high, depth: AuditDepth = .standard,
+                    keyState: KeyStateSource = .describe) {
             self.scan = scan
             self.failOn = failOn
             self.depth = depth
+            self.keyState = keyState
         }
     }
 
@@ -43,7 +47,8 @@ public struct AuditJob: Sendable {
     }
 
     var parameters: [String: String] {
-        ["depth": configuration.depth.rawValue, "failOn": configuration.failOn.rawValue]
+        ["depth": configuration.depth.rawValue, "failOn": configuration.failOn.rawValue,
+         "keyState": (configuration.depth == .deep ? .describe : configuration.keyState).rawValue]
     }
 
     /// Runs (or resumes) the audit; returns the report, partial when the scan did not finish.
@@ -52,7 +57,8 @@ public struct AuditJob: Sendable {
                     externalStats: @escaping @Sendable () -> JobReport.Stats = { JobReport.Stats() }) async throws -> JobReport {
         let clock = ContinuousClock.now
         let ownership = KeyOwnership(keys: keys)
-        let verifier = CredentialVerifier(keys: keys, depth: configuration.depth, ownership: ownership)
+        let verifier = CredentialVerifier(keys: keys, depth: configuration.depth, ownership: ownership,
+                                          keyState: configuration.keyState)
         let outcome = try await ScanEngine(configuration: configuration.scan)
             .run(table: table, state: state, logger: logger, progress: progress) { _, items in
                 let users = items.filter(\.isUser)

@@ -11,8 +11,25 @@ public enum AuditDepth: String, Sendable, Codable, CaseIterable {
     case deep
 }
 
-/// The per-user checks of the audit: DescribeKey for the key's state, then ReEncrypt to the same
-/// key as the proof — never Decrypt; at deep depth also GetKeyRotationStatus.
+/// Where the audit reads a key's state from.
+public enum KeyStateSource: String, Sendable, Codable, CaseIterable {
+    /// The proof's own answer: KMS refuses ReEncrypt under a disabled key (`DisabledException`),
+    /// a key pending deletion (`KMSInvalidStateException`), a missing one (`NotFoundException`),
+    /// another key's ciphertext (`IncorrectKeyException`) and garbage
+    /// (`InvalidCiphertextException`). One KMS request per user; DescribeKey only where an answer
+    /// needs more (an invalid state: pending deletion or another). Deep depth describes anyway.
+    ///
+    /// - Warning: Without DescribeKey a record naming an AWS managed key by its ARN is not found
+    ///   at standard depth (`KEY_NOT_CUSTOMER_MANAGED`); deep depth finds it.
+    case proof
+    /// DescribeKey first, then ReEncrypt for enabled keys: for emulators (moto) that ignore key
+    /// state in crypto calls. Two KMS requests per user.
+    case describe
+}
+
+/// The per-user checks of the audit: ReEncrypt to the same key as the proof — never Decrypt —
+/// with the key's state from DescribeKey first (``KeyStateSource/describe``) or from the proof's
+/// own answer (``KeyStateSource/proof``); at deep depth also GetKeyRotationStatus.
 ///
 /// Which verification applies is read from the item itself: records written by UserVault carry
 /// `credentialsKeyId` and are bound to `{"userId": id}`; legacy records (the original service)
@@ -34,11 +51,15 @@ public struct CredentialVerifier: Sendable {
     let keys: any KeyService
     let depth: AuditDepth
     let ownership: KeyOwnership
+    let keyState: KeyStateSource
 
-    public init(keys: any KeyService, depth: AuditDepth = .standard, ownership: KeyOwnership) {
+    public init(keys: any KeyService, depth: AuditDepth = .standard, ownership: KeyOwnership,
+                keyState: KeyStateSource = .describe) {
         self.keys = keys
         self.depth = depth
         self.ownership = ownership
+        // Deep depth needs each key's metadata (spec, manager): it describes every key anyway.
+        self.keyState = depth == .deep ? .describe : keyState
     }
 
     public func verify(_ item: StoredItem) async throws -> Verdict {
@@ -105,9 +126,11 @@ public struct CredentialVerifier: Sendable {
         }
         for entry in pending { verdicts[entry.index].keyId = entry.keyId }
 
-        // 1. The keys' states, from DescribeKey (emulators still encrypt with disabled keys).
-        let described = try ServiceFailure.check(await keys.describeKeys(pending.map(\.keyId)))
-        var enabled: [(entry: (index: Int, keyId: String, ciphertext: Data, legacy: Bool), metadata: KeyMetadata)] = []
+        // 1. The keys' states, from DescribeKey (emulators still encrypt with disabled keys), or,
+        //    proof mode, from the proof itself below.
+        let described = keyState == .describe ? try ServiceFailure.check(await keys.describeKeys(pending.map(\.keyId))) : []
+        var enabled: [(entry: (index: Int, keyId: String, ciphertext: Data, legacy: Bool), metadata: KeyMetadata?)] =
+            keyState == .describe ? [] : pending.map { ($0, nil) }
         for (entry, result) in zip(pending, described) {
             verdicts[entry.index].keyRequests += 1
             switch result {
@@ -159,7 +182,19 @@ public struct CredentialVerifier: Sendable {
                 case .disabled:
                     add(position, .keyDisabled, keyId: keyId, "the CMK is disabled")
                 case .invalidState:
-                    add(position, .keyPendingDeletion, keyId: keyId, "the CMK is not usable: \(error.detail)")
+                    // Pending deletion, or another state: only DescribeKey tells which.
+                    let state = try ServiceFailure.check(await keys.describeKeys([keyId]))[0]
+                    verdicts[position].keyRequests += 1
+                    switch state {
+                    case .success(let metadata) where metadata.state == .pendingDeletion:
+                        add(position, .keyPendingDeletion, keyId: keyId, "the CMK is scheduled for deletion")
+                    case .success(let metadata) where metadata.state == .disabled:
+                        add(position, .keyDisabled, keyId: keyId, "the CMK is disabled")
+                    case .success(let metadata):
+                        add(position, .unverifiable, keyId: keyId, "the CMK is in state \(metadata.state.rawValue)")
+                    case .failure:
+                        add(position, .keyPendingDeletion, keyId: keyId, "the CMK is not usable: \(error.detail)")
+                    }
                 case .notFound:
                     add(position, .keyNotFound, keyId: keyId, "the CMK does not exist")
                 default:
@@ -173,7 +208,7 @@ public struct CredentialVerifier: Sendable {
         // 3. Deep: the key's own metadata, its owner tag and its rotation.
         if depth == .deep, let index {
             for (entry, metadata) in enabled {
-                if metadata.keySpec != "SYMMETRIC_DEFAULT" {
+                if let metadata, metadata.keySpec != "SYMMETRIC_DEFAULT" {
                     add(entry.index, .keySpecUnexpected, keyId: entry.keyId, "the key spec is \(metadata.keySpec), expected SYMMETRIC_DEFAULT")
                 }
                 switch index.ownerByKey[KeyReference.bareKeyId(entry.keyId)] {

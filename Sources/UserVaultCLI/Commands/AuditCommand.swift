@@ -11,8 +11,9 @@ struct AuditCommand: AsyncParsableCommand {
         abstract: "Verify every user's credentials are KMS ciphertext under an existing, enabled CMK of their own.",
         discussion: """
             A parallel segmented scan. Per user: credentials present, binary, not plaintext, proven \
-            genuine by ReEncrypt to the same key (never Decrypt), the key existing, enabled and customer \
-            managed (DescribeKey): at most two KMS requests per user. Across the scan: keys shared by \
+            genuine by ReEncrypt to the same key (never Decrypt), the key existing and enabled: on AWS KMS \
+            the proof's own answer says so (--key-state proof, one KMS request per user); with an endpoint \
+            override, DescribeKey first (--key-state describe, two). Across the scan: keys shared by \
             several users, emails held by several users. --depth deep adds each key's rotation status, \
             CreatedBy owner tag and key spec, and per-user CMKs no user references (orphans).
             Legacy records (no credentialsKeyId) are checked against the CMK tagged CreatedBy=<id>, found \
@@ -31,6 +32,10 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("standard: at most 2 KMS requests per user; deep: also rotation, owner tag, key spec, orphan keys.",
                                valueName: "standard|deep"))
     var depth: String = "standard"
+
+    @Option(name: .customLong("key-state"),
+            help: ArgumentHelp("Where key states come from. proof: the proof's own answer (AWS KMS refuses ReEncrypt under a disabled, pending-deletion or missing key): one KMS request per user. describe: DescribeKey first (for emulators such as moto, which ignore key state in crypto calls). auto: describe when an endpoint override is set, else proof."))
+    var keyState: KeyStateChoice = .auto
 
     @Option(name: .customLong("kms-rate"), parsing: .singleValue,
             help: ArgumentHelp("A KMS request budget, requests per second (repeatable; 0 lifts it). Names: Cryptographic (ReEncrypt), DescribeKey, GetKeyRotationStatus, ... Defaults on AWS: AWS's default quotas; none on the embedded store.",
@@ -67,7 +72,7 @@ struct AuditCommand: AsyncParsableCommand {
                 scan: .init(totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
                             worker: scan.workerShare, pageSize: 1000, projection: .full,
                             maxReadUnitsPerSecond: scan.maxReadUnits),
-                failOn: threshold, depth: depth))
+                failOn: threshold, depth: depth, keyState: keyState.resolved(for: backend)))
             let limits = (backend.keys.backendName == "aws" ? KMSRateLimits.awsDefaults : .none).overriding(overrides)
             let keys = RateLimitedKeyService(backend.keys, limits: limits)
             let state = try scan.runState(job.fingerprint(table: backend.table))
@@ -103,5 +108,19 @@ struct AuditCommand: AsyncParsableCommand {
               let data = try? JSONEncoder().encode(share)
         else { return [:] }
         return [AuditShare.fileName: data]
+    }
+}
+
+/// `--key-state`: ``KeyStateSource`` or `auto`.
+enum KeyStateChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case proof, describe, auto
+
+    /// `auto`: `describe` where the key service may ignore key state (an endpoint override), else `proof`.
+    func resolved(for backend: Backend) -> KeyStateSource {
+        switch self {
+        case .proof: .proof
+        case .describe: .describe
+        case .auto: backend.mayIgnoreKeyState ? .describe : .proof
+        }
     }
 }

@@ -17,6 +17,9 @@ struct Backend: Sendable {
     var dynamoCounters = RequestCounters()
     var kmsCounters = RequestCounters()
     var taggingCounters = RequestCounters()
+    /// The key service may ignore key state in crypto calls: an AWS endpoint override, as for an
+    /// emulator such as moto. AWS KMS itself and the embedded store enforce it.
+    var mayIgnoreKeyState = false
 
     /// What the AWS clients did so far, for job reports.
     var stats: JobReport.Stats {
@@ -61,7 +64,8 @@ struct Backend: Sendable {
                     location: "DynamoDB table '\(settings.tableName)' in \(configuration.region)"
                         + (configuration.endpoints.isCustom(.dynamoDB)
                             ? " at \(configuration.endpoint(for: .dynamoDB).absoluteString)" : ""),
-                    dynamoCounters: dynamoCounters, kmsCounters: kmsCounters, taggingCounters: taggingCounters)
+                    dynamoCounters: dynamoCounters, kmsCounters: kmsCounters, taggingCounters: taggingCounters,
+                    mayIgnoreKeyState: configuration.endpoints.isCustom(.kms))
                 return try await body(backend)
             }
         }
