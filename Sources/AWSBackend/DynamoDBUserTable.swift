@@ -225,6 +225,20 @@ public struct DynamoDBUserTable: UserTable {
         }
     }
 
+    /// From DescribeTable: the read capacity units of a provisioned table; `nil` on demand
+    /// (`BillingModeSummary.BillingMode` is `PAY_PER_REQUEST`, or no units are provisioned).
+    public func provisionedReadCapacity() async throws -> Double? {
+        do {
+            guard let table = try await dynamo.describeTable(tableName),
+                  table.BillingModeSummary?.BillingMode != "PAY_PER_REQUEST",
+                  let units = table.ProvisionedThroughput?.ReadCapacityUnits, units > 0
+            else { return nil }
+            return units
+        } catch {
+            throw Self.mapped(error, table: tableName)
+        }
+    }
+
     public func approximateItemCount() async throws -> Int? {
         do {
             return try await dynamo.describeTable(tableName)?.ItemCount

@@ -59,6 +59,18 @@ public enum DynamoDB {
         public var TableSizeBytes: Int?
         public var KeySchema: [KeySchemaElement]?
         public var GlobalSecondaryIndexes: [GlobalSecondaryIndexDescription]?
+        public var ProvisionedThroughput: ProvisionedThroughputDescription?
+        public var BillingModeSummary: BillingModeSummary?
+    }
+
+    public struct ProvisionedThroughputDescription: Codable, Sendable {
+        public var ReadCapacityUnits: Double?
+        public var WriteCapacityUnits: Double?
+    }
+
+    public struct BillingModeSummary: Codable, Sendable {
+        /// `PROVISIONED` or `PAY_PER_REQUEST` (on demand).
+        public var BillingMode: String?
     }
 
     public struct GlobalSecondaryIndexDescription: Codable, Sendable {

@@ -49,6 +49,7 @@ public struct AuditJob: Sendable {
     var parameters: [String: String] {
         ["depth": configuration.depth.rawValue, "failOn": configuration.failOn.rawValue,
          "keyState": (configuration.depth == .deep ? .describe : configuration.keyState).rawValue]
+            .merging(configuration.scan.budgets.parameters) { $1 }
     }
 
     /// Runs (or resumes) the audit; returns the report, partial when the scan did not finish.

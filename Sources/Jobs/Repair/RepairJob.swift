@@ -32,13 +32,19 @@ public struct RepairJob: Sendable {
 
     static let kind = "action"
 
-    var parameters: [String: String] {
+    /// What changes the results: the planner's parameters and `apply` (not the budgets).
+    var resultParameters: [String: String] {
         planner.parameters.merging(["apply": String(configuration.apply)]) { $1 }
+    }
+
+    /// For the report: ``resultParameters`` and the budgets in force.
+    var parameters: [String: String] {
+        resultParameters.merging(configuration.scan.budgets.parameters) { $1 }
     }
 
     public func fingerprint(table: any UserTable) -> RunState.Fingerprint {
         .init(job: planner.job, backend: table.backendName, table: table.tableName,
-              totalSegments: configuration.scan.totalSegments, worker: configuration.scan.worker, parameters: parameters)
+              totalSegments: configuration.scan.totalSegments, worker: configuration.scan.worker, parameters: resultParameters)
     }
 
     public func run(table: any UserTable, state: RunState, logger: Logger,

@@ -44,8 +44,12 @@ public enum ReportWriter {
             String(format: "| throughput | %.0f items/s over %.1f s |",
                    Double(report.scanned) / max(report.stats.durationSeconds, 0.001), report.stats.durationSeconds),
             "| requests | DynamoDB \(report.stats.dynamoRequests), KMS \(report.stats.kmsRequests), retries \(report.stats.retries), throttles \(report.stats.throttles) |",
-            "",
         ]
+        if let kms = report.parameters["kmsBudget"], let reads = report.parameters["readBudget"] {
+            lines.append("| budgets (this process) | KMS \(kms)" + (report.parameters["kmsShare"].map { " (share \($0) of the account's quotas)" } ?? "")
+                         + "; reads \(reads == "none" ? "not capped" : reads + " RCU/s") |")
+        }
+        lines.append("")
         if let actions = report.actions {
             let mode = report.parameters["apply"] == "true" ? "applied" : "dry run: nothing was changed"
             lines += ["## Actions (\(mode))", ""]

@@ -40,6 +40,11 @@ public struct KMSRateLimits: Sendable, Hashable, CustomStringConvertible {
         ["Encrypt", "Decrypt", "ReEncrypt"].contains(operation) ? "Cryptographic" : operation
     }
 
+    /// Every limit times `factor` (a share of the account's quotas).
+    public func scaled(by factor: Double) -> KMSRateLimits {
+        KMSRateLimits(perSecond.mapValues { $0 * factor })
+    }
+
     /// Applies `NAME=N` overrides (N requests per second; 0 removes the limit).
     public func overriding(_ overrides: [String: Double]) -> KMSRateLimits {
         var copy = self
@@ -60,7 +65,7 @@ public struct KMSRateLimits: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func format(_ rate: Double) -> String {
-        rate == rate.rounded() ? String(Int(rate)) : String(rate)
+        JobBudgets.format(rate)
     }
 }
 

@@ -31,8 +31,13 @@ public struct ScanEngine: Sendable {
         /// Items per page (DynamoDB `Limit`).
         public var pageSize: Int
         public var projection: ScanProjection
-        /// Read capacity budget per second (`--max-read-units`), driven by consumed capacity.
-        public var maxReadUnitsPerSecond: Double?
+        /// The request budgets of this process (shown in reports and progress).
+        public var budgets = JobBudgets()
+        /// Read capacity budget per second (``JobBudgets/readUnitsPerSecond``), driven by consumed capacity.
+        public var maxReadUnitsPerSecond: Double? {
+            get { budgets.readUnitsPerSecond }
+            set { budgets.readUnitsPerSecond = newValue }
+        }
         /// Pages hold only `type = "users"` items (not the email-guard items).
         public var usersOnly = false
         /// How often one page is tried when a service fails under it (``ServiceFailure``: throttling,
@@ -49,7 +54,7 @@ public struct ScanEngine: Sendable {
             self.worker = worker
             self.pageSize = pageSize
             self.projection = projection
-            self.maxReadUnitsPerSecond = maxReadUnitsPerSecond
+            self.budgets.readUnitsPerSecond = maxReadUnitsPerSecond
         }
     }
 

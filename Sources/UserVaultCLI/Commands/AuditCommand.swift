@@ -37,10 +37,7 @@ struct AuditCommand: AsyncParsableCommand {
             help: ArgumentHelp("Where key states come from. proof: the proof's own answer (AWS KMS refuses ReEncrypt under a disabled, pending-deletion or missing key): one KMS request per user. describe: DescribeKey first (for emulators such as moto, which ignore key state in crypto calls). auto: describe when an endpoint override is set, else proof."))
     var keyState: KeyStateChoice = .auto
 
-    @Option(name: .customLong("kms-rate"), parsing: .singleValue,
-            help: ArgumentHelp("A KMS request budget, requests per second (repeatable; 0 lifts it). Names: Cryptographic (ReEncrypt), DescribeKey, GetKeyRotationStatus, ... Defaults on AWS: AWS's default quotas; none on the embedded store.",
-                               valueName: "NAME=N"))
-    var kmsRates: [String] = []
+    @OptionGroup var budgets: KMSBudgetOptions
 
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go: a folder, or s3://bucket/prefix.", valueName: "dir"))
     var reportDir: String = "reports"
@@ -50,9 +47,6 @@ struct AuditCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard AuditDepth(rawValue: depth) != nil else { throw ValidationError("--depth must be standard or deep") }
-        for rate in kmsRates where KMSRateLimits.parseOverride(rate) == nil {
-            throw ValidationError("--kms-rate takes NAME=N, e.g. DescribeKey=100 (got '\(rate)')")
-        }
         guard Severity(rawValue: failOn) != nil else { throw ValidationError("--fail-on must be low, medium or high") }
     }
 
@@ -61,23 +55,22 @@ struct AuditCommand: AsyncParsableCommand {
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.audit")
         let depth = AuditDepth(rawValue: self.depth) ?? .standard
-        let overrides = Dictionary(kmsRates.compactMap(KMSRateLimits.parseOverride), uniquingKeysWith: { $1 })
         let threshold = Severity(rawValue: failOn) ?? .high
         let destination = try ReportDestination(reportDir)
-        let scan = self.scan
+        let (scan, budgetOptions) = (self.scan, self.budgets)
         let (report, location) = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
                                                           logger: logger) { backend in
             let count = try? await backend.table.approximateItemCount()
-            let job = AuditJob(configuration: .init(
-                scan: .init(totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
-                            worker: scan.workerShare, pageSize: 1000, projection: .full,
-                            maxReadUnitsPerSecond: scan.maxReadUnits),
-                failOn: threshold, depth: depth, keyState: keyState.resolved(for: backend)))
-            let limits = (backend.keys.backendName == "aws" ? KMSRateLimits.awsDefaults : .none).overriding(overrides)
-            let keys = RateLimitedKeyService(backend.keys, limits: limits)
+            var scanConfiguration = ScanEngine.Configuration(
+                totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
+                worker: scan.workerShare, pageSize: 1000, projection: .full)
+            scanConfiguration.budgets = await scan.budgets(budgetOptions, backend: backend, logger: logger)
+            let job = AuditJob(configuration: .init(scan: scanConfiguration, failOn: threshold, depth: depth,
+                                                    keyState: keyState.resolved(for: backend)))
+            let keys = RateLimitedKeyService(backend.keys, limits: scanConfiguration.budgets.kms)
             let state = try scan.runState(job.fingerprint(table: backend.table))
             return try await scan.runReported(
-                "audit", state: state, expected: count, destination: destination, settings: settings, logger: logger,
+                "audit", state: state, expected: count, budgets: scanConfiguration.budgets, destination: destination, settings: settings, logger: logger,
                 extras: { Self.extras(job, state, backend, complete: $0) },
                 partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
             ) { progress in

@@ -30,10 +30,7 @@ struct BackfillCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The repair.", valueName: "encrypt-plaintext|email-guards|key-metadata"))
     var name: String
 
-    @Option(name: .customLong("kms-rate"), parsing: .singleValue,
-            help: ArgumentHelp("A KMS request budget, requests per second (repeatable; 0 lifts it); defaults as for the audit.",
-                               valueName: "NAME=N"))
-    var kmsRates: [String] = []
+    @OptionGroup var budgets: KMSBudgetOptions
 
     @Flag(help: "Act. Without it, a dry run: nothing is changed, the report says what would be.")
     var apply = false
@@ -49,7 +46,7 @@ struct BackfillCommand: AsyncParsableCommand {
 
     func run() async throws {
         let name = self.name
-        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: kmsRates,
+        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, budgets: budgets,
                             label: "backfill", makePlanner: { keys, table in
                                 switch name {
                                 case "email-guards": EmailGuardsBackfill(table: table)

@@ -71,13 +71,14 @@ struct ExportCommand: AsyncParsableCommand {
         let pageSize = self.pageSize
         let result = try await Backend.with(settings, readOnly: true, logger: logger) { backend in
             let count = try? await backend.table.approximateItemCount()
-            let job = ExportJob(configuration: .init(
-                scan: .init(totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
-                            worker: scan.workerShare, pageSize: pageSize, maxReadUnitsPerSecond: scan.maxReadUnits),
-                format: format))
+            var scanConfiguration = ScanEngine.Configuration(
+                totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
+                worker: scan.workerShare, pageSize: pageSize)
+            scanConfiguration.budgets = await scan.budgets(nil, backend: backend, logger: logger)
+            let job = ExportJob(configuration: .init(scan: scanConfiguration, format: format))
             let state = try scan.runState(job.fingerprint(table: backend.table, destination: URL(fileURLWithPath: output)))
             do {
-                let result = try await scan.withProgress(expected: count, logger: logger) { progress in
+                let result = try await scan.withProgress(expected: count, budgets: scanConfiguration.budgets, logger: logger) { progress in
                     try await job.run(table: backend.table, to: destination, state: state, logger: logger, progress: progress)
                 }
                 state.discard()

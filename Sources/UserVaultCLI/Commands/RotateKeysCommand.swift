@@ -32,10 +32,7 @@ struct RotateKeysCommand: AsyncParsableCommand {
     @Flag(help: "Act. Without it, a dry run: nothing is changed, the report says what would be.")
     var apply = false
 
-    @Option(name: .customLong("kms-rate"), parsing: .singleValue,
-            help: ArgumentHelp("A KMS request budget, requests per second (repeatable; 0 lifts it); defaults as for the audit.",
-                               valueName: "NAME=N"))
-    var kmsRates: [String] = []
+    @OptionGroup var budgets: KMSBudgetOptions
 
     @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go: a folder, or s3://bucket/prefix.", valueName: "dir"))
     var reportDir: String = "reports"
@@ -43,9 +40,6 @@ struct RotateKeysCommand: AsyncParsableCommand {
     func validate() throws {
         guard ["enable-rotation", "rotate-now", "rekey"].contains(mode) else {
             throw ValidationError("--mode must be enable-rotation, rotate-now or rekey")
-        }
-        for rate in kmsRates where KMSRateLimits.parseOverride(rate) == nil {
-            throw ValidationError("--kms-rate takes NAME=N, e.g. EnableKeyRotation=5 (got '\(rate)')")
         }
         guard (7...30).contains(pendingDays) else { throw ValidationError("--pending-days must be 7–30 (KMS's range)") }
         guard olderThanDays != nil else { throw ValidationError("--older-than takes a number of days (365 or 365d)") }
@@ -62,7 +56,7 @@ struct RotateKeysCommand: AsyncParsableCommand {
 
     func run() async throws {
         let olderThanDays = self.olderThanDays ?? 365
-        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, kmsRates: kmsRates,
+        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, budgets: budgets,
                             label: "rotate-keys", makePlanner: { [mode, pendingDays] keys, table in
                                 switch mode {
                                 case "rekey": RekeySweep(table: table, keys: keys, pendingDays: pendingDays)

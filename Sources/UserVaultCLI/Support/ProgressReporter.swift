@@ -19,9 +19,13 @@ final class ProgressReporter: Sendable {
     private let start = ContinuousClock.now
     private let state = Mutex(State())
     private let logger: Logger
+    private let budgets: JobBudgets?
 
-    /// - Parameter expected: the table's item count, for the ETA.
-    init(mode: String, expected: Int?, logger: Logger) {
+    /// - Parameters:
+    ///   - expected: the table's item count, for the ETA.
+    ///   - budgets: the budgets in force, said once on the first line and in every log line.
+    init(mode: String, expected: Int?, budgets: JobBudgets? = nil, logger: Logger) {
+        self.budgets = budgets
         let terminal = isatty(STDERR_FILENO) == 1
         live = mode == "always" || (mode == "auto" && terminal)
         enabled = mode != "never"
@@ -40,6 +44,7 @@ final class ProgressReporter: Sendable {
         }
         let line = String(format: "%d items, %.0f items/s, %d/%d segments%@", progress.items, rate,
                           progress.segmentsFinished, progress.segmentsAssigned, eta)
+            + (budgets.map { " — budgets: \($0.summary)" } ?? "")
         let action: Int = state.withLock { state in
             if live, (now - state.lastDraw).inSeconds >= 0.2 || progress.segmentsFinished == progress.segmentsAssigned {
                 state.lastDraw = now
@@ -53,8 +58,14 @@ final class ProgressReporter: Sendable {
         }
         switch action {
         case 1: FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-        case 2: logger.info("progress", metadata: ["items": "\(progress.items)", "itemsPerSecond": "\(Int(rate))",
-                                                   "segments": "\(progress.segmentsFinished)/\(progress.segmentsAssigned)"])
+        case 2:
+            var metadata: Logger.Metadata = ["items": "\(progress.items)", "itemsPerSecond": "\(Int(rate))",
+                                             "segments": "\(progress.segmentsFinished)/\(progress.segmentsAssigned)"]
+            if let budgets {
+                metadata["kmsBudget"] = "\(budgets.kms.description)"
+                metadata["readBudget"] = "\(budgets.parameters["readBudget"] ?? "none")"
+            }
+            logger.info("progress", metadata: metadata)
         default: break
         }
     }

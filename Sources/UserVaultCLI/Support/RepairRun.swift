@@ -11,7 +11,7 @@ struct RepairRun {
     var scan: ScanOptions
     var apply: Bool
     var reportDir: String
-    var kmsRates: [String]
+    var budgets: KMSBudgetOptions
     var label: String
     var makePlanner: @Sendable (any KeyService, any UserTable) -> any RepairPlanner
 
@@ -19,21 +19,21 @@ struct RepairRun {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.\(label)")
-        let overrides = Dictionary(kmsRates.compactMap(KMSRateLimits.parseOverride), uniquingKeysWith: { $1 })
         let destination = try ReportDestination(reportDir)
-        let (scan, apply, makePlanner) = (self.scan, self.apply, self.makePlanner)
+        let (scan, apply, makePlanner, budgetOptions) = (self.scan, self.apply, self.makePlanner, self.budgets)
         // A dry run only reads.
         let (report, location) = try await Backend.with(settings, readOnly: !apply, logger: logger) { backend in
             let count = try? await backend.table.approximateItemCount()
-            let limits = (backend.keys.backendName == "aws" ? KMSRateLimits.awsDefaults : .none).overriding(overrides)
+            var scanConfiguration = ScanEngine.Configuration(
+                totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
+                worker: scan.workerShare, pageSize: 1000, projection: .full)
+            scanConfiguration.budgets = await scan.budgets(budgetOptions, backend: backend, logger: logger)
             let job = RepairJob(
-                configuration: .init(scan: .init(totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
-                                                 worker: scan.workerShare, pageSize: 1000, projection: .full,
-                                                 maxReadUnitsPerSecond: scan.maxReadUnits), apply: apply),
-                planner: makePlanner(RateLimitedKeyService(backend.keys, limits: limits), backend.table))
+                configuration: .init(scan: scanConfiguration, apply: apply),
+                planner: makePlanner(RateLimitedKeyService(backend.keys, limits: scanConfiguration.budgets.kms), backend.table))
             let state = try scan.runState(job.fingerprint(table: backend.table))
             return try await scan.runReported(
-                label, state: state, expected: count, destination: destination, settings: settings, logger: logger,
+                label, state: state, expected: count, budgets: scanConfiguration.budgets, destination: destination, settings: settings, logger: logger,
                 partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
             ) { progress in
                 try await job.run(table: backend.table, state: state, logger: logger, progress: progress,

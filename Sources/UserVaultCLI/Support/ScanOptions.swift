@@ -58,9 +58,10 @@ extension ScanOptions {
 
     /// Runs a scan job with the `--progress` reporter, stopping it cleanly on SIGINT/SIGTERM.
     func withProgress<T: Sendable>(
-        expected: Int?, logger: Logger, _ body: @escaping @Sendable (@escaping @Sendable (ScanEngine.Progress) -> Void) async throws -> T
+        expected: Int?, budgets: JobBudgets? = nil, logger: Logger,
+        _ body: @escaping @Sendable (@escaping @Sendable (ScanEngine.Progress) -> Void) async throws -> T
     ) async throws -> T {
-        let reporter = ProgressReporter(mode: progress, expected: expected, logger: logger)
+        let reporter = ProgressReporter(mode: progress, expected: expected, budgets: budgets, logger: logger)
         defer { reporter.finish() }
         return try await SignalWaiter.untilSignal(logger: logger) { try await body { reporter.report($0) } }
     }
@@ -76,14 +77,15 @@ extension ScanOptions {
     ///   - extras: more files for the report folder, given whether the run completed.
     ///   - partial: the report of what was committed before `error`.
     func runReported(
-        _ label: String, state: RunState, expected: Int?, destination: ReportDestination, settings: Settings, logger: Logger,
+        _ label: String, state: RunState, expected: Int?, budgets: JobBudgets, destination: ReportDestination, settings: Settings,
+        logger: Logger,
         extras: (_ complete: Bool) -> [String: Data] = { _ in [:] },
         partial: (_ error: String) -> JobReport?,
         _ body: @escaping @Sendable (@escaping @Sendable (ScanEngine.Progress) -> Void) async throws -> JobReport
     ) async throws -> (report: JobReport, location: String) {
         let report: JobReport
         do {
-            report = try await withProgress(expected: expected, logger: logger, body)
+            report = try await withProgress(expected: expected, budgets: budgets, logger: logger, body)
         } catch {
             let line = error is CancellationError ? "stopped by a signal" : UserVaultCLI.oneLine(error)
             var location: String?

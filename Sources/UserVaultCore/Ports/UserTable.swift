@@ -42,6 +42,10 @@ public protocol UserTable: Sendable {
     /// The table's item count as the backend estimates it (DynamoDB refreshes it every ~6 h).
     func approximateItemCount() async throws -> Int?
 
+    /// The table's provisioned read capacity, units per second; `nil` for an on-demand table or
+    /// a store without capacity (jobs then take no default read budget).
+    func provisionedReadCapacity() async throws -> Double?
+
     /// The id of the user whose email guard holds `email` (compared normalised), or `nil`.
     func emailGuardHolder(email: String) async throws -> String?
 
@@ -62,6 +66,8 @@ public protocol UserTable: Sendable {
 }
 
 extension UserTable {
+    public func provisionedReadCapacity() async throws -> Double? { nil }
+
     public func emailGuardHolder(email: String) async throws -> String? {
         throw UserTableError.conditionFailed("this table does not keep email guards")
     }
