@@ -2,23 +2,52 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
-/// A loopback stand-in for DynamoDB and KMS that isolates the scan engine's parallelism: every
-/// Scan page is answered after a fixed delay (a real DynamoDB page takes about 20 ms), every KMS
-/// request at once. Connections are kept alive, as AWS endpoints keep them.
+/// A loopback stand-in for DynamoDB and KMS with AWS's latencies, key states and (optionally) an
+/// account's request quotas: every Scan page is answered after `scanDelay` (a real DynamoDB page
+/// takes about 20 ms), every KMS request after `kmsDelay` (about 5 ms in-region). Connections are
+/// kept alive, as AWS endpoints keep them.
 ///
 /// The table holds `users` synthetic users written like this project writes them
-/// (`credentialsKeyId` recorded, a binary ciphertext), each with its own enabled customer
-/// managed key. User *i* belongs to segment *i mod TotalSegments*; a page holds up to
-/// `min(Limit, pageItems)` users. DescribeKey reports the key enabled; ReEncrypt returns the
-/// ciphertext it was given, under the key it was asked for. The data is derived from the index,
-/// so nothing is stored and any number of segments can be asked for.
+/// (`credentialsKeyId` recorded, a binary ciphertext), each with its own customer managed key.
+/// User *i* belongs to segment *i mod TotalSegments*; a page holds up to `min(Limit, pageItems)`
+/// users. A `defects` share of the keys is not healthy — disabled, pending deletion, missing, or
+/// the user's ciphertext is another key's, a quarter each, picked by the user's index — and KMS
+/// enforces their state on ReEncrypt as AWS KMS does (`DisabledException`,
+/// `KMSInvalidStateException`, `NotFoundException`, `IncorrectKeyException`); DescribeKey
+/// reports it. The data is derived from the index: nothing is stored.
+///
+/// With `quotas` (requests per second by quota: `Cryptographic` for Encrypt/Decrypt/ReEncrypt,
+/// else the API name) the fixture is an *account*: one token bucket per quota (one second of
+/// burst) over all its connections, and a request above it gets `ThrottlingException`. It counts
+/// requests and throttled answers per client (the access key id of the request's signature) and
+/// per quota, and with `recordArrivals` each request's arrival time; `GET /_fixture/stats` answers
+/// them as JSON.
 struct LatencyFixture: Sendable {
     var users: Int
     var scanDelay: TimeAmount
     var pageItems: Int
+    var kmsDelay: TimeAmount = .milliseconds(5)
+    /// The share of keys in a bad state (0–1).
+    var defects: Double = 0
+    var quotas: [String: Double] = [:]
+    var recordArrivals = false
+    let account = FixtureAccount()
 
     static let accountArn = "arn:aws:kms:us-east-1:111122223333:key/"
+
+    /// What is wrong with a user's key.
+    enum KeyFate: Sendable {
+        case healthy, disabled, pendingDeletion, missing, otherKey
+    }
+
+    /// Deterministic by index: a `defects` share of the keys, a quarter of each bad kind.
+    func fate(_ index: Int) -> KeyFate {
+        let draw = (index &* 2_654_435_761) % 10_000
+        guard Double(draw) < defects * 10_000 else { return .healthy }
+        return [.disabled, .pendingDeletion, .missing, .otherKey][draw % 4]
+    }
 
     /// Binds 127.0.0.1 port 0 and serves until the process ends; calls `ready` with the port.
     func run(ready: (Int) -> Void) async throws {
@@ -44,23 +73,53 @@ struct LatencyFixture: Sendable {
         var delay: TimeAmount = .zero
     }
 
-    func answer(target: String, body: Data) -> Answer {
+    func answer(target: String, body: Data, client: String) -> Answer {
         let input = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:]
+        let operation = target.split(separator: ".").last.map(String.init) ?? target
+        let kms = target.hasPrefix("TrentService.")
+        let quota = ["Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey"].contains(operation) ? "Cryptographic" : operation
+        let delay = kms ? kmsDelay : .zero
+        if !account.admit(quota: quota, client: client, limit: quotas[quota], recordArrival: recordArrivals) {
+            return Answer(status: .badRequest, body: #"{"__type":"ThrottlingException","message":"Rate exceeded"}"#, delay: delay)
+        }
+        func error(_ code: String, _ message: String) -> Answer {
+            Answer(status: .badRequest, body: #"{"__type":"\#(code)","message":"\#(message)"}"#, delay: delay)
+        }
         switch target {
         case "DynamoDB_20120810.DescribeTable":
             return Answer(body: #"{"Table":{"TableName":"users","TableStatus":"ACTIVE","ItemCount":\#(users),"#
-                + #""TableSizeBytes":\#(users * 400),"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}]}}"#)
+                + #""TableSizeBytes":\#(users * 400),"KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"#
+                + #""BillingModeSummary":{"BillingMode":"PAY_PER_REQUEST"}}}"#)
         case "DynamoDB_20120810.Scan":
             return scan(input)
         case "TrentService.DescribeKey":
-            let arn = Self.arn(input["KeyId"] as? String ?? "")
+            let keyId = input["KeyId"] as? String ?? ""
+            let arn = Self.arn(keyId)
+            let fate = Self.index(ofKeyId: keyId).map(fate) ?? .missing
+            let state: String
+            switch fate {
+            case .missing: return error("NotFoundException", "Key '\(arn)' does not exist")
+            case .disabled: state = "Disabled"
+            case .pendingDeletion: state = "PendingDeletion"
+            case .healthy, .otherKey: state = "Enabled"
+            }
             return Answer(body: #"{"KeyMetadata":{"KeyId":"\#(arn.dropFirst(Self.accountArn.count))","Arn":"\#(arn)","#
-                + #""KeyState":"Enabled","Enabled":true,"KeyManager":"CUSTOMER","KeySpec":"SYMMETRIC_DEFAULT","#
-                + #""KeyUsage":"ENCRYPT_DECRYPT"}}"#)
+                + #""KeyState":"\#(state)","Enabled":\#(state == "Enabled"),"KeyManager":"CUSTOMER","KeySpec":"SYMMETRIC_DEFAULT","#
+                + #""KeyUsage":"ENCRYPT_DECRYPT"}}"#, delay: delay)
         case "TrentService.ReEncrypt":
+            let source = input["SourceKeyId"] as? String ?? ""
             let arn = Self.arn(input["DestinationKeyId"] as? String ?? "")
+            switch Self.index(ofKeyId: source).map(fate) ?? .healthy {
+            case .missing: return error("NotFoundException", "Key '\(Self.arn(source))' does not exist")
+            case .disabled: return error("DisabledException", "\(Self.arn(source)) is disabled.")
+            case .pendingDeletion: return error("KMSInvalidStateException", "\(Self.arn(source)) is pending deletion.")
+            case .otherKey: return error("IncorrectKeyException", "The key ID in the request does not identify a CMK that can perform this operation.")
+            case .healthy: break
+            }
             let blob = input["CiphertextBlob"] as? String ?? ""
-            return Answer(body: #"{"CiphertextBlob":"\#(blob)","SourceKeyId":"\#(arn)","KeyId":"\#(arn)"}"#)
+            return Answer(body: #"{"CiphertextBlob":"\#(blob)","SourceKeyId":"\#(arn)","KeyId":"\#(arn)"}"#, delay: delay)
+        case "TrentService.GetKeyRotationStatus":
+            return Answer(body: #"{"KeyRotationEnabled":true}"#, delay: delay)
         case "ResourceGroupsTaggingAPI_20170126.GetResources":
             return Answer(body: #"{"ResourceTagMappingList":[],"PaginationToken":""}"#)
         default:
@@ -100,6 +159,12 @@ struct LatencyFixture: Sendable {
         Int(id.suffix(12), radix: 16)
     }
 
+    static func index(ofKeyId keyId: String) -> Int? {
+        let bare = keyId.split(separator: "/").last.map(String.init) ?? keyId
+        guard bare.hasPrefix("10000000-") else { return nil }
+        return Int(bare.suffix(12), radix: 16)
+    }
+
     static func keyId(_ index: Int) -> String {
         let hex = String(index, radix: 16)
         return "10000000-0000-4000-8000-" + String(repeating: "0", count: max(0, 12 - hex.count)) + hex
@@ -137,6 +202,8 @@ final class LatencyFixtureHandler: ChannelInboundHandler, @unchecked Sendable {
 
     let fixture: LatencyFixture
     private var target = ""
+    private var uri = ""
+    private var client = ""
     private var body = ByteBuffer()
     private var keepAlive = true
 
@@ -148,12 +215,16 @@ final class LatencyFixtureHandler: ChannelInboundHandler, @unchecked Sendable {
         switch unwrapInboundIn(data) {
         case .head(let head):
             target = head.headers["x-amz-target"].first ?? ""
+            uri = head.uri
+            client = Self.accessKeyId(head.headers["authorization"].first ?? "")
             keepAlive = head.isKeepAlive
             body.clear()
         case .body(var part):
             body.writeBuffer(&part)
         case .end:
-            let answer = fixture.answer(target: target, body: Data(body.readableBytesView))
+            let answer = uri == "/_fixture/stats"
+                ? LatencyFixture.Answer(body: fixture.account.statistics())
+                : fixture.answer(target: target, body: Data(body.readableBytesView), client: client)
             let keepAlive = keepAlive
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             if answer.delay == .zero {
@@ -165,6 +236,12 @@ final class LatencyFixtureHandler: ChannelInboundHandler, @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// `AKID` of `AWS4-HMAC-SHA256 Credential=AKID/20261201/...`: which client sent the request.
+    static func accessKeyId(_ authorization: String) -> String {
+        guard let range = authorization.range(of: "Credential=") else { return "anonymous" }
+        return String(authorization[range.upperBound...].prefix { $0 != "/" })
     }
 
     private func respond(context: ChannelHandlerContext, answer: LatencyFixture.Answer, keepAlive: Bool) {
@@ -179,5 +256,72 @@ final class LatencyFixtureHandler: ChannelInboundHandler, @unchecked Sendable {
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             if !keepAlive { context.close(promise: nil) }
         }
+    }
+}
+
+/// The fixture's account: a token bucket per quota over every connection, and what each client
+/// sent and was refused.
+final class FixtureAccount: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var last: ContinuousClock.Instant
+    }
+
+    private struct Client: Codable {
+        var requests: [String: Int] = [:]
+        var throttled: [String: Int] = [:]
+        /// Milliseconds since the fixture started, per quota, in order of arrival.
+        var arrivals: [String: [Double]] = [:]
+    }
+
+    private struct State {
+        var buckets: [String: Bucket] = [:]
+        var clients: [String: Client] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let start = ContinuousClock.now
+
+    /// Counts the request; `false` when `quota` is over `limit` per second (a throttled answer).
+    func admit(quota: String, client: String, limit: Double?, recordArrival: Bool) -> Bool {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            var admitted = true
+            if let limit {
+                var bucket = state.buckets[quota] ?? Bucket(tokens: limit, last: now)
+                bucket.tokens = min(limit, bucket.tokens + (now - bucket.last).inSeconds * limit)
+                bucket.last = now
+                if bucket.tokens >= 1 { bucket.tokens -= 1 } else { admitted = false }
+                state.buckets[quota] = bucket
+            }
+            var record = state.clients[client] ?? Client()
+            if admitted {
+                record.requests[quota, default: 0] += 1
+                if recordArrival { record.arrivals[quota, default: []].append((now - start).inSeconds * 1000) }
+            } else {
+                record.throttled[quota, default: 0] += 1
+            }
+            state.clients[client] = record
+            return admitted
+        }
+    }
+
+    /// `{"throttled": N, "clients": {AKID: {"requests": {quota: n}, "throttled": {...}, "arrivals": {...}}}}`
+    func statistics() -> String {
+        let clients = state.withLock { $0.clients }
+        let throttled = clients.values.reduce(0) { $0 + $1.throttled.values.reduce(0, +) }
+        struct Statistics: Encodable {
+            var throttled: Int
+            var clients: [String: Client]
+        }
+        let data = (try? JSONEncoder().encode(Statistics(throttled: throttled, clients: clients))) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension Duration {
+    var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

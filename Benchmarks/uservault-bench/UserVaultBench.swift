@@ -14,6 +14,7 @@ struct UserVaultBench {
                uservault-bench scan STORE [SEGMENTS] [PAGE]
                uservault-bench aws-rps ENDPOINT getitem|describekey TARGET [REQUESTS] [IN_FLIGHT]
                uservault-bench latency-fixture USERS [SCAN_DELAY_MS] [PAGE_ITEMS]
+                   [--kms-delay-ms N] [--defects SHARE] [--quota NAME=N]... [--record-arrivals]
         """
 
     static func main() async throws {
@@ -127,11 +128,33 @@ struct UserVaultBench {
     }
 
     /// Serves ``LatencyFixture`` on a loopback port until killed; prints `endpoint URL` first.
+    ///
+    /// Positional: USERS, the Scan page delay (ms, default 20), items per page (default 1,000).
+    /// Options: `--kms-delay-ms N` (default 5), `--defects SHARE` (keys in a bad state, 0–1),
+    /// `--quota NAME=N` (an account quota, requests per second: `Cryptographic`, `DescribeKey`,
+    /// ...; repeatable), `--record-arrivals` (for `GET /_fixture/stats`).
     static func latencyFixture(_ arguments: [String]) async throws {
-        let fixture = LatencyFixture(
-            users: Int(arguments[1]) ?? 10_000,
-            scanDelay: .milliseconds(Int64(arguments.count > 2 ? Int(arguments[2]) ?? 20 : 20)),
-            pageItems: arguments.count > 3 ? Int(arguments[3]) ?? 1000 : 1000)
+        let positional = arguments.dropFirst().prefix { !$0.hasPrefix("--") }.map { Int($0) }
+        var fixture = LatencyFixture(
+            users: positional.first.flatMap { $0 } ?? 10_000,
+            scanDelay: .milliseconds(Int64(positional.dropFirst().first.flatMap { $0 } ?? 20)),
+            pageItems: positional.dropFirst(2).first.flatMap { $0 } ?? 1000)
+        var options = arguments.dropFirst(1 + positional.count).makeIterator()
+        while let option = options.next() {
+            switch option {
+            case "--kms-delay-ms": fixture.kmsDelay = .milliseconds(Int64(options.next().flatMap(Int.init) ?? 5))
+            case "--defects": fixture.defects = options.next().flatMap(Double.init) ?? 0
+            case "--record-arrivals": fixture.recordArrivals = true
+            case "--quota":
+                let parts = (options.next() ?? "").split(separator: "=").map(String.init)
+                guard parts.count == 2, let rate = Double(parts[1]), rate > 0 else {
+                    throw AWSConfigurationError("--quota takes NAME=N, e.g. Cryptographic=5500")
+                }
+                fixture.quotas[parts[0]] = rate
+            default:
+                throw AWSConfigurationError("unknown latency-fixture option \(option)\n\(usage)")
+            }
+        }
         try await fixture.run { port in
             FileHandle.standardOutput.write(Data("endpoint http://127.0.0.1:\(port)\n".utf8))
         }

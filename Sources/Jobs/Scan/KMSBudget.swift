@@ -69,44 +69,59 @@ public struct KMSRateLimits: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// A ``KeyService`` that waits for its quota's token bucket before every request.
+/// A ``KeyService`` that waits for its quota's token bucket before every request, and slows a
+/// quota's bucket down when KMS throttles (``ThrottleWatch``).
 public struct RateLimitedKeyService: KeyService {
     let base: any KeyService
     private let buckets: [String: TokenBucket]
+    private let throttles: ThrottleWatch?
 
-    public init(_ base: any KeyService, limits: KMSRateLimits) {
+    /// - Parameter throttles: the KMS client's throttled answers; each new one slows down the
+    ///   bucket of the next request admitted.
+    public init(_ base: any KeyService, limits: KMSRateLimits, throttles: ThrottleWatch? = nil) {
         self.base = base
         buckets = limits.perSecond.mapValues { TokenBucket(rate: $0) }
+        self.throttles = throttles
     }
 
     public var backendName: String { base.backendName }
 
     private func admit(_ operation: String, _ count: Int = 1) async throws {
-        guard count > 0 else { return }
-        try await buckets[KMSRateLimits.quota(of: operation)]?.take(Double(count))
+        guard count > 0, let bucket = buckets[KMSRateLimits.quota(of: operation)] else { return }
+        try await admit(count, to: bucket)
     }
 
-    /// A batch is admitted as a whole (the bucket goes into debt and the next taker waits it off).
-    private func admitted<T>(_ operation: String, _ count: Int, _ body: () async -> [Result<T, any Error>]) async
-        -> [Result<T, any Error>] {
-        do {
-            try await admit(operation, count)
-        } catch {
-            return (0..<count).map { _ in .failure(error) }
+    private func admit(_ count: Int, to bucket: TokenBucket) async throws {
+        if throttles?.throttledSinceLastLook() == true { await bucket.slowDown() }
+        try await bucket.take(Double(count))
+    }
+
+    /// A batch under a budget is sent request by request, each admitted by the bucket (KMS has
+    /// no batch API: a page of 1,000 users is 1,000 requests, which must not leave at once); a
+    /// batch without a budget goes to the base whole (the embedded store answers it in one read).
+    private func batch<Input: Sendable, T: Sendable>(
+        _ operation: String, _ inputs: [Input],
+        whole: () async -> [Result<T, any Error>], each: @escaping @Sendable (Input) async throws -> T
+    ) async -> [Result<T, any Error>] {
+        guard let bucket = buckets[KMSRateLimits.quota(of: operation)] else { return await whole() }
+        return await UserVaultCore.concurrentMap(inputs) { [self] input in
+            try await admit(1, to: bucket)
+            return try await each(input)
         }
-        return await body()
     }
 
     public func describeKeys(_ keyIds: [String]) async -> [Result<KeyMetadata, any Error>] {
-        await admitted("DescribeKey", keyIds.count) { await base.describeKeys(keyIds) }
+        await batch("DescribeKey", keyIds, whole: { await base.describeKeys(keyIds) }) { [base] in try await base.describeKey(keyId: $0) }
     }
 
     public func reEncrypt(all requests: [ReEncryptRequest]) async -> [Result<ReEncryptResult, any Error>] {
-        await admitted("ReEncrypt", requests.count) { await base.reEncrypt(all: requests) }
+        await batch("ReEncrypt", requests, whole: { await base.reEncrypt(all: requests) }) { [base] in try await base.reEncrypt($0) }
     }
 
     public func keyRotationEnabled(all keyIds: [String]) async -> [Result<Bool, any Error>] {
-        await admitted("GetKeyRotationStatus", keyIds.count) { await base.keyRotationEnabled(all: keyIds) }
+        await batch("GetKeyRotationStatus", keyIds, whole: { await base.keyRotationEnabled(all: keyIds) }) { [base] in
+            try await base.keyRotationEnabled(keyId: $0)
+        }
     }
 
     public func createKey(description: String, tags: [String: String]) async throws -> KeyMetadata {

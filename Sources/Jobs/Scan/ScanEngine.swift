@@ -33,6 +33,8 @@ public struct ScanEngine: Sendable {
         public var projection: ScanProjection
         /// The request budgets of this process (shown in reports and progress).
         public var budgets = JobBudgets()
+        /// The table's throttled answers: each new one slows the read budget down.
+        public var readThrottles: ThrottleWatch?
         /// Read capacity budget per second (``JobBudgets/readUnitsPerSecond``), driven by consumed capacity.
         public var maxReadUnitsPerSecond: Double? {
             get { budgets.readUnitsPerSecond }
@@ -146,7 +148,10 @@ public struct ScanEngine: Sendable {
         var after = start
         repeat {
             if Task.isCancelled { return }
-            if let budget { try await budget.take(1) }
+            if let budget {
+                if configuration.readThrottles?.throttledSinceLastLook() == true { await budget.slowDown() }
+                try await budget.take(1)
+            }
             let page = try await table.scan(ScanRequest(
                 segment: segment, totalSegments: configuration.totalSegments, startAfter: after,
                 limit: configuration.pageSize, projection: configuration.projection, usersOnly: configuration.usersOnly))

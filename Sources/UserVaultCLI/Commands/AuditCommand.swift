@@ -67,7 +67,8 @@ struct AuditCommand: AsyncParsableCommand {
             scanConfiguration.budgets = await scan.budgets(budgetOptions, backend: backend, logger: logger)
             let job = AuditJob(configuration: .init(scan: scanConfiguration, failOn: threshold, depth: depth,
                                                     keyState: keyState.resolved(for: backend)))
-            let keys = RateLimitedKeyService(backend.keys, limits: scanConfiguration.budgets.kms)
+            scanConfiguration.readThrottles = backend.readThrottles
+            let keys = RateLimitedKeyService(backend.keys, limits: scanConfiguration.budgets.kms, throttles: backend.kmsThrottles)
             let state = try scan.runState(job.fingerprint(table: backend.table))
             return try await scan.runReported(
                 "audit", state: state, expected: count, budgets: scanConfiguration.budgets, destination: destination, settings: settings, logger: logger,

@@ -75,6 +75,7 @@ struct ExportCommand: AsyncParsableCommand {
                 totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
                 worker: scan.workerShare, pageSize: pageSize)
             scanConfiguration.budgets = await scan.budgets(nil, backend: backend, logger: logger)
+            scanConfiguration.readThrottles = backend.readThrottles
             let job = ExportJob(configuration: .init(scan: scanConfiguration, format: format))
             let state = try scan.runState(job.fingerprint(table: backend.table, destination: URL(fileURLWithPath: output)))
             do {

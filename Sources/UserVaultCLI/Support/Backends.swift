@@ -34,6 +34,16 @@ struct Backend: Sendable {
         return stats
     }
 
+    /// KMS's and the tagging API's throttled answers, for the budgets to slow down on.
+    var kmsThrottles: ThrottleWatch {
+        ThrottleWatch { [kmsCounters, taggingCounters] in kmsCounters.snapshot.throttles + taggingCounters.snapshot.throttles }
+    }
+
+    /// DynamoDB's throttled answers, for the read budget to slow down on.
+    var readThrottles: ThrottleWatch {
+        ThrottleWatch { [dynamoCounters] in dynamoCounters.snapshot.throttles }
+    }
+
     var service: UserService {
         UserService(table: table, keys: keys, cursors: PageCursorCodec(secret: cursorSecret))
     }

@@ -28,9 +28,10 @@ struct RepairRun {
                 totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
                 worker: scan.workerShare, pageSize: 1000, projection: .full)
             scanConfiguration.budgets = await scan.budgets(budgetOptions, backend: backend, logger: logger)
+            scanConfiguration.readThrottles = backend.readThrottles
             let job = RepairJob(
                 configuration: .init(scan: scanConfiguration, apply: apply),
-                planner: makePlanner(RateLimitedKeyService(backend.keys, limits: scanConfiguration.budgets.kms), backend.table))
+                planner: makePlanner(RateLimitedKeyService(backend.keys, limits: scanConfiguration.budgets.kms, throttles: backend.kmsThrottles), backend.table))
             let state = try scan.runState(job.fingerprint(table: backend.table))
             return try await scan.runReported(
                 label, state: state, expected: count, budgets: scanConfiguration.budgets, destination: destination, settings: settings, logger: logger,
