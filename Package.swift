@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "UserVaultCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,5 +1,7 @@
+import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The local HTTP server (`uservault serve`): Hummingbird 2 over HTTP/1.1, every request
 /// answered by ``UsersAPI/handle(_:logger:)``.
@@ -24,13 +26,22 @@ public enum APIServer {
     /// Logs one access line per request at `info` (method, path without query, status,
     /// milliseconds) with a `requestId` in its metadata; never a header value or a body.
     ///
-    /// - Throws: when the address cannot be bound.
+    /// - Throws: ``APIServerError`` when the address cannot be bound.
     public static func run(
         api: UsersAPI, host: String, port: Int, logger: Logger,
         onReady: @escaping @Sendable (Int) async -> Void
     ) async throws {
+        try await run(api: DeferredUsersAPI(api), host: host, port: port, logger: logger, onReady: onReady)
+    }
+
+    /// ``run(api:host:port:logger:onReady:)`` with an API set later: the port is bound
+    /// before the backend behind it is opened (requests meanwhile get 503).
+    public static func run(
+        api: DeferredUsersAPI, host: String, port: Int, logger: Logger,
+        onReady: @escaping @Sendable (Int) async -> Void
+    ) async throws {
         let app = Application(
-            responder: APIResponder(api: api, logger: logger),
+            responder: APIResponder(deferred: api, logger: logger),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 await onReady(channel.localAddress?.port ?? port)
@@ -40,6 +51,9 @@ public enum APIServer {
             try await app.run()
         } catch is CancellationError where Task.isCancelled {
             // Cancellation is how the server is asked to stop.
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES
+            || error.errnoCode == EADDRNOTAVAIL {
+            throw APIServerError.cannotListen(host: host, port: port, errno: error.errnoCode)
         }
     }
 }

@@ -10,7 +10,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             POST /users, GET /users?page[size]=N&page[after]=CURSOR&filter[email]=E, GET /users/{id}.
             Stops cleanly on SIGINT or SIGTERM. --port 0 picks a free port; the first line on
-            stdout says where it listens.
+            stdout says where it listens. The port is bound before the store is opened: a port
+            in use leaves the store untouched.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -29,26 +30,41 @@ struct ServeCommand: AsyncParsableCommand {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.api")
-        try await Backend.with(settings, logger: logger) { backend in
-            let api = UsersAPI(service: backend.service)
-            let location = backend.location
-            let host = self.host
-            let port = self.port
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try await APIServer.run(api: api, host: host, port: port, logger: logger) { port in
-                        let line = "UserVault API listening on http://\(host):\(port) (\(location))\n"
-                        FileHandle.standardOutput.write(Data(line.utf8))
+        let api = DeferredUsersAPI()
+        let (host, port) = (self.host, self.port)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
+            group.addTask {
+                defer { boundContinuation.finish() }
+                do {
+                    try await APIServer.run(api: api, host: host, port: port, logger: logger) {
+                        boundContinuation.yield($0)
                     }
+                } catch let error as APIServerError {
+                    throw CLIExit.failure(error.description)
                 }
+            }
+            defer { group.cancelAll() }
+            var ports = bound.makeAsyncIterator()
+            guard let boundPort = await ports.next() else {
+                try await group.next()  // the server's error: it could not bind
+                return
+            }
+            // Bound: only now open the backend (an embedded store may be created or migrated).
+            try await Backend.with(settings, logger: logger) { backend in
+                api.set(UsersAPI(service: backend.service))
+                let line = "UserVault API listening on http://\(host):\(boundPort) (\(backend.location))\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
                 group.addTask {
                     if let signal = await SignalWaiter.wait(for: [SIGINT, SIGTERM]) {
                         logger.notice("stopping", metadata: ["signal": "\(signal)"])
                     }
                 }
-                // Whichever ends first (a signal, or the server failing) ends the other.
-                defer { group.cancelAll() }
+                // Whichever ends first (a signal, or the server failing) ends the other; requests
+                // in flight finish before the backend closes.
                 try await group.next()
+                group.cancelAll()
+                try await group.waitForAll()
             }
         }
     }
