@@ -36,7 +36,6 @@ struct LambdaInitTests {
         let directory = try makeTemporaryDirectory("uservault-lambda-no-region")
         defer { try? FileManager.default.removeItem(at: directory) }
         let standIn = try await LambdaRuntimeStandIn.start()
-        defer { Task { await standIn.stop() } }
         let secret = "wJalrXUtnFEMI-not-a-real-secret-0123456789"
         let environment = [
             "AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": handler,
@@ -47,6 +46,7 @@ struct LambdaInitTests {
             "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": secret,
         ]
         let (exitCode, stderr) = try await Self.runFunction(environment: environment, in: directory)
+        await standIn.stop()
         #expect(exitCode != nil && exitCode != 0, "the function exits, non-zero: \(String(describing: exitCode)) \(stderr)")
         #expect(standIn.initErrors.count == 1, "one init error posted: \(standIn.initErrors.map(\.type))")
         let posted = try #require(standIn.initError)

@@ -1,16 +1,10 @@
-import Crypto
 import Foundation
 import Testing
 import TestSupport
-import UserVaultCore
 
 /// `uservault serve` failing to start.
 @Suite("uservault serve: a port in use")
 struct ServeStartupTests {
-    static func sha256(_ path: String) throws -> String {
-        Hex.lowercase(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))))
-    }
-
     @Test("one clear error line, exit 2, and the store is not touched (same bytes, no -wal or -shm)")
     func portInUse() async throws {
         let directory = try makeTemporaryDirectory("uservault-serve-in-use")
@@ -18,7 +12,7 @@ struct ServeStartupTests {
         #expect(try await runUserVault(["seed", "--users", "3", "--log-level", "warning"], in: directory).exitCode == 0)
         let store = directory.appendingPathComponent(".uservault/store.sqlite").path
         for suffix in ["-wal", "-shm"] { #expect(!FileManager.default.fileExists(atPath: store + suffix)) }
-        let before = try Self.sha256(store)
+        let before = try RotateKeysTests.sha256(store)
         let held = try OccupiedPort()
         defer { held.release() }
 
@@ -30,7 +24,7 @@ struct ServeStartupTests {
         #expect(line.hasPrefix("uservault: error: ") && line.contains("127.0.0.1:\(held.port)") && line.contains("in use"), "\(line)")
         #expect(line.filter { $0 == "(" }.count == line.filter { $0 == ")" }.count, "balanced parentheses: \(line)")
         #expect(result.stdout.isEmpty, "no listening line: \(result.stdout)")
-        #expect(try Self.sha256(store) == before, "the store's bytes are unchanged")
+        #expect(try RotateKeysTests.sha256(store) == before, "the store's bytes are unchanged")
         for suffix in ["-wal", "-shm"] {
             #expect(!FileManager.default.fileExists(atPath: store + suffix), "no \(suffix) left behind")
         }
