@@ -80,12 +80,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Request handlers (plain functions over the core) and the Hummingbird server.
+        // Request handlers (plain functions over the core) and the Hummingbird server with its
+        // connection limits (NIO handlers).
         .target(
             name: "HTTPAPI",
             dependencies: [
                 "UserVaultCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

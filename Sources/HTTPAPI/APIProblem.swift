@@ -149,6 +149,11 @@ struct APIProblem: Error, Sendable {
         }
     }
 
+    /// The server listens but its backend is not open yet (``DeferredUsersAPI``).
+    static let starting = APIProblem(
+        status: 503, code: "STARTING", title: "Service unavailable",
+        detail: "the server is starting; retry shortly", headers: [("Retry-After", "1")])
+
     private static func throttled(_ error: any Error, logger: Logger) -> APIProblem {
         logger.warning("backend throttled the request", metadata: ["error": "\(UserService.safeDescription(error))"])
         return APIProblem(

@@ -8,7 +8,7 @@ import UserVaultCore
 struct APIResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
-    let api: UsersAPI
+    let deferred: DeferredUsersAPI
     let logger: Logger
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -17,6 +17,9 @@ struct APIResponder: HTTPResponder {
         logger[metadataKey: "requestId"] = "\(RequestID())"
         let path = request.uri.path
         let method = request.method.rawValue
+        guard let api = deferred.current else {
+            return Self.response(APIProblem.starting.response)
+        }
 
         // A body declared too large is not read at all (nor is `100 Continue` sent for it).
         let limit = api.configuration.maxBodyBytes
@@ -28,11 +31,6 @@ struct APIResponder: HTTPResponder {
             body: body.isEmpty ? nil : body)
         let apiResponse = await api.handle(apiRequest, declaredBodyLength: declaredLength, logger: logger)
 
-        var headers = HTTPFields()
-        for header in apiResponse.headers {
-            guard let name = HTTPFields.fieldName(header.name) else { continue }
-            headers.append(.init(name: name, value: header.value))
-        }
         let elapsed = started.duration(to: .now)
         let milliseconds = elapsed.inSeconds * 1000
         logger.info("request", metadata: [
@@ -41,6 +39,16 @@ struct APIResponder: HTTPResponder {
             "status": "\(apiResponse.status)",
             "ms": "\((milliseconds * 10).rounded() / 10)",
         ])
+        return Self.response(apiResponse)
+    }
+
+    /// The Hummingbird response for an ``APIResponse``.
+    private static func response(_ apiResponse: APIResponse) -> Response {
+        var headers = HTTPFields()
+        for header in apiResponse.headers {
+            guard let name = HTTPFields.fieldName(header.name) else { continue }
+            headers.append(.init(name: name, value: header.value))
+        }
         return Response(
             status: .init(code: apiResponse.status),
             headers: headers,

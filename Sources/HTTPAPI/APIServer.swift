@@ -1,8 +1,11 @@
+import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 
 /// The local HTTP server (`uservault serve`): Hummingbird 2 over HTTP/1.1, every request
-/// answered by ``UsersAPI/handle(_:logger:)``.
+/// answered by ``UsersAPI/handle(_:logger:)``, within ``ConnectionLimits``.
 ///
 /// ```swift
 /// try await withThrowingTaskGroup(of: Void.self) { group in
@@ -24,15 +27,32 @@ public enum APIServer {
     /// Logs one access line per request at `info` (method, path without query, status,
     /// milliseconds) with a `requestId` in its metadata; never a header value or a body.
     ///
-    /// - Throws: when the address cannot be bound.
+    /// - Throws: ``APIServerError`` when the address cannot be bound.
     public static func run(
-        api: UsersAPI, host: String, port: Int, logger: Logger,
+        api: UsersAPI, host: String, port: Int, limits: ConnectionLimits = .init(), logger: Logger,
+        onReady: @escaping @Sendable (Int) async -> Void
+    ) async throws {
+        try await run(api: DeferredUsersAPI(api), host: host, port: port, limits: limits, logger: logger, onReady: onReady)
+    }
+
+    /// ``run(api:host:port:limits:logger:onReady:)`` with an API set later: the port is bound
+    /// before the backend behind it is opened (requests meanwhile get 503).
+    public static func run(
+        api: DeferredUsersAPI, host: String, port: Int, limits: ConnectionLimits = .init(), logger: Logger,
         onReady: @escaping @Sendable (Int) async -> Void
     ) async throws {
         let app = Application(
-            responder: APIResponder(api: api, logger: logger),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port)),
+            responder: APIResponder(deferred: api, logger: logger),
+            server: HTTPServerBuilder { responder in GuardedHTTP1Channel(responder: responder, limits: limits) },
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port),
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
             onServerRunning: { channel in
+                // First in the listening channel's pipeline, to see accept errors before anything else.
+                let delay = limits.acceptBackoff
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoff(delay: delay, logger: logger), position: .first)
+                }.get()
                 await onReady(channel.localAddress?.port ?? port)
             },
             logger: logger)
@@ -40,6 +60,9 @@ public enum APIServer {
             try await app.run()
         } catch is CancellationError where Task.isCancelled {
             // Cancellation is how the server is asked to stop.
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES
+            || error.errnoCode == EADDRNOTAVAIL {
+            throw APIServerError.cannotListen(host: host, port: port, errno: error.errnoCode)
         }
     }
 }

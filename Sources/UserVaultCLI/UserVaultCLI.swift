@@ -11,7 +11,16 @@ public enum UserVaultCLI {
             return await LambdaEntry.run(handler: arguments.first)
         }
         let names = Set(UserVaultCommand.configuration.subcommands.compactMap { $0.configuration.commandName })
-        let ordered = ArgumentOrder.hoistGlobalOptions(arguments, subcommands: names.union(["help"]))
+            .union(["help"])
+        if let unknown = ArgumentOrder.unknownCommand(arguments, subcommands: names) {
+            var message = "unknown command '\(unknown)'"
+            if let nearest = EditDistance.nearest(to: unknown, in: names.sorted()), nearest.distance <= 2 {
+                message += "; did you mean '\(nearest.candidate)'?"
+            }
+            writeError(message, hint: "see `uservault --help`")
+            return 2
+        }
+        let ordered = ArgumentOrder.hoistGlobalOptions(arguments, subcommands: names)
         let command: any ParsableCommand
         do {
             command = try UserVaultCommand.parseAsRoot(ordered)

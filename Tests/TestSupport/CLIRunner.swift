@@ -33,19 +33,44 @@ public func runUserVault(_ arguments: [String], environment: [String: String] = 
                      stderr: String(decoding: result.stderr, as: UTF8.self))
 }
 
+/// A running `uservault serve`: its process id, its port, and a client bound to it.
+public struct ServedUserVault: Sendable {
+    public var pid: Int32
+    public var port: Int
+    public var client: LoopbackClient
+}
+
 /// `uservault serve --port 0 ...` running as a real process until `body` returns; then
 /// SIGTERM, and the process's exit code and stderr are returned with `body`'s result.
 public func withServedUserVault<Result: Sendable>(
     _ arguments: [String], environment: [String: String] = [:], in directory: URL,
     _ body: (LoopbackClient) async throws -> Result
 ) async throws -> (result: Result, exitCode: Int32, stderr: String) {
+    try await withServedUserVault(arguments, environment: environment, in: directory, fileDescriptorLimit: nil) { served in
+        try await body(served.client)
+    }
+}
+
+/// ``withServedUserVault(_:environment:in:_:)`` with the process id, and optionally under a
+/// descriptor limit (`ulimit -n`, set by `/bin/sh` before it execs the binary, so the pid is
+/// the server's).
+public func withServedUserVault<Result: Sendable>(
+    _ arguments: [String], environment: [String: String] = [:], in directory: URL, fileDescriptorLimit: Int?,
+    _ body: (ServedUserVault) async throws -> Result
+) async throws -> (result: Result, exitCode: Int32, stderr: String) {
     let outURL = directory.appendingPathComponent(".serve-stdout")
     let errURL = directory.appendingPathComponent(".serve-stderr")
     FileManager.default.createFile(atPath: outURL.path, contents: nil)
     FileManager.default.createFile(atPath: errURL.path, contents: nil)
     let process = Process()
-    process.executableURL = userVaultBinary
-    process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0"] + arguments
+    let serve = ["serve", "--host", "127.0.0.1", "--port", "0"] + arguments
+    if let fileDescriptorLimit {
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -n \(fileDescriptorLimit) && exec \"$0\" \"$@\"", userVaultBinary.path] + serve
+    } else {
+        process.executableURL = userVaultBinary
+        process.arguments = serve
+    }
     process.environment = baseEnvironment(environment)
     process.currentDirectoryURL = directory
     process.standardOutput = try FileHandle(forWritingTo: outURL)
@@ -70,7 +95,7 @@ public func withServedUserVault<Result: Sendable>(
         throw LoopbackError(description: "uservault serve did not start: \(stderr.prefix(500))")
     }
     let client = LoopbackClient(port: port)
-    let result = try await body(client)
+    let result = try await body(ServedUserVault(pid: process.processIdentifier, port: port, client: client))
     client.invalidate()
     process.terminate()  // SIGTERM: a clean stop
     for _ in 0..<400 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }

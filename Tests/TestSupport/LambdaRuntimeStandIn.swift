@@ -58,7 +58,10 @@ public final class LambdaRuntimeStandIn: Sendable {
     }
 
     /// The init error the runtime reported, if any: its error type and body.
-    public var initError: (type: String, body: Data)? { state.initError }
+    public var initError: (type: String, body: Data)? { state.initErrors.last }
+
+    /// Every init error the runtime reported, in order (Lambda expects at most one).
+    public var initErrors: [(type: String, body: Data)] { state.initErrors }
 
     /// Sends one event and waits (up to `timeout`) for the runtime's answer. The invocation's
     /// deadline is `deadline` from now.
@@ -95,11 +98,11 @@ final class StandInState: Sendable {
         var queue: [PendingInvocation] = []
         var parked: [@Sendable (PendingInvocation) -> Void] = []
         var waiters: [String: CheckedContinuation<LambdaRuntimeStandIn.Outcome, any Error>] = [:]
-        var initError: (type: String, body: Data)?
+        var initErrors: [(type: String, body: Data)] = []
     }
     private let inner = Mutex(Inner())
 
-    var initError: (type: String, body: Data)? { inner.withLock { $0.initError } }
+    var initErrors: [(type: String, body: Data)] { inner.withLock { $0.initErrors } }
 
     func enqueue(_ invocation: PendingInvocation, waiter: CheckedContinuation<LambdaRuntimeStandIn.Outcome, any Error>) {
         let deliver = inner.withLock { inner -> (@Sendable (PendingInvocation) -> Void)? in
@@ -132,7 +135,7 @@ final class StandInState: Sendable {
     }
 
     func recordInitError(type: String, body: Data) {
-        inner.withLock { $0.initError = (type, body) }
+        inner.withLock { $0.initErrors.append((type, body)) }
     }
 }
 

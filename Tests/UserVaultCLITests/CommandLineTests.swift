@@ -39,6 +39,29 @@ struct CommandLineTests {
         #expect(!result.stderr.contains("Stack") && !result.stderr.contains("Fatal"))
     }
 
+    @Test("an unknown command is reported as the command, whatever options follow it", arguments: [
+        ["frobnicate", "--x", "1"],
+        ["frobnicate"],
+        ["--store", "s.sqlite", "frobnicate", "--x", "1"],
+        ["frobnicate", "--store", "s.sqlite"],
+    ])
+    func unknownCommand(_ arguments: [String]) async throws {
+        let result = try await runUserVault(arguments)
+        #expect(result.exitCode == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "one line: \(result.stderr)")
+        let line = String(lines.first ?? "")
+        #expect(line.hasPrefix("uservault: error: ") && line.contains("unknown command 'frobnicate'"), "\(line)")
+        #expect(!line.contains("--x") && !line.contains("--store"), "the command is the problem, not its options: \(line)")
+    }
+
+    @Test("a misspelt command gets the nearest one suggested")
+    func misspeltCommand() async throws {
+        let result = try await runUserVault(["aduit", "--depth", "deep"])
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains("unknown command 'aduit'") && result.stderr.contains("'audit'"), "\(result.stderr)")
+    }
+
     @Test("global options go before or after the command; a flag beats the environment")
     func globalOptions() async throws {
         let directory = try makeTemporaryDirectory("uservault-globals")

@@ -41,6 +41,36 @@ struct LambdaJobTests {
         await standIn.stop()
     }
 
+    @Test("a misspelt key is an InvalidJob naming it and the nearest known key; the envelopes the handler takes still run")
+    func unknownKeys() async throws {
+        let directory = try makeTemporaryDirectory("uservault-lambda-job-keys")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try await runUserVault(["seed", "--users", "5", "--log-level", "warning"], in: directory).exitCode == 0)
+        let store = directory.appendingPathComponent(".uservault/store.sqlite").path
+        let standIn = try await LambdaRuntimeStandIn.start()
+        _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
+                                                  environment: ["USERVAULT_REPORT_DIR": directory.appendingPathComponent("r").path]) {
+            for (key, nearest) in [("reportdir", "reportDir"), ("chekpoint", "checkpoint")] {
+                let event = #"{"job":"audit","params":{"progress":"never"},"\#(key)":"x"}"#
+                let outcome = try await standIn.invoke(Data(event.utf8))
+                #expect(outcome.errorType == "InvalidJob", "\(outcome)")
+                guard case .error(_, let body) = outcome else { continue }
+                let message = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["errorMessage"] as? String ?? ""
+                #expect(message.contains("'\(key)'") && message.contains("'\(nearest)'"), "\(message)")
+            }
+            // A scheduled event's whole envelope (no job in it): the nightly audit.
+            let scheduled = #"{"version":"0","id":"e2","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","#
+                + #""time":"2026-11-29T02:00:00Z","region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/n"],"detail":{}}"#
+            #expect(try Self.result(try await standIn.invoke(Data(scheduled.utf8)))["complete"] as? Bool == true)
+            // The state machine's worker input: job, params, worker, checkpoint, reportDir.
+            let checkpoint = directory.appendingPathComponent("w.ckpt").path
+            let worker = #"{"job":"audit","params":{"segments":4,"progress":"never"},"worker":"0/2","checkpoint":"\#(checkpoint)","#
+                + #""reportDir":"\#(directory.path)/w"}"#
+            #expect(try Self.result(try await standIn.invoke(Data(worker.utf8)))["complete"] as? Bool == true)
+        }
+        await standIn.stop()
+    }
+
     @Test("the repair function with a shipped job file: a dry run that changes nothing; with apply true, the repair")
     func repairJobFile() async throws {
         let directory = try makeTemporaryDirectory("uservault-lambda-repair")

@@ -32,6 +32,23 @@ struct RunCommandTests {
         #expect(none.exitCode == 2 && none.stderr.contains("no such job"), "\(none.stderr)")
     }
 
+    @Test("an unknown key is an error naming it and the nearest known key, with and without --dry-run",
+          arguments: [("reportdir", "reportDir"), ("chekpoint", "checkpoint"), ("param", "params")])
+    func unknownKeys(key: String, nearest: String) async throws {
+        let directory = try makeTemporaryDirectory("uservault-run-keys")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let definition = #"{"job":"audit","params":{"progress":"never"},"\#(key)":"x"}"#
+        try Data(definition.utf8).write(to: directory.appendingPathComponent("typo.json"))
+        for dryRun in [true, false] {
+            let result = try await runUserVault(["run", "typo.json"] + (dryRun ? ["--dry-run"] : []), in: directory)
+            #expect(result.exitCode == 2, "\(result.stderr)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "one line: \(result.stderr)")
+            #expect(result.stderr.contains("'\(key)'") && result.stderr.contains("'\(nearest)'"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".uservault").path), "nothing ran")
+        }
+    }
+
     @Test("every job file runs for real on the embedded store")
     func forReal() async throws {
         let directory = try makeTemporaryDirectory("uservault-run-real")

@@ -27,6 +27,10 @@ struct JobDefinition: Codable, Sendable {
     /// The run state: resumed when it exists.
     var checkpoint: String?
 
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case job, description, arguments, params, reportDir, output, worker, checkpoint
+    }
+
     static let jobs = ["audit", "export", "rotate-keys", "backfill", "merge-reports"]
 
     /// The nightly audit: what a scheduled event without input runs.
@@ -74,12 +78,28 @@ struct JobDefinition: Codable, Sendable {
         return try decode(data, source: path)
     }
 
+    /// Decodes a definition; a key it does not know (a typo: `reportdir`, `chekpoint`) is an
+    /// error naming the nearest known key, not a setting silently ignored.
     static func decode(_ data: Data, source: String) throws -> JobDefinition {
+        if let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] {
+            try checkKeys(object.keys, source: source)
+        }
         do {
             return try JSONDecoder().decode(JobDefinition.self, from: data)
         } catch {
             throw Invalid(description: "\(source) is not a job definition ({\"job\", \"params\", ...}): \(error)")
         }
+    }
+
+    static func checkKeys(_ keys: some Collection<String>, source: String) throws {
+        let known = CodingKeys.allCases.map(\.rawValue)
+        let unknown = keys.filter { !known.contains($0) }.sorted()
+        guard !unknown.isEmpty else { return }
+        let problems = unknown.map { key in
+            let nearest = EditDistance.nearest(to: key, in: known).map { " (did you mean '\($0.candidate)'?)" } ?? ""
+            return "unknown key '\(key)'\(nearest)"
+        }
+        throw Invalid(description: "\(source): " + problems.joined(separator: "; "))
     }
 
     /// The command line this definition runs (without the program name), checked for a known job.

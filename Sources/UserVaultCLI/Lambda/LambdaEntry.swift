@@ -47,6 +47,9 @@ enum LambdaEntry {
                 }
             case "job":
                 let jobs = LambdaJobs(environment: environment, settings: settings)
+                // What every job needs is checked now, so that a bad setting is an init error
+                // (reported, and the function stops) rather than a loop whose every invocation fails.
+                if jobs.needsAWS { _ = try Backend.awsConfiguration(settings) }
                 logger.info("running jobs from EventBridge and Step Functions events")
                 try await runtime.run { context, event in try await jobs.run(event, context: context) }
             default:

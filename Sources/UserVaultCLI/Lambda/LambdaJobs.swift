@@ -31,6 +31,13 @@ struct LambdaJobs: Sendable {
     /// the only place Lambda may write.
     var defaultReportDir: String { environment["USERVAULT_REPORT_DIR"] ?? "/tmp/reports" }
 
+    /// Whether the jobs reach AWS whatever their input: the AWS backend, or S3 for the
+    /// default report or export folder.
+    var needsAWS: Bool {
+        settings.backend == .aws
+            || [environment["USERVAULT_REPORT_DIR"], environment["USERVAULT_EXPORT_DIR"]].contains { $0?.hasPrefix("s3://") == true }
+    }
+
     func run(_ event: Data, context: LambdaContext) async throws -> Data {
         var definition = try Self.definition(from: event)
         if definition.reportDir == nil, definition.job != "export" { definition.reportDir = defaultReportDir }

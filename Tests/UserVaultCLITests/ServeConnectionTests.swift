@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `uservault serve` under connection pressure, as a real process: descriptor exhaustion, idle
+/// connections, headers that never finish.
+@Suite("uservault serve: idle and slow connections, descriptor exhaustion")
+struct ServeConnectionTests {
+    /// Opens `count` connections that send nothing.
+    static func idleConnections(_ count: Int, port: Int) throws -> [RawConnection] {
+        try (0..<count).map { _ in try RawConnection(port: port) }
+    }
+
+    /// Waits until the server holds at least `held` descriptors and leaves connections waiting
+    /// in its accept queue: it has taken all it will take. `false` after a generous bound.
+    static func waitUntilSaturated(_ served: ServedUserVault, held: Int) async throws -> Bool {
+        for _ in 0..<1200 {
+            if (ProcessUsage.openDescriptors(served.pid) ?? 0) >= held, (ProcessUsage.acceptQueue(port: served.port) ?? 0) > 0 {
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    @Test("under ulimit -n 256, 400 idle connections leave the server idle (no accept loop spinning on EMFILE)",
+          arguments: [[], ["--max-connections", "1000"]])
+    func descriptorExhaustion(options: [String]) async throws {
+        let directory = try makeTemporaryDirectory("uservault-serve-fds")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // `--max-connections 1000` lifts the cap above the limit, so accept(2) does fail with EMFILE.
+        let (ratio, _, _) = try await withServedUserVault(["--store", "s.sqlite", "--log-level", "error"] + options,
+                                                        in: directory, fileDescriptorLimit: 256) { served in
+            let connections = try Self.idleConnections(400, port: served.port)
+            defer { connections.forEach { $0.close() } }
+            #expect(try await Self.waitUntilSaturated(served, held: 150), "the server took connections and queued the rest")
+            // CPU time over elapsed time, both counted by the kernel: a ratio, not a threshold on time.
+            let ticksBefore = try #require(ProcessUsage.cpuTicks(served.pid))
+            let started = ContinuousClock.now
+            try await Task.sleep(for: .seconds(3))
+            let elapsed = started.duration(to: .now)
+            let ticksAfter = try #require(ProcessUsage.cpuTicks(served.pid))
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let elapsedTicks = seconds * Double(ProcessUsage.ticksPerSecond)
+            return Double(ticksAfter - ticksBefore) / elapsedTicks
+        }
+        #expect(ratio < 0.3, "the server used \(Int(ratio * 100))% of a core with nothing in flight")
+    }
+
+    @Test("idle connections are closed after --idle-timeout, so a request gets through 400 of them under ulimit -n 256")
+    func idleConnectionsAreClosed() async throws {
+        let directory = try makeTemporaryDirectory("uservault-serve-idle")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (outcome, _, _) = try await withServedUserVault(["--store", "s.sqlite", "--log-level", "error", "--idle-timeout", "1"],
+                                                          in: directory, fileDescriptorLimit: 256) { served in
+            let connections = try Self.idleConnections(400, port: served.port)
+            defer { connections.forEach { $0.close() } }
+            // Wait for the condition: a GET answered. Each try waits 5 s at most; all of them 120 s.
+            var status: Int?
+            for _ in 0..<24 where status == nil {
+                status = await RawConnection.status(of: "/users", port: served.port, within: .seconds(5))
+            }
+            let closed = connections.filter(\.isClosedByPeer).count
+            return (status, closed)
+        }
+        #expect(outcome.0 == 200, "a request got through")
+        #expect(outcome.1 > 0, "the server closed idle connections (\(outcome.1) of 400)")
+    }
+
+    @Test("a header that never finishes is closed after --header-timeout; a kept-alive idle connection is not")
+    func slowHeaders() async throws {
+        let directory = try makeTemporaryDirectory("uservault-serve-slowloris")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (outcome, _, _) = try await withServedUserVault(["--store", "s.sqlite", "--log-level", "error",
+                                                           "--header-timeout", "1", "--idle-timeout", "600"],
+                                                          in: directory, fileDescriptorLimit: nil) { served in
+            // A kept-alive connection that finished its request before the slow one started.
+            let keptAlive = try RawConnection(port: served.port)
+            try await keptAlive.send("GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            var answer = Data()
+            for _ in 0..<600 where !String(decoding: answer, as: UTF8.self).contains("\"data\"") {
+                answer.append(keptAlive.readAvailable() ?? Data())
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let slow = try RawConnection(port: served.port)
+            try await slow.send("GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            // Wait for the event itself (the server's EOF), bounded far below the idle timeout.
+            let slowClosed = await slow.waitUntilClosed(within: .seconds(60))
+            let keptAliveOpen = !keptAlive.isClosedByPeer
+            try await keptAlive.send("GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            let secondAnswer = await keptAlive.waitUntilClosed(within: .seconds(60))
+            return (slowClosed, keptAliveOpen, secondAnswer)
+        }
+        #expect(outcome.0, "the partial header was cut off")
+        #expect(outcome.1, "the idle kept-alive connection is still open")
+        #expect(outcome.2, "and still served")
+    }
+}
