@@ -1,6 +1,5 @@
 @testable import AWSClients
 import Foundation
-import Synchronization
 import Testing
 
 @Suite("Retry strategy, quota and adaptive rate limiter")
@@ -90,13 +89,6 @@ struct RetryStrategyTests {
     }
 
     // MARK: Adaptive mode
-
-    /// A clock the test moves by hand.
-    final class ManualClock: Sendable {
-        private let time = Mutex(1_000_000.0)
-        var now: Double { time.withLock { $0 } }
-        func advance(by seconds: Double) { time.withLock { $0 += seconds } }
-    }
 
     /// `count` successful responses at `rate` per second.
     static func succeed(_ limiter: ClientRateLimiter, clock: ManualClock, rate: Double, count: Int) async {

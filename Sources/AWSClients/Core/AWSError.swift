@@ -70,6 +70,9 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         return AWSErrorCodes.throttling.contains(code) || statusCode == 429
     }
 
+    /// Throttling as the adaptive mode's rate limiter counts it.
+    public var slowsRateLimiter: Bool { isThrottling }
+
     /// Transient: worth retrying (5xx, timeouts, resets, truncated answers, transient codes).
     public var isTransient: Bool {
         switch kind {

@@ -36,7 +36,8 @@ public struct AWSServiceClient: Sendable {
         self.counters = counters
         self.logger = logger
         self.quota = RetryQuota()
-        self.limiter = retry.mode == .adaptive ? ClientRateLimiter() : nil
+        self.limiter = retry.mode == .adaptive
+            ? ClientRateLimiter(clock: retry.rateLimiterClock, observer: retry.rateLimiterObserver) : nil
         self.now = now
     }
 
@@ -92,7 +93,7 @@ public struct AWSServiceClient: Sendable {
                     : .transport(service.name, request.operation, failure.description)
             }
             if error.isThrottling { counters.throttle() }
-            if let limiter { await limiter.update(throttled: error.isThrottling) }
+            if let limiter { await limiter.update(throttled: error.slowsRateLimiter) }
             guard error.isThrottling || error.isTransient, attempt < retry.maxAttempts,
                   let cost = await quota.acquire(afterTimeout: error.isTimeout)
             else {
