@@ -70,8 +70,14 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         return AWSErrorCodes.throttling.contains(code) || statusCode == 429
     }
 
-    /// Throttling as the adaptive mode's rate limiter counts it.
-    public var slowsRateLimiter: Bool { isThrottling }
+    /// Throttling as the adaptive mode's rate limiter counts it: by the service's error code
+    /// alone, one of botocore's (`ThrottledRetryableChecker`), as its `ThrottlingErrorDetector`
+    /// decides. (Retries also treat HTTP 429 and `ThrottlingError` as throttling; the limiter,
+    /// like botocore's, does not slow down for them.)
+    public var slowsRateLimiter: Bool {
+        guard kind == .service, let code else { return false }
+        return AWSErrorCodes.rateLimiterThrottling.contains(code)
+    }
 
     /// Transient: worth retrying (5xx, timeouts, resets, truncated answers, transient codes).
     public var isTransient: Bool {
@@ -110,11 +116,14 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
 
 /// Error codes by retry class, as the AWS SDKs classify them.
 public enum AWSErrorCodes {
-    public static let throttling: Set<String> = [
+    public static let throttling: Set<String> = rateLimiterThrottling.union(["ThrottlingError"])
+    /// botocore's throttling codes (`ThrottledRetryableChecker`), which alone slow the adaptive
+    /// rate limiter (none of DynamoDB, KMS, S3, STS or Tagging models another throttling error).
+    public static let rateLimiterThrottling: Set<String> = [
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
         "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
         "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown",
-        "PriorRequestNotComplete", "EC2ThrottledException", "ThrottlingError",
+        "PriorRequestNotComplete", "EC2ThrottledException",
     ]
     public static let transient: Set<String> = [
         "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "InternalServerError",

@@ -75,7 +75,7 @@ public struct AWSServiceClient: Sendable {
         while true {
             attempt += 1
             try Task.checkCancellation()
-            if let limiter { await limiter.acquire() }
+            if let limiter { try await limiter.acquire() }
             let exchange = try await signed(request, url: url)
             counters.request()
             let error: AWSError

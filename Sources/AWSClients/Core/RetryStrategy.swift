@@ -5,7 +5,9 @@ import Foundation
 /// - `standard`: up to `maxAttempts` (3) attempts for throttling and transient errors, full-jitter
 ///   exponential backoff `rand(0,1) · min(2^retry, 20 s)`, and a retry quota shared by the
 ///   client (500 tokens; a retry costs 5, a retry after a timeout 10; a success refunds).
-/// - `adaptive`: `standard` plus a client-side rate limiter that slows down when throttled.
+/// - `adaptive`: `standard` plus botocore's client-side rate limiter (``ClientRateLimiter``): from
+///   the first throttle on, requests take tokens at a rate cut by CUBIC on each throttle and grown
+///   back after it, never below 0.5 per second.
 /// - `none`: one attempt.
 ///
 /// ```swift

@@ -1,113 +1,75 @@
-import Foundation
-
-/// The adaptive mode's client-side rate limiter (CUBIC, as the AWS SDKs implement it): it
-/// measures the sending rate, cuts it by β on throttling and grows it back along a cubic curve.
+/// The adaptive retry mode's client-side rate limiter, step for step as botocore's
+/// (`botocore/retries/adaptive.py`): off until the first throttle; then every request takes a
+/// token from a ``RateLimiterBucket`` whose rate ``CubicCalculator`` sets from each answer,
+/// capped at twice the rate ``RateClocker`` measures.
+///
+/// Throttling is by error code only, as botocore's `ThrottlingErrorDetector` decides it
+/// (``AWSError/slowsRateLimiter``). A request never waits longer for one token than
+/// `1 / 0.5` s at a time, and waits again only if another request took the token first.
 actor ClientRateLimiter {
-    private let minFillRate = 0.5
-    private let beta = 0.7
-    private let scaleConstant = 0.4
-    private let smooth = 0.8
+    /// botocore's `_MAX_RATE_ADJUST_SCALE`: the rate never exceeds twice the measured rate.
+    static let maxRateAdjustScale = 2.0
 
-    private(set) var fillRate = 0.0
-    private var maxCapacity = 0.0
-    private var currentCapacity = 0.0
-    private var lastTimestamp: Double?
+    private var clocker: RateClocker
+    private var cubic: CubicCalculator
+    private var bucket: RateLimiterBucket
     private(set) var enabled = false
-    private(set) var measuredTxRate = 0.0
-    private var lastTxRateBucket: Double
-    private var requestCount = 0
-    private var lastMaxRate = 0.0
-    private var lastThrottleTime: Double
-    private var timeWindow = 0.0
     private let clock: RateLimiterClock
     private let observer: (@Sendable (RateLimiterEvent) -> Void)?
 
     init(clock: RateLimiterClock = .system, observer: (@Sendable (RateLimiterEvent) -> Void)? = nil) {
+        let start = clock.now()
         self.clock = clock
         self.observer = observer
-        lastTxRateBucket = (clock.now() * 2).rounded(.down) / 2
-        lastThrottleTime = clock.now()
+        clocker = RateClocker(start: start)
+        cubic = CubicCalculator(start: start)
+        bucket = RateLimiterBucket(start: start)
     }
 
     init(now: @escaping @Sendable () -> Double) {
         self.init(clock: RateLimiterClock(now: now, sleep: { _ in }))
     }
 
-    private func now() -> Double { clock.now() }
+    var measuredTxRate: Double { clocker.measuredRate }
+    var fillRate: Double { bucket.fillRate }
 
-    /// Waits until a token is available (only once throttling has been seen).
-    func acquire() async {
-        guard enabled else { return }
-        refill()
-        if currentCapacity < 1 {
-            let wait = (1 - currentCapacity) / max(fillRate, minFillRate)
+    /// Waits for a token once throttling has been seen; at once before that.
+    ///
+    /// - Throws: `CancellationError` when the task is cancelled while waiting.
+    func acquire() async throws {
+        while let wait = tryAcquire() {
             observer?(.waiting(seconds: wait))
-            try? await clock.sleep(wait)
-            refill()
+            try await clock.sleep(wait)
         }
-        currentCapacity -= 1
     }
 
     /// Takes a token if there is one (`nil`), else says how long until there is; never waits.
     func tryAcquire() -> Double? {
         guard enabled else { return nil }
-        refill()
-        if currentCapacity < 1 { return (1 - currentCapacity) / max(fillRate, minFillRate) }
-        currentCapacity -= 1
-        return nil
+        return bucket.take(at: clock.now())
+    }
+
+    /// Feeds back one answer: throttled or not.
+    func update(throttled: Bool) {
+        let measured = clocker.record(at: clock.now())
+        let time = clock.now()
+        let newRate: Double
+        if throttled {
+            let rate = enabled ? min(measured, bucket.fillRate) : measured
+            newRate = cubic.errorReceived(rate: rate, at: time)
+            enabled = true
+        } else {
+            newRate = cubic.successReceived(at: time)
+        }
+        bucket.setMaxRate(min(newRate, Self.maxRateAdjustScale * measured), at: time)
+        observer?(.updated(state(throttled: throttled)))
     }
 
     /// The state as of the last answer.
     func state(throttled: Bool = false) -> RateLimiterState {
-        RateLimiterState(throttled: throttled, enabled: enabled, measuredRate: measuredTxRate, fillRate: fillRate,
-                         maxCapacity: maxCapacity, capacity: currentCapacity, lastMaxRate: lastMaxRate,
-                         timeWindow: timeWindow, lastThrottleTime: lastThrottleTime)
-    }
-
-    /// Feeds back one response: throttled or not.
-    func update(throttled: Bool) {
-        updateMeasuredRate()
-        let calculated: Double
-        if throttled {
-            let rate = enabled ? min(measuredTxRate, fillRate) : measuredTxRate
-            lastMaxRate = rate
-            computeTimeWindow()
-            lastThrottleTime = now()
-            calculated = rate * beta
-            enabled = true
-        } else {
-            computeTimeWindow()
-            let elapsed = now() - lastThrottleTime
-            calculated = scaleConstant * pow(elapsed - timeWindow, 3) + lastMaxRate
-        }
-        let newRate = min(calculated, 2 * measuredTxRate)
-        refill()
-        fillRate = max(newRate, minFillRate)
-        maxCapacity = max(newRate, 1)
-        currentCapacity = min(currentCapacity, maxCapacity)
-        observer?(.updated(state(throttled: throttled)))
-    }
-
-    private func computeTimeWindow() {
-        timeWindow = pow(lastMaxRate * (1 - beta) / scaleConstant, 1.0 / 3)
-    }
-
-    private func refill() {
-        let timestamp = now()
-        if let last = lastTimestamp {
-            currentCapacity = min(maxCapacity, currentCapacity + (timestamp - last) * fillRate)
-        }
-        lastTimestamp = timestamp
-    }
-
-    private func updateMeasuredRate() {
-        let bucket = (now() * 2).rounded(.down) / 2
-        requestCount += 1
-        if bucket > lastTxRateBucket {
-            let current = Double(requestCount) / (bucket - lastTxRateBucket)
-            measuredTxRate = current * smooth + measuredTxRate * (1 - smooth)
-            requestCount = 0
-            lastTxRateBucket = bucket
-        }
+        RateLimiterState(throttled: throttled, enabled: enabled, measuredRate: clocker.measuredRate,
+                         fillRate: bucket.fillRate, maxCapacity: bucket.maxCapacity, capacity: bucket.capacity,
+                         lastMaxRate: cubic.lastMaxRate, timeWindow: cubic.timeWindow,
+                         lastThrottleTime: cubic.lastThrottleTime)
     }
 }
