@@ -13,6 +13,8 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case service
         /// No usable answer: connection refused or reset, TLS, DNS, truncated body.
         case transport
+        /// Nothing listens at the endpoint: the connection was refused.
+        case connectionRefused
         /// The request timed out.
         case timeout
         /// The answer could not be understood.
@@ -47,6 +49,12 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
                  statusCode: nil, requestId: nil)
     }
 
+    /// `endpoint` is `host:port`.
+    public static func connectionRefused(_ service: String, _ operation: String, endpoint: String) -> AWSError {
+        AWSError(kind: .connectionRefused, service: service, operation: operation, code: nil, message: endpoint,
+                 statusCode: nil, requestId: nil)
+    }
+
     public static func timeout(_ service: String, _ operation: String) -> AWSError {
         AWSError(kind: .timeout, service: service, operation: operation, code: nil, message: "the request timed out",
                  statusCode: nil, requestId: nil)
@@ -61,7 +69,9 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     /// An error from the service itself (as opposed to the network).
     public var isServiceError: Bool { kind == .service }
     public var isTimeout: Bool { kind == .timeout }
-    public var isTransportError: Bool { kind == .transport || kind == .timeout }
+    public var isTransportError: Bool { kind == .transport || kind == .timeout || kind == .connectionRefused }
+    /// The endpoint refused the connection: nothing listens there (a retryable transport error).
+    public var isConnectionRefused: Bool { kind == .connectionRefused }
 
     /// Throttling, by the service's error code (HTTP 400 for DynamoDB's
     /// `ProvisionedThroughputExceededException`, so never by status alone).
@@ -82,7 +92,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     /// Transient: worth retrying (5xx, timeouts, resets, truncated answers, transient codes).
     public var isTransient: Bool {
         switch kind {
-        case .transport, .timeout: return true
+        case .transport, .timeout, .connectionRefused: return true
         case .invalidResponse: return statusCode.map { $0 >= 500 } ?? true
         case .service:
             if let code, AWSErrorCodes.transient.contains(code) { return true }
@@ -105,6 +115,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
             if let statusCode { text += " (HTTP \(statusCode))" }
             if let message, !message.isEmpty { text += ": \(message)" }
         case .transport: text += ": connection problem: \(message ?? "unknown")"
+        case .connectionRefused: text += ": connection refused by \(message ?? "the endpoint")"
         case .timeout: text += ": timed out"
         case .invalidResponse: text += ": unexpected response: \(message ?? "")"
         }

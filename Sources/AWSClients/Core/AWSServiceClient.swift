@@ -88,8 +88,9 @@ public struct AWSServiceClient: Sendable {
                 }
                 error = ErrorParsing.parse(reply, service: service, operation: request.operation)
             } catch let failure as TransportFailure {
-                error = failure.isTimeout
-                    ? .timeout(service.name, request.operation)
+                error = failure.isTimeout ? .timeout(service.name, request.operation)
+                    : failure.isConnectionRefused ? .connectionRefused(service.name, request.operation,
+                                                                       endpoint: url.hostAndPort)
                     : .transport(service.name, request.operation, failure.description)
             }
             if error.isThrottling { counters.throttle() }
