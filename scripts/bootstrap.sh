@@ -28,7 +28,9 @@ fi
 if (( want_test )); then
     py_missing=()
     python3 -c "import jsonschema_rs" 2>/dev/null || py_missing+=("jsonschema-rs")
-    command -v moto_server >/dev/null 2>&1 && python3 -c "import moto, flask, boto3" 2>/dev/null || py_missing+=("moto[server]" "boto3")
+    # boto3 brings botocore, the reference the adaptive retry tests compare against.
+    command -v moto_server >/dev/null 2>&1 && python3 -c "import moto, flask, boto3, botocore.retries.adaptive" 2>/dev/null \
+        || py_missing+=("moto[server]" "boto3")
     command -v cfn-lint >/dev/null 2>&1 || py_missing+=("cfn-lint")
     if (( ${#py_missing[@]} )); then
         echo "bootstrap: installing PyPI packages: ${py_missing[*]}"

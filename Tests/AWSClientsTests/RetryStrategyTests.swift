@@ -1,6 +1,5 @@
 @testable import AWSClients
 import Foundation
-import Synchronization
 import Testing
 
 @Suite("Retry strategy, quota and adaptive rate limiter")
@@ -91,36 +90,29 @@ struct RetryStrategyTests {
 
     // MARK: Adaptive mode
 
-    /// A clock the test moves by hand.
-    final class ManualClock: Sendable {
-        private let time = Mutex(1_000_000.0)
-        var now: Double { time.withLock { $0 } }
-        func advance(by seconds: Double) { time.withLock { $0 += seconds } }
-    }
-
     /// `count` successful responses at `rate` per second.
-    static func succeed(_ limiter: ClientRateLimiter, clock: ManualClock, rate: Double, count: Int) async {
+    static func succeed(_ limiter: ClientRateLimiter, clock: ManualClock, rate: Double, count: Int) async throws {
         for _ in 0..<count {
-            await limiter.acquire()
+            try await limiter.acquire()
             await limiter.update(throttled: false)
             clock.advance(by: 1 / rate)
         }
     }
 
     @Test("adaptive: no rate limit until the first throttle")
-    func adaptiveStartsDisabled() async {
+    func adaptiveStartsDisabled() async throws {
         let clock = ManualClock()
         let limiter = ClientRateLimiter(now: { clock.now })
-        await Self.succeed(limiter, clock: clock, rate: 50, count: 200)
+        try await Self.succeed(limiter, clock: clock, rate: 50, count: 200)
         #expect(await !limiter.enabled)
         #expect(await limiter.measuredTxRate > 45)
     }
 
     @Test("adaptive: a throttle cuts the fill rate to β = 0.7 of the measured rate, again on each throttle")
-    func adaptiveSlowsDown() async {
+    func adaptiveSlowsDown() async throws {
         let clock = ManualClock()
         let limiter = ClientRateLimiter(now: { clock.now })
-        await Self.succeed(limiter, clock: clock, rate: 10, count: 40)
+        try await Self.succeed(limiter, clock: clock, rate: 10, count: 40)
         await limiter.update(throttled: true)
         let measured = await limiter.measuredTxRate
         #expect(abs(measured - 10) < 0.5)
@@ -139,10 +131,10 @@ struct RetryStrategyTests {
     }
 
     @Test("adaptive: after a throttle the rate grows back along the cubic curve to the rate before it")
-    func adaptiveRecovers() async {
+    func adaptiveRecovers() async throws {
         let clock = ManualClock()
         let limiter = ClientRateLimiter(now: { clock.now })
-        await Self.succeed(limiter, clock: clock, rate: 10, count: 40)
+        try await Self.succeed(limiter, clock: clock, rate: 10, count: 40)
         await limiter.update(throttled: true)
         let lastMaxRate = await limiter.measuredTxRate
         let reduced = await limiter.fillRate

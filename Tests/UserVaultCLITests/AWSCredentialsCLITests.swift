@@ -67,7 +67,7 @@ struct AWSCredentialsCLITests {
         #expect(noProfile.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test("an unreachable endpoint is exit 2 and one line")
+    @Test("an unreachable endpoint is exit 2 and one line: connection refused, after the configured attempts")
     func unreachable() async throws {
         let port = try freeLoopbackPort()
         let result = try await runUserVault(["--backend", "aws", "init"], environment: [
@@ -76,6 +76,7 @@ struct AWSCredentialsCLITests {
         ])
         #expect(result.exitCode == 2)
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("connection"))
+        // Each refused attempt fails at once (no waiting out the connect timeout) and is counted.
+        #expect(result.stderr.contains("failed: connection refused by 127.0.0.1:\(port) after 2 attempts"), "\(result.stderr)")
     }
 }

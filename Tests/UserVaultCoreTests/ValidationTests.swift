@@ -8,9 +8,9 @@ struct ValidationTests {
         NewUserInput(firstname: firstname, lastname: lastname, email: email, username: username, credentials: credentials)
     }
 
-    @Test("accepts addresses in the documented RFC 5322 subset", arguments: [
+    @Test("accepts addresses in the documented RFC 6531 subset", arguments: [
         "ada@example.com", "a.b-c+tag@sub.example.co.uk", "x@a.io", "o'brien@example.ie", "ADA@EXAMPLE.COM",
-        "user_{1}@host-name.example",
+        "user_{1}@host-name.example", "ådå@example.com", "a@example.123",
     ])
     func acceptsEmails(_ email: String) {
         #expect(UserValidation.isValidEmail(email.lowercased()))
@@ -19,7 +19,7 @@ struct ValidationTests {
     @Test("rejects addresses outside it", arguments: [
         "", "plain", "@example.com", "ada@", "ada@example", "ada@@example.com", "a..b@example.com", ".ada@example.com",
         "ada.@example.com", "ada@-example.com", "ada@example-.com", "\"quoted\"@example.com", "ada@[127.0.0.1]",
-        "ada@1.2.3.4", "ad a@example.com", "ada@exa_mple.com", "ådå@example.com",
+        "ada@1.2.3.4", "ad a@example.com", "ada@exa_mple.com",
         String(repeating: "a", count: 65) + "@example.com",
         "a@" + String(repeating: "b", count: 64) + ".com",
         "a@" + Array(repeating: String(repeating: "c", count: 60), count: 5).joined(separator: ".") + ".com",

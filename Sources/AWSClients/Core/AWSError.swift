@@ -13,6 +13,8 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         case service
         /// No usable answer: connection refused or reset, TLS, DNS, truncated body.
         case transport
+        /// Nothing listens at the endpoint: the connection was refused.
+        case connectionRefused
         /// The request timed out.
         case timeout
         /// The answer could not be understood.
@@ -47,6 +49,12 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
                  statusCode: nil, requestId: nil)
     }
 
+    /// `endpoint` is `host:port`.
+    public static func connectionRefused(_ service: String, _ operation: String, endpoint: String) -> AWSError {
+        AWSError(kind: .connectionRefused, service: service, operation: operation, code: nil, message: endpoint,
+                 statusCode: nil, requestId: nil)
+    }
+
     public static func timeout(_ service: String, _ operation: String) -> AWSError {
         AWSError(kind: .timeout, service: service, operation: operation, code: nil, message: "the request timed out",
                  statusCode: nil, requestId: nil)
@@ -61,7 +69,9 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     /// An error from the service itself (as opposed to the network).
     public var isServiceError: Bool { kind == .service }
     public var isTimeout: Bool { kind == .timeout }
-    public var isTransportError: Bool { kind == .transport || kind == .timeout }
+    public var isTransportError: Bool { kind == .transport || kind == .timeout || kind == .connectionRefused }
+    /// The endpoint refused the connection: nothing listens there (a retryable transport error).
+    public var isConnectionRefused: Bool { kind == .connectionRefused }
 
     /// Throttling, by the service's error code (HTTP 400 for DynamoDB's
     /// `ProvisionedThroughputExceededException`, so never by status alone).
@@ -70,10 +80,19 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         return AWSErrorCodes.throttling.contains(code) || statusCode == 429
     }
 
+    /// Throttling as the adaptive mode's rate limiter counts it: by the service's error code
+    /// alone, one of botocore's (`ThrottledRetryableChecker`), as its `ThrottlingErrorDetector`
+    /// decides. (Retries also treat HTTP 429 and `ThrottlingError` as throttling; the limiter,
+    /// like botocore's, does not slow down for them.)
+    public var slowsRateLimiter: Bool {
+        guard kind == .service, let code else { return false }
+        return AWSErrorCodes.rateLimiterThrottling.contains(code)
+    }
+
     /// Transient: worth retrying (5xx, timeouts, resets, truncated answers, transient codes).
     public var isTransient: Bool {
         switch kind {
-        case .transport, .timeout: return true
+        case .transport, .timeout, .connectionRefused: return true
         case .invalidResponse: return statusCode.map { $0 >= 500 } ?? true
         case .service:
             if let code, AWSErrorCodes.transient.contains(code) { return true }
@@ -96,6 +115,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
             if let statusCode { text += " (HTTP \(statusCode))" }
             if let message, !message.isEmpty { text += ": \(message)" }
         case .transport: text += ": connection problem: \(message ?? "unknown")"
+        case .connectionRefused: text += ": connection refused by \(message ?? "the endpoint")"
         case .timeout: text += ": timed out"
         case .invalidResponse: text += ": unexpected response: \(message ?? "")"
         }
@@ -107,11 +127,14 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
 
 /// Error codes by retry class, as the AWS SDKs classify them.
 public enum AWSErrorCodes {
-    public static let throttling: Set<String> = [
+    public static let throttling: Set<String> = rateLimiterThrottling.union(["ThrottlingError"])
+    /// botocore's throttling codes (`ThrottledRetryableChecker`), which alone slow the adaptive
+    /// rate limiter (none of DynamoDB, KMS, S3, STS or Tagging models another throttling error).
+    public static let rateLimiterThrottling: Set<String> = [
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
         "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
         "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown",
-        "PriorRequestNotComplete", "EC2ThrottledException", "ThrottlingError",
+        "PriorRequestNotComplete", "EC2ThrottledException",
     ]
     public static let transient: Set<String> = [
         "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "InternalServerError",

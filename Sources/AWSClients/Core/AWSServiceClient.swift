@@ -36,7 +36,8 @@ public struct AWSServiceClient: Sendable {
         self.counters = counters
         self.logger = logger
         self.quota = RetryQuota()
-        self.limiter = retry.mode == .adaptive ? ClientRateLimiter() : nil
+        self.limiter = retry.mode == .adaptive
+            ? ClientRateLimiter(clock: retry.rateLimiterClock, observer: retry.rateLimiterObserver) : nil
         self.now = now
     }
 
@@ -74,7 +75,7 @@ public struct AWSServiceClient: Sendable {
         while true {
             attempt += 1
             try Task.checkCancellation()
-            if let limiter { await limiter.acquire() }
+            if let limiter { try await limiter.acquire() }
             let exchange = try await signed(request, url: url)
             counters.request()
             let error: AWSError
@@ -87,12 +88,13 @@ public struct AWSServiceClient: Sendable {
                 }
                 error = ErrorParsing.parse(reply, service: service, operation: request.operation)
             } catch let failure as TransportFailure {
-                error = failure.isTimeout
-                    ? .timeout(service.name, request.operation)
+                error = failure.isTimeout ? .timeout(service.name, request.operation)
+                    : failure.isConnectionRefused ? .connectionRefused(service.name, request.operation,
+                                                                       endpoint: url.hostAndPort)
                     : .transport(service.name, request.operation, failure.description)
             }
             if error.isThrottling { counters.throttle() }
-            if let limiter { await limiter.update(throttled: error.isThrottling) }
+            if let limiter { await limiter.update(throttled: error.slowsRateLimiter) }
             guard error.isThrottling || error.isTransient, attempt < retry.maxAttempts,
                   let cost = await quota.acquire(afterTimeout: error.isTimeout)
             else {

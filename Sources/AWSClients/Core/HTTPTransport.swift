@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// One HTTP exchange, without AWS semantics.
 public struct HTTPExchange: Sendable {
@@ -45,9 +46,15 @@ public protocol HTTPTransport: Sendable {
 public struct TransportFailure: Error, Sendable, CustomStringConvertible {
     public var isTimeout: Bool
     public var description: String
+    /// The server's host refused the connection (nothing listens there): the request never left.
+    public var isConnectionRefused = false
 }
 
 /// AsyncHTTPClient with connection pooling, connect/read timeouts and bounded response bodies.
+///
+/// A refused connection fails the request at once, as in the AWS SDKs: AsyncHTTPClient would
+/// otherwise keep reconnecting until the connect timeout (`retryConnectionEstablishment`), so
+/// a dead endpoint cost the whole timeout per attempt. The retry strategy retries it instead.
 public final class AsyncHTTPTransport: HTTPTransport {
     /// Tunables; every parameter has a default.
     public struct Configuration: Sendable {
@@ -78,6 +85,7 @@ public final class AsyncHTTPTransport: HTTPTransport {
             connectionPool: .init(idleTimeout: .seconds(60),
                                   concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.connectionsPerHost))
         httpConfiguration.decompression = .disabled
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
     }
 
@@ -119,10 +127,27 @@ public final class AsyncHTTPTransport: HTTPTransport {
             throw TransportFailure(isTimeout: timedOut, description: "\(error)")
         } catch is CancellationError {
             throw CancellationError()
+        } catch where Self.isConnectionRefused(error) {
+            throw TransportFailure(isTimeout: false, description: "connection refused by \(exchange.url.hostAndPort)",
+                                   isConnectionRefused: true)
         } catch {
             throw TransportFailure(isTimeout: false, description: "\(error)")
         }
     }
+
+    /// `ECONNREFUSED` from connecting to an address, or from every address a name resolved to.
+    static func isConnectionRefused(_ error: any Error) -> Bool {
+        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
+        if let error = error as? NIOConnectionError {
+            return !error.connectionErrors.isEmpty && error.connectionErrors.allSatisfy { isConnectionRefused($0.error) }
+        }
+        return false
+    }
+}
+
+extension URL {
+    /// `host:port`, the port always written (80 or 443 when the URL has none).
+    var hostAndPort: String { "\(host ?? "?"):\(port ?? (scheme == "https" ? 443 : 80))" }
 }
 
 extension TimeAmount {

@@ -5,7 +5,9 @@ import Foundation
 /// - `standard`: up to `maxAttempts` (3) attempts for throttling and transient errors, full-jitter
 ///   exponential backoff `rand(0,1) · min(2^retry, 20 s)`, and a retry quota shared by the
 ///   client (500 tokens; a retry costs 5, a retry after a timeout 10; a success refunds).
-/// - `adaptive`: `standard` plus a client-side rate limiter that slows down when throttled.
+/// - `adaptive`: `standard` plus botocore's client-side rate limiter (``ClientRateLimiter``): from
+///   the first throttle on, requests take tokens at a rate cut by CUBIC on each throttle and grown
+///   back after it, never below 0.5 per second.
 /// - `none`: one attempt.
 ///
 /// ```swift
@@ -19,6 +21,10 @@ public struct RetryStrategy: Sendable {
     public var maxBackoff: Duration
     /// Uniform in `0..<1`; injected so tests can make backoff exact.
     public var jitter: @Sendable () -> Double
+    /// Adaptive mode: the rate limiter's clock (the system clock unless a test injects one).
+    public var rateLimiterClock: RateLimiterClock = .system
+    /// Adaptive mode: told of every rate change and every wait of the rate limiter.
+    public var rateLimiterObserver: (@Sendable (RateLimiterEvent) -> Void)?
 
     public init(mode: Mode, maxAttempts: Int, maxBackoff: Duration = .seconds(20),
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
@@ -85,92 +91,6 @@ actor RetryQuota {
     /// A success refunds the last retry's cost, or adds a token when no retry was needed.
     func release(lastRetryCost: Int?) {
         tokens = min(Self.initialTokens, tokens + (lastRetryCost ?? Self.noRetryIncrement))
-    }
-}
-
-/// The adaptive mode's client-side rate limiter (CUBIC, as the AWS SDKs implement it): it
-/// measures the sending rate, cuts it by β on throttling and grows it back along a cubic curve.
-actor ClientRateLimiter {
-    private let minFillRate = 0.5
-    private let beta = 0.7
-    private let scaleConstant = 0.4
-    private let smooth = 0.8
-
-    private(set) var fillRate = 0.0
-    private var maxCapacity = 0.0
-    private var currentCapacity = 0.0
-    private var lastTimestamp: Double?
-    private(set) var enabled = false
-    private(set) var measuredTxRate = 0.0
-    private var lastTxRateBucket: Double
-    private var requestCount = 0
-    private var lastMaxRate = 0.0
-    private var lastThrottleTime: Double
-    private var timeWindow = 0.0
-    private let now: @Sendable () -> Double
-
-    init(now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
-        self.now = now
-        lastTxRateBucket = (now() * 2).rounded(.down) / 2
-        lastThrottleTime = now()
-    }
-
-    /// Waits until a token is available (only once throttling has been seen).
-    func acquire() async {
-        guard enabled else { return }
-        refill()
-        if currentCapacity < 1 {
-            let wait = (1 - currentCapacity) / max(fillRate, minFillRate)
-            try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
-            refill()
-        }
-        currentCapacity -= 1
-    }
-
-    /// Feeds back one response: throttled or not.
-    func update(throttled: Bool) {
-        updateMeasuredRate()
-        let calculated: Double
-        if throttled {
-            let rate = enabled ? min(measuredTxRate, fillRate) : measuredTxRate
-            lastMaxRate = rate
-            computeTimeWindow()
-            lastThrottleTime = now()
-            calculated = rate * beta
-            enabled = true
-        } else {
-            computeTimeWindow()
-            let elapsed = now() - lastThrottleTime
-            calculated = scaleConstant * pow(elapsed - timeWindow, 3) + lastMaxRate
-        }
-        let newRate = min(calculated, 2 * measuredTxRate)
-        refill()
-        fillRate = max(newRate, minFillRate)
-        maxCapacity = max(newRate, 1)
-        currentCapacity = min(currentCapacity, maxCapacity)
-    }
-
-    private func computeTimeWindow() {
-        timeWindow = pow(lastMaxRate * (1 - beta) / scaleConstant, 1.0 / 3)
-    }
-
-    private func refill() {
-        let timestamp = now()
-        if let last = lastTimestamp {
-            currentCapacity = min(maxCapacity, currentCapacity + (timestamp - last) * fillRate)
-        }
-        lastTimestamp = timestamp
-    }
-
-    private func updateMeasuredRate() {
-        let bucket = (now() * 2).rounded(.down) / 2
-        requestCount += 1
-        if bucket > lastTxRateBucket {
-            let current = Double(requestCount) / (bucket - lastTxRateBucket)
-            measuredTxRate = current * smooth + measuredTxRate * (1 - smooth)
-            requestCount = 0
-            lastTxRateBucket = bucket
-        }
     }
 }
 

@@ -134,12 +134,18 @@ public enum EmailGuard {
         idPrefix + normalize(email)
     }
 
-    /// Emails compare case-insensitively: trimmed and lowercased.
+    /// Emails compare case-insensitively and by Unicode canonical equivalence: trimmed, composed
+    /// (NFC), lowercased (Unicode's full lowercase mapping) and composed again, so `ÅSA@…`, `åsa@…`
+    /// and `a\u{30A}sa@…` are one address. An ASCII address is only trimmed and lowercased, exactly
+    /// as before, so the guard items of existing data still match.
     public static func normalize(_ email: String) -> String {
         // The common case (no surrounding white space) skips Foundation's trimming.
-        guard let first = email.unicodeScalars.first, let last = email.unicodeScalars.last,
-              CharacterSet.whitespacesAndNewlines.contains(first) || CharacterSet.whitespacesAndNewlines.contains(last)
-        else { return email.lowercased() }
-        return email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        var trimmed = email
+        if let first = email.unicodeScalars.first, let last = email.unicodeScalars.last,
+           CharacterSet.whitespacesAndNewlines.contains(first) || CharacterSet.whitespacesAndNewlines.contains(last) {
+            trimmed = email.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard !trimmed.utf8.allSatisfy({ $0 < 0x80 }) else { return trimmed.lowercased() }
+        return trimmed.precomposedStringWithCanonicalMapping.lowercased().precomposedStringWithCanonicalMapping
     }
 }

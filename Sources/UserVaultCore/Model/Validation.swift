@@ -22,7 +22,8 @@ public struct NewUserInput: Sendable {
 public struct ValidatedUser: Sendable {
     public var firstname: String
     public var lastname: String
-    /// Normalised (trimmed, lowercased): emails compare case-insensitively.
+    /// Normalised (``EmailGuard/normalize(_:)``: trimmed, NFC, lowercased): emails compare
+    /// case-insensitively and by canonical equivalence.
     public var email: String
     public var username: String
     public var password: String
@@ -43,14 +44,22 @@ public struct FieldViolation: Sendable, Hashable {
 
 /// The rules a new user must meet.
 ///
+/// Names, username and email are trimmed (white space and newlines) before they are checked.
+/// Lengths of names, username and password are in user-perceived characters (`Character`s: an
+/// emoji or a letter with combining marks is one); an email's, as in RFC 5321/6531, in bytes of
+/// UTF-8.
+///
 /// - Names: 1–100 characters after trimming, no control characters.
 /// - Username: 3–64 characters of `A–Z a–z 0–9 . _ -`.
-/// - Email: a documented subset of RFC 5322 `addr-spec`: at most 254 characters; a local part
-///   of 1–64 `atext` characters (`A–Z a–z 0–9 ! # $ % & ' * + - / = ? ^ _ \` { | } ~`) in
-///   dot-separated non-empty runs (no quoted strings, no comments); a domain of at least two
-///   dot-separated labels of 1–63 letters, digits and hyphens, not starting or ending with a
-///   hyphen (no IP literals).
-/// - Password (`credentials`): 8–1024 characters; never echoed in an error.
+/// - Email: an internationalised `addr-spec` (RFC 6531) without its rarely used forms: at most
+///   254 bytes; a local part of 1–64 bytes in dot-separated non-empty runs of `atext`
+///   (`A–Z a–z 0–9 ! # $ % & ' * + - / = ? ^ _ \` { | } ~`) and printable non-ASCII characters
+///   (letters, marks, numbers, punctuation, symbols: `søren.x`); a domain of at least two
+///   dot-separated labels of 1–63 bytes of ASCII letters, digits and hyphens or non-ASCII
+///   letters, marks and digits (IDN labels as given, `bücher.de`; a top-level label may be all
+///   digits, `example.123`), not starting or ending with a hyphen. No quoted local parts,
+///   comments, IP literals, or a domain of digits only (`1.2.3.4`).
+/// - Password (`credentials`): 8–1024 characters, not trimmed; never echoed in an error.
 public enum UserValidation {
     public static let nameLength = 1...100
     public static let usernameLength = 3...64
@@ -132,31 +141,12 @@ public enum UserValidation {
         return value
     }
 
-    /// The RFC 5322 subset documented on ``UserValidation``.
+    /// The internationalised address documented on ``UserValidation`` (give it normalised).
     public static func isValidEmail(_ email: String) -> Bool {
-        guard email.utf8.count <= emailMaxLength else { return false }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return false }
-        let local = parts[0], domain = parts[1]
-        guard (1...64).contains(local.utf8.count) else { return false }
-        let atextSymbols = "!#$%&'*+-/=?^_`{|}~".unicodeScalars
-        for run in local.split(separator: ".", omittingEmptySubsequences: false) {
-            guard !run.isEmpty,
-                  run.unicodeScalars.allSatisfy({ $0.isASCII && (isAlphanumeric($0) || atextSymbols.contains($0)) })
-            else { return false }
-        }
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2 else { return false }
-        for label in labels {
-            guard (1...63).contains(label.utf8.count), label.first != "-", label.last != "-",
-                  label.unicodeScalars.allSatisfy({ $0.isASCII && (isAlphanumeric($0) || $0 == "-") })
-            else { return false }
-        }
-        // The top-level domain is not all digits (that would be an IP address).
-        return !(labels.last!.allSatisfy(\.isNumber))
+        EmailSyntax.isValid(email, maxBytes: emailMaxLength)
     }
 
-    private static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+    static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
         ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
     }
 }

@@ -1,0 +1,65 @@
+import AWSClients
+import Foundation
+import Testing
+import TestSupport
+
+/// A closed port answers a connection attempt at once with a refusal: the SDKs fail that attempt
+/// then and there, and so must we — no waiting out the connect timeout.
+@Suite("Refused connections")
+struct ConnectionRefusedTests {
+    /// A client aimed at a loopback port nobody listens on; `backoffs` counts the jitter draws
+    /// (one per retry), which are 0 so no retry waits.
+    static func refusingClient(host: String, port: Int, transport: AsyncHTTPTransport, backoffs: Recorded<Int>, counters: RequestCounters)
+        -> KMSClient {
+        let retry = RetryStrategy(mode: .standard, maxAttempts: 3, jitter: {
+            backoffs.append(1)
+            return 0
+        })
+        return KMSClient(AWSServiceClient(
+            service: .kms, endpoint: URL(string: "http://\(host):\(port)")!, region: "us-east-1",
+            credentials: StaticCredentialProvider(FaultServer.credentials), transport: transport, retry: retry,
+            timeout: .seconds(30), counters: counters, logger: .silent))
+    }
+
+    /// `localhost` resolves to 127.0.0.1 and ::1: every address refuses (NIO's `NIOConnectionError`).
+    static func refusedError(host: String = "127.0.0.1") async throws -> (error: AWSError, port: Int, attempts: Int, backoffs: Int) {
+        let port = try freeLoopbackPort()
+        let backoffs = Recorded<Int>()
+        let counters = RequestCounters()
+        let started = ContinuousClock.now
+        let error = try await AsyncHTTPTransport.withTransport { transport in
+            let kms = Self.refusingClient(host: host, port: port, transport: transport, backoffs: backoffs, counters: counters)
+            return try await #require(throws: AWSError.self) { try await kms.describeKey(keyId: "alias/user") }
+        }
+        // Reported, never asserted: wall time depends on the machine.
+        print("connection refused: \(ContinuousClock.now - started) for \(counters.snapshot.requests) attempts")
+        return (error, port, counters.snapshot.requests, backoffs.count)
+    }
+
+    @Test("each refused attempt counts: 3 attempts, 2 backed-off retries, then one readable line",
+          arguments: ["127.0.0.1", "localhost"])
+    func failsAfterConfiguredAttempts(host: String) async throws {
+        let (error, port, attempts, backoffs) = try await Self.refusedError(host: host)
+        #expect(attempts == 3)
+        #expect(backoffs == 2)
+        #expect(error.attempts == 3)
+        #expect(error.isTransportError && error.isTransient && !error.isTimeout)
+        #expect(error.isConnectionRefused)
+        #expect("\(error)" == "kms DescribeKey failed: connection refused by \(host):\(port) after 3 attempts")
+    }
+
+    @Test("the message is one line, parentheses balanced, nothing said twice")
+    func readableMessage() async throws {
+        let text = "\(try await Self.refusedError().error)"
+        #expect(!text.contains("\n"))
+        let depths = text.reduce(into: [0]) { depths, character in
+            depths.append(depths.last! + (character == "(" ? 1 : character == ")" ? -1 : 0))
+        }
+        #expect(depths.min() == 0 && depths.last == 0, "unbalanced parentheses in: \(text)")
+        let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).map(String.init)
+        let pairs = zip(words, words.dropFirst()).map { "\($0) \($1)" }
+        #expect(Set(pairs).count == pairs.count, "repeated words in: \(text)")
+        #expect(words.filter { $0 == "connection" }.count == 1, "\(text)")
+        #expect(!text.contains("errno"), "\(text)")
+    }
+}
