@@ -39,7 +39,7 @@ extension ScanOptions {
             do {
                 provisioned = try await backend.table.provisionedReadCapacity()
             } catch {
-                logger.warning("could not read the table's provisioned capacity: reads are not capped",
+                logger.debug("could not read the table's provisioned capacity: reads are not capped",
                                metadata: ["error": "\(UserService.safeDescription(error))"])
             }
         }
