@@ -41,6 +41,7 @@ struct BudgetTests {
             let worker = try await audit("provisioned", ["--segments", "2", "--worker", "0/2"], reports: "w0")
             #expect(Self.parameters(worker)["readBudget"] == "25", "100 RCU × 0.5 / 2 workers: \(Self.parameters(worker))")
             #expect(Self.parameters(worker)["kmsShare"] == "0.5")
+            #expect(Self.parameters(worker)["keyState"] == "describe", "auto, with an endpoint override (moto): DescribeKey first")
             let kms = Self.parameters(worker)["kmsBudget"] ?? ""
             #expect(kms.contains("DescribeKey=500") && kms.contains("Cryptographic=1375"), "2,000 and 5,500 × 0.5 / 2: \(kms)")
             let markdown = try String(contentsOf: worker.folder.appendingPathComponent("report.md"), encoding: .utf8)
