@@ -4,7 +4,10 @@ would: a CreatedBy -> CMK map from the tagging API, a parallel segmented Scan, t
 DescribeKey + ReEncrypt to the same key as the proof. Prints one JSON line:
 {"users", "verified", "findings": {code: count}, "kmsRequests"}. Never prints credentials.
 
-    boto3_audit.py ENDPOINT TABLE [SEGMENTS] [THREADS]      (defaults 4 4)
+    boto3_audit.py ENDPOINT TABLE [SEGMENTS] [THREADS] [describe|proof]      (defaults 4 4 describe)
+
+`proof` makes the same requests as `uservault audit --key-state proof`: ReEncrypt alone, the key's
+state read from its error (DescribeKey only for KMSInvalidStateException).
 """
 import json
 import sys
@@ -18,6 +21,7 @@ from botocore.exceptions import ClientError
 endpoint, table = sys.argv[1], sys.argv[2]
 segments = int(sys.argv[3]) if len(sys.argv) > 3 else 4
 threads = int(sys.argv[4]) if len(sys.argv) > 4 else 4
+proof_mode = len(sys.argv) > 5 and sys.argv[5] == "proof"
 config = Config(retries={"mode": "standard", "max_attempts": 8}, max_pool_connections=threads * 2)
 session = boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-east-1")
 dynamodb = session.client("dynamodb", endpoint_url=endpoint, config=config)
@@ -60,23 +64,31 @@ def verify(item, owners):
     key = owners.get(user_id) if legacy else item["credentialsKeyId"]["S"]
     if key is None:
         return "KEY_NOT_FOUND", None, 0
-    try:
-        state = kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"]
-    except ClientError as error:
-        code = error.response["Error"]["Code"]
-        return ("KEY_NOT_FOUND" if code == "NotFoundException" else "UNVERIFIABLE"), key, 1
-    if state != "Enabled":
-        return {"Disabled": "KEY_DISABLED", "PendingDeletion": "KEY_PENDING_DELETION"}.get(state, "UNVERIFIABLE"), key, 1
+    described = 0
+    if not proof_mode:
+        try:
+            state = kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"]
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            return ("KEY_NOT_FOUND" if code == "NotFoundException" else "UNVERIFIABLE"), key, 1
+        if state != "Enabled":
+            return {"Disabled": "KEY_DISABLED", "PendingDeletion": "KEY_PENDING_DELETION"}.get(state, "UNVERIFIABLE"), key, 1
+        described = 1
     context = {} if legacy else {"SourceEncryptionContext": {"userId": user_id},
                                  "DestinationEncryptionContext": {"userId": user_id}}
     try:
         result = kms.re_encrypt(CiphertextBlob=blob, SourceKeyId=key, DestinationKeyId=key, **context)
     except ClientError as error:
         code = error.response["Error"]["Code"]
-        return ("NOT_KMS_CIPHERTEXT" if code == "InvalidCiphertextException" else "UNVERIFIABLE"), key, 2
+        by_code = {"InvalidCiphertextException": "NOT_KMS_CIPHERTEXT", "IncorrectKeyException": "KEY_OWNER_MISMATCH",
+                   "DisabledException": "KEY_DISABLED", "NotFoundException": "KEY_NOT_FOUND"}
+        if code == "KMSInvalidStateException":
+            state = kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"]
+            return ("KEY_PENDING_DELETION" if state == "PendingDeletion" else "UNVERIFIABLE"), key, described + 2
+        return by_code.get(code, "UNVERIFIABLE"), key, described + 1
     if bare_key_id(result["SourceKeyId"]) != bare_key_id(key):
-        return "KEY_OWNER_MISMATCH", result["SourceKeyId"], 2
-    return None, key, 2
+        return "KEY_OWNER_MISMATCH", result["SourceKeyId"], described + 1
+    return None, key, described + 1
 
 
 def audit_segment(segment, owners):
