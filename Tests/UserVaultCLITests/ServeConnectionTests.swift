@@ -29,7 +29,10 @@ struct ServeConnectionTests {
         let directory = try makeTemporaryDirectory("uservault-serve-fds")
         defer { try? FileManager.default.removeItem(at: directory) }
         // `--max-connections 1000` lifts the cap above the limit, so accept(2) does fail with EMFILE.
-        let (ratio, _, _) = try await withServedUserVault(["--store", "s.sqlite", "--log-level", "error"] + options,
+        // The timeouts are far away: this test is about a server with every descriptor held (a
+        // header timeout would free them, and the queue would drain before a slow machine looks).
+        let held = ["--header-timeout", "600", "--idle-timeout", "600"]
+        let (ratio, _, _) = try await withServedUserVault(["--store", "s.sqlite", "--log-level", "error"] + held + options,
                                                         in: directory, fileDescriptorLimit: 256) { served in
             let connections = try Self.idleConnections(400, port: served.port)
             defer { connections.forEach { $0.close() } }
