@@ -72,10 +72,22 @@ struct CredentialProcessTests {
     func timeout() async throws {
         // Had the timeout not worked, the command would have finished (after 30 s) with no
         // output: a different error.
+        // The test process may hand its children a signal mask that blocks SIGTERM: the provider
+        // must still give up on time and stop the command.
+        let directory = try makeTemporaryDirectory("credential-process-hang")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pidFile = directory.appendingPathComponent("pid")
         let error = await #expect(throws: CredentialError.self) {
-            try await ProcessCredentialProvider(command: "exec sleep 30", timeout: .milliseconds(300))
+            try await ProcessCredentialProvider(command: "echo $$ > '\(pidFile.path)'; exec sleep 30", timeout: .milliseconds(300))
                 .credentials(logger: testLogger)
         }
         #expect(error?.description == "credential_process: the command did not finish within 0.3 seconds")
+        let pid = try #require(Int32(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        var gone = false
+        for _ in 0..<400 where !gone {  // the event (the command gone), bounded at 20 s
+            gone = kill(pid, 0) != 0 || (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.contains(") Z ") == true
+            if !gone { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(gone, "the command was stopped")
     }
 }

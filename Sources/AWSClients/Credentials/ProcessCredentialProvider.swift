@@ -32,8 +32,13 @@ public struct ProcessCredentialProvider: CredentialProvider, CustomStringConvert
         return try TemporaryCredentialsDocument.credentials(from: output, provider: name, requireVersion1: true)
     }
 
-    /// Runs the command, returning its standard output (bounded) and exit status; terminates it
-    /// after ``timeout``.
+    /// Runs the command, returning its standard output (bounded) and exit status; stops it
+    /// after ``timeout``, or when the calling task is cancelled.
+    ///
+    /// The deadline is a dispatch timer and the output is read on a dispatch thread, so neither
+    /// needs a free Swift concurrency thread: a busy process still gives up on a hung command on
+    /// time. The command gets SIGTERM, then SIGKILL a second later (a signal mask inherited
+    /// from the parent may block SIGTERM).
     func run() async throws -> (Data, Int32) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -48,38 +53,41 @@ public struct ProcessCredentialProvider: CredentialProvider, CustomStringConvert
             throw CredentialError.invalid(name, "cannot start /bin/sh")
         }
         let running = RunningProcess(process: process, output: output.fileHandleForReading)
-        let name = name
-        return try await withThrowingTaskGroup(of: (Data, Int32)?.self) { group in
-            group.addTask { await running.collect(limit: Self.maxOutputBytes) }
-            group.addTask { [timeout] in
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let result { return result }
-                running.terminate()
-                throw CredentialError.invalid(name, "the command did not finish within \(timeout)")
-            }
-            throw CancellationError()
+        let result = await withTaskCancellationHandler {
+            await running.outcome(limit: Self.maxOutputBytes, timeout: timeout)
+        } onCancel: {
+            running.abandon()
         }
+        try Task.checkCancellation()
+        guard let result else { throw CredentialError.invalid(name, "the command did not finish within \(timeout)") }
+        return result
     }
 }
 
-/// A started child process whose output is read on a dispatch thread, off the cooperative pool.
+/// A started child process whose output is read on a dispatch thread, off the cooperative pool,
+/// racing a dispatch timer: the first to finish answers.
 private final class RunningProcess: @unchecked Sendable {
     // Process and FileHandle are thread-safe for these uses: reading one handle from one
-    // thread, and terminate()/waitUntilExit() from others.
+    // thread, and terminate()/kill from others. `waiting` and `answered` are guarded by `lock`.
     private let process: Process
     private let output: FileHandle
+    private let lock = NSLock()
+    private var waiting: CheckedContinuation<(Data, Int32)?, Never>?
+    private var answered = false
 
     init(process: Process, output: FileHandle) {
         self.process = process
         self.output = output
     }
 
-    func collect(limit: Int) async -> (Data, Int32) {
+    /// The output and exit status, or `nil` when `timeout` passed first (the command is stopped).
+    func outcome(limit: Int, timeout: Duration) async -> (Data, Int32)? {
         await withCheckedContinuation { continuation in
+            let abandoned = lock.withLock {
+                waiting = continuation
+                return answered
+            }
+            if abandoned { return answer(nil) }
             DispatchQueue.global().async {
                 var data = Data()
                 while true {
@@ -88,13 +96,33 @@ private final class RunningProcess: @unchecked Sendable {
                     if data.count < limit { data.append(chunk.prefix(limit - data.count)) }
                 }
                 self.process.waitUntilExit()
-                continuation.resume(returning: (data, self.process.terminationStatus))
+                self.answer((data, self.process.terminationStatus))
             }
+            let (seconds, attoseconds) = timeout.components
+            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { self.abandon() }
         }
     }
 
-    func terminate() {
-        if process.isRunning { process.terminate() }
+    /// Gives up on the command: answers `nil` (unless it already answered) and stops it.
+    func abandon() {
+        answer(nil)
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        process.terminate()
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(1)) { [process] in
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
+    }
+
+    private func answer(_ result: (Data, Int32)?) {
+        let continuation: CheckedContinuation<(Data, Int32)?, Never>? = lock.withLock {
+            if answered && waiting == nil { return nil }
+            answered = true
+            defer { waiting = nil }
+            return waiting
+        }
+        continuation?.resume(returning: result)
     }
 }
 
