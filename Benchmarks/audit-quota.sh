@@ -45,7 +45,7 @@ echo "== 1. at the quota: $users users, one process, default budgets (share 0.5 
 start_fixture quota --quota Cryptographic=5500 --quota DescribeKey=2000
 f0=$(cpu_of "$fixture_pid")
 audit single
-read -r wall user sys < "$work/single.time"
+read -r wall user sys < <(tail -1 "$work/single.time")
 awk -v w="$wall" -v u="$user" -v s="$sys" -v n="$users" -v t="$(stats | throttled)" -v f="$(cpu_of "$fixture_pid")" -v f0="$f0" 'BEGIN {
     printf "wall %.2f s, %.0f users/s (%.0f%% of 2,750), throttled %d, audit CPU %.2f s = %.2f cores, %.1f µs/user; fixture CPU %.2f s\n",
         w, n / w, n / w / 2750 * 100, t, u + s, (u + s) / w, (u + s) / n * 1e6, f - f0 }'
@@ -61,19 +61,19 @@ s=$(stats)
 awk -v a="$start" -v b="$end" -v n="$users" -v t="$(echo "$s" | throttled)" -v k="$(echo "$s" | kms_requests)" 'BEGIN {
     printf "wall %.2f s, combined %.0f users/s (%.0f%% of 2,750), throttled %d of %d KMS requests (%.3f%%)\n",
         b - a, n / (b - a), n / (b - a) / 2750 * 100, t, k + t, (k + t) ? t / (k + t) * 100 : 0 }'
-for i in 0 1 2 3; do read -r wall user sys < "$work/w$i.time"; echo "   worker $i/4: wall $wall s, CPU $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') s"; done
+for i in 0 1 2 3; do read -r wall user sys < <(tail -1 "$work/w$i.time"); echo "   worker $i/4: wall $wall s, CPU $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') s"; done
 
 echo "== 3. client cost: budgets lifted, proof mode, no quotas"
 kill "$fixture_pid"; start_fixture cost
 f0=$(cpu_of "$fixture_pid")
 audit lifted --kms-rate Cryptographic=0 --kms-rate DescribeKey=0 --concurrency 16
-read -r wall user sys < "$work/lifted.time"
+read -r wall user sys < <(tail -1 "$work/lifted.time")
 ours=$(awk -v u="$user" -v s="$sys" -v n="$users" 'BEGIN { printf "%.1f", (u + s) / n * 1e6 }')
 echo "uservault: wall $wall s, CPU $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') s = $ours µs/user (fixture CPU $(awk -v f="$(cpu_of "$fixture_pid")" -v f0="$f0" 'BEGIN { printf "%.2f", f - f0 }') s)"
 f0=$(cpu_of "$fixture_pid")
 /usr/bin/time -o "$work/peer.time" -f '%e %U %S' python3 Benchmarks/peers/boto3_audit.py "$endpoint" users 16 16 proof >"$work/peer.out" 2>"$work/peer.err" \
     || { echo "the boto3 peer failed: $(tail -3 "$work/peer.err")" >&2; exit 2; }
-read -r wall user sys < "$work/peer.time"
+read -r wall user sys < <(tail -1 "$work/peer.time")
 peer=$(awk -v u="$user" -v s="$sys" -v n="$users" 'BEGIN { printf "%.1f", (u + s) / n * 1e6 }')
 echo "boto3 peer: wall $wall s, CPU $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') s = $peer µs/user (fixture CPU $(awk -v f="$(cpu_of "$fixture_pid")" -v f0="$f0" 'BEGIN { printf "%.2f", f - f0 }') s); $(head -c 200 "$work/peer.out")"
 awk -v a="$ours" -v b="$peer" 'BEGIN { printf "ratio uservault / boto3: %.3fx\n", a / b }'
