@@ -22,19 +22,19 @@ struct PrivateFolderTests {
     func modes() async throws {
         let directory = try makeTemporaryDirectory("uservault-umask")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let shared = directory.appendingPathComponent("shared")
-        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let existing = directory.appendingPathComponent("existing")
+        try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
 
         #expect(try await Self.underUmask000(["seed", "--users", "20", "--log-level", "warning"], in: directory) == 0)
         #expect(try Self.mode(directory.appendingPathComponent(".uservault")) == 0o700)
 
-        #expect(try await Self.underUmask000(["audit", "--progress", "never", "--report-dir", "shared/nightly/reports"], in: directory) == 0)
-        let audit = shared.appendingPathComponent("nightly/reports/audit")
+        #expect(try await Self.underUmask000(["audit", "--progress", "never", "--report-dir", "existing/nightly/reports"], in: directory) == 0)
+        let audit = existing.appendingPathComponent("nightly/reports/audit")
         let runFolder = try #require(try FileManager.default.contentsOfDirectory(at: audit, includingPropertiesForKeys: nil).first)
-        for folder in [shared.appendingPathComponent("nightly"), shared.appendingPathComponent("nightly/reports"), audit, runFolder] {
+        for folder in [existing.appendingPathComponent("nightly"), existing.appendingPathComponent("nightly/reports"), audit, runFolder] {
             #expect(try Self.mode(folder) == 0o700, "\(folder.path)")
         }
-        #expect(try Self.mode(shared) == 0o755, "an existing folder is not this program's to change")
+        #expect(try Self.mode(existing) == 0o755, "an existing folder is not this program's to change")
 
         let checkpoint = directory.appendingPathComponent("export.checkpoint").path
         #expect(try await Self.underUmask000(["export", "--output", "exports/weekly/users.tar.gz", "--progress", "never",
