@@ -9,7 +9,9 @@ import NIOHTTP1
 ///
 /// Two handlers share the clock: this one reads raw bytes, first in the pipeline, and starts it;
 /// ``RequestWatcher``, just after the HTTP decoder, stops it when a head is decoded and lets the
-/// next byte start it again once the response has ended.
+/// next byte start it again once both the request and its response have ended. A request can
+/// end after its response (a 413 answered before its body is read): the rest of that body is
+/// not the start of a next request, and does not start the clock.
 final class HeaderReadTimeout: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -17,8 +19,12 @@ final class HeaderReadTimeout: ChannelInboundHandler {
     private let timeout: TimeAmount
     private let logger: Logger
     private var timer: Scheduled<Void>?
+    /// A head has arrived and its request (head and body) has not been read to its end yet.
+    private var awaitingRequestEnd = false
     /// A head has arrived and its response has not ended yet.
-    private var requestInProgress = false
+    private var awaitingResponseEnd = false
+    /// Bytes that arrive now belong to a request already under way, not to a next one.
+    private var requestInProgress: Bool { awaitingRequestEnd || awaitingResponseEnd }
 
     init(timeout: Duration, logger: Logger) {
         self.timeout = TimeAmount(timeout)
@@ -67,16 +73,21 @@ final class HeaderReadTimeout: ChannelInboundHandler {
     }
 
     fileprivate func headArrived() {
-        requestInProgress = true
+        awaitingRequestEnd = true
+        awaitingResponseEnd = true
         stop()
     }
 
-    fileprivate func responseEnded() {
-        requestInProgress = false
+    fileprivate func requestEnded() {
+        awaitingRequestEnd = false
     }
 
-    /// The decoded side of ``HeaderReadTimeout``: tells it when a head arrives and when its
-    /// response ends.
+    fileprivate func responseEnded() {
+        awaitingResponseEnd = false
+    }
+
+    /// The decoded side of ``HeaderReadTimeout``: tells it when a head arrives, when its request
+    /// ends and when its response ends.
     final class RequestWatcher: ChannelDuplexHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPServerRequestPart
         typealias InboundOut = HTTPServerRequestPart
@@ -90,7 +101,11 @@ final class HeaderReadTimeout: ChannelInboundHandler {
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            if case .head = unwrapInboundIn(data) { clock.headArrived() }
+            switch unwrapInboundIn(data) {
+            case .head: clock.headArrived()
+            case .body: break
+            case .end: clock.requestEnded()
+            }
             context.fireChannelRead(data)
         }
 

@@ -98,4 +98,45 @@ struct ServeConnectionTests {
         #expect(outcome.1, "the idle kept-alive connection is still open")
         #expect(outcome.2, "and still served")
     }
+
+    @Test("a body read after its early answer (413) is not the next request's header: the connection stays kept alive")
+    func bodyAfterEarlyAnswer() async throws {
+        let directory = try makeTemporaryDirectory("uservault-serve-early-answer")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (outcome, _, _) = try await withServedUserVault(["--store", "s.sqlite", "--log-level", "error",
+                                                           "--header-timeout", "1", "--idle-timeout", "600"],
+                                                          in: directory, fileDescriptorLimit: nil) { served in
+            // A declared body over the limit is answered 413 before it is read; the client sends
+            // it all the same (as curl does once its 100-continue wait is over), and the server
+            // reads it after its answer.
+            let body = String(repeating: "a", count: 2 * 1_048_576)
+            let keptAlive = try RawConnection(port: served.port)
+            try await keptAlive.send("POST /users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/vnd.api+json\r\n"
+                                     + "Content-Length: \(body.utf8.count)\r\n\r\n")
+            var answer = Data()
+            for _ in 0..<600 where !String(decoding: answer, as: UTF8.self).contains("PAYLOAD_TOO_LARGE") {
+                answer.append(keptAlive.readAvailable() ?? Data())
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await keptAlive.send(body)
+            // A header that never finishes, started after that body: once the server has cut it
+            // off, a clock started by the body would have run out as well.
+            let slow = try RawConnection(port: served.port)
+            try await slow.send("GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            let slowClosed = await slow.waitUntilClosed(within: .seconds(60))
+            let keptAliveOpen = !keptAlive.isClosedByPeer
+            try await keptAlive.send("GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            var second = Data()
+            for _ in 0..<3000 {
+                guard let chunk = keptAlive.readAvailable() else { break }
+                second.append(chunk)
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return (String(decoding: answer, as: UTF8.self), slowClosed, keptAliveOpen, String(decoding: second, as: UTF8.self))
+        }
+        #expect(outcome.0.hasPrefix("HTTP/1.1 413"))
+        #expect(outcome.1, "the partial header was cut off")
+        #expect(outcome.2, "the connection whose body came after its answer is still open")
+        #expect(outcome.3.hasPrefix("HTTP/1.1 200"), "and its next request is served: \(outcome.3.prefix(100))")
+    }
 }
