@@ -21,10 +21,10 @@ struct LocalCiphertext {
 
     var keyId: String
     var materialVersion: UInt32
-    var nonce: Data
-    var sealed: Data
-    var tag: Data
+    /// Bytes 0 ..< 2+L+4: the header, part of the associated data.
     var header: Data
+    /// The rest: nonce, ciphertext and tag, which is AES-GCM's own combined form.
+    var combined: Data
 
     /// Parses without copying: the parts are slices of `blob` (they share its storage).
     init?(parsing blob: Data) {
@@ -34,14 +34,12 @@ struct LocalCiphertext {
         let idLength = Int(blob[1])
         let headerLength = 2 + idLength + 4
         guard idLength > 0, count >= headerLength + Self.nonceSize + Self.tagSize,
-              let keyId = String(bytes: blob[2..<(2 + idLength)], encoding: .utf8)
+              let keyId = String(validating: blob[2..<(2 + idLength)], as: UTF8.self)
         else { return nil }
         self.keyId = keyId
         materialVersion = blob[(2 + idLength)..<headerLength].reduce(0) { $0 << 8 | UInt32($1) }
         header = blob[0..<headerLength]
-        nonce = blob[headerLength..<(headerLength + Self.nonceSize)]
-        sealed = blob[(headerLength + Self.nonceSize)..<(count - Self.tagSize)]
-        tag = blob[(count - Self.tagSize)...]
+        combined = blob[headerLength...]
     }
 
     static func header(keyId: String, materialVersion: UInt32) -> Data {
@@ -58,14 +56,25 @@ struct LocalCiphertext {
         return encoder
     }()
 
-    static func associatedData(header: Data, context: [String: String]) -> Data {
-        header + canonicalJSON(context)
+    static func associatedData(header: Data, context: [String: String]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(header.count + 64)
+        bytes.append(contentsOf: header)
+        appendCanonicalJSON(context, to: &bytes)
+        return bytes
     }
 
     /// `JSONEncoder` with sorted keys, byte for byte; written out directly for the common case
     /// (keys and values of letters, digits and `-_.:@`, as in `{"userId":"<uuid>"}`), which runs
     /// on every crypto operation, and through the encoder for anything else.
     static func canonicalJSON(_ context: [String: String]) -> Data {
+        var bytes: [UInt8] = []
+        appendCanonicalJSON(context, to: &bytes)
+        return Data(bytes)
+    }
+
+    /// ``canonicalJSON(_:)`` appended to `data`, byte by byte in the common case.
+    static func appendCanonicalJSON(_ context: [String: String], to data: inout [UInt8]) {
         func plain(_ text: String) -> Bool {
             text.utf8.allSatisfy { byte in
                 (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
@@ -73,15 +82,20 @@ struct LocalCiphertext {
             }
         }
         guard context.allSatisfy({ plain($0.key) && plain($0.value) }) else {
-            return (try? contextEncoder.encode(context)) ?? Data()
+            data.append(contentsOf: (try? contextEncoder.encode(context)) ?? Data())
+            return
         }
-        var json = "{"
+        let quote = UInt8(ascii: "\"")
+        data.append(UInt8(ascii: "{"))
         for (index, key) in context.keys.sorted().enumerated() {
-            if index > 0 { json += "," }
-            json += "\"\(key)\":\"\(context[key] ?? "")\""
+            if index > 0 { data.append(UInt8(ascii: ",")) }
+            data.append(quote)
+            data.append(contentsOf: key.utf8)
+            data.append(contentsOf: [quote, UInt8(ascii: ":"), quote])
+            data.append(contentsOf: (context[key] ?? "").utf8)
+            data.append(quote)
         }
-        json += "}"
-        return Data(json.utf8)
+        data.append(UInt8(ascii: "}"))
     }
 
     static func seal(_ plaintext: Data, keyId: String, materialVersion: UInt32, material: Data,
@@ -99,9 +113,7 @@ struct LocalCiphertext {
 
     /// - Returns: the plaintext, or `nil` when the blob, key or context do not match.
     func open(material: Data, context: [String: String]) -> Data? {
-        guard let nonce = try? AES.GCM.Nonce(data: nonce),
-              let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: sealed, tag: tag)
-        else { return nil }
+        guard let box = try? AES.GCM.SealedBox(combined: combined) else { return nil }
         return try? AES.GCM.open(box, using: SymmetricKey(data: material),
                                  authenticating: Self.associatedData(header: header, context: context))
     }

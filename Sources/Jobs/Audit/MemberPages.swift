@@ -20,7 +20,8 @@ enum MemberPages {
     static let kind = "members"
 
     static func encode(_ entries: [MemberEntry]) -> Data {
-        var data = Data()
+        // Bytes in an array, one Data at the end: appending to Data byte by byte costs a call each.
+        var data: [UInt8] = []
         data.reserveCapacity(entries.count * 140)
         func put(_ text: String) {
             let count = min(text.utf8.count, Int(UInt16.max))
@@ -35,7 +36,7 @@ enum MemberPages {
             put(entry.namedKey)
             data.append(entry.verified ? 1 : 0)
         }
-        return data
+        return Data(data)
     }
 
     static func decode(_ data: Data, _ body: (MemberEntry) throws -> Void) rethrows {

@@ -1,15 +1,24 @@
 /// Lower-case hexadecimal text of bytes (digests: SHA-256 of export parts, email groups, ...).
 public enum Hex {
-    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// `bytes` as lower-case hex, two characters per byte.
+    ///
+    /// Inlinable, so that callers in other modules get it specialised for their byte sequence
+    /// (the audit hashes every user's email: a generic call per user showed in its profile).
+    @inlinable
     public static func lowercase<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+        let input = Array(bytes)
+        return String(unsafeUninitializedCapacity: input.count * 2) { output in
+            for (index, byte) in input.enumerated() {
+                output[2 * index] = digit(byte >> 4)
+                output[2 * index + 1] = digit(byte & 0x0F)
+            }
+            return input.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The ASCII lower-case hex digit of a nibble (`0...15`).
+    @inlinable
+    static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 }

@@ -4,18 +4,30 @@ import Foundation
 public enum KeyReference {
     /// `arn:aws:kms:…:key/<id>` and `<id>` name the same key: both give `<id>`.
     public static func bareKeyId(_ reference: String) -> String {
-        // Runs several times per audited user: a byte scan, not Foundation's `range(of:)`.
-        let marker = Array(":key/".utf8)
-        let bytes = reference.utf8
-        guard bytes.count > marker.count, bytes.starts(with: "arn:".utf8) else { return reference }
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            if bytes[index] == UInt8(ascii: ":"), bytes[index...].starts(with: marker) {
-                return String(reference.utf8[bytes.index(index, offsetBy: marker.count)...]) ?? reference
-            }
-            index = bytes.index(after: index)
+        // Runs several times per audited user: a scan of the UTF-8 bytes in place.
+        guard reference.utf8.first == UInt8(ascii: "a") else { return reference }
+        if let bare = reference.utf8.withContiguousStorageIfAvailable({ bareKeyId(bytes: $0) }) {
+            return bare ?? reference
         }
-        return reference
+        var contiguous = reference
+        contiguous.makeContiguousUTF8()
+        return contiguous.utf8.withContiguousStorageIfAvailable { bareKeyId(bytes: $0) }.flatMap { $0 } ?? reference
+    }
+
+    /// The id after the first `:key/` of an `arn:` reference; `nil` when it is not one.
+    private static func bareKeyId(bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        let arn: (UInt8, UInt8, UInt8, UInt8) = (0x61, 0x72, 0x6E, 0x3A)  // "arn:"
+        guard bytes.count > 4, (bytes[0], bytes[1], bytes[2], bytes[3]) == arn else { return nil }
+        // ":key/" = 3A 6B 65 79 2F
+        var index = 3
+        while index + 5 < bytes.count {
+            if bytes[index] == 0x3A, bytes[index + 1] == 0x6B, bytes[index + 2] == 0x65, bytes[index + 3] == 0x79,
+               bytes[index + 4] == 0x2F {
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[(index + 5)...]), as: UTF8.self)
+            }
+            index += 1
+        }
+        return nil
     }
 }
 

@@ -1,0 +1,33 @@
+import Crypto
+import Foundation
+import Testing
+import UserVaultCore
+
+@Suite("Key references and hex digests")
+struct KeyReferenceTests {
+    @Test("a key ARN gives its id; a bare id, an alias and anything else stay as they are", arguments: [
+        ("arn:aws:kms:us-east-1:123456789012:key/0d7b5f2c-aaaa-bbbb-cccc-123456789012", "0d7b5f2c-aaaa-bbbb-cccc-123456789012"),
+        ("arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd", "mrk-1234abcd"),
+        ("arn:aws:kms:local:000000000000:key/k", "k"),
+        ("0d7b5f2c-aaaa-bbbb-cccc-123456789012", "0d7b5f2c-aaaa-bbbb-cccc-123456789012"),
+        ("arn:aws:kms:us-east-1:123456789012:alias/users", "arn:aws:kms:us-east-1:123456789012:alias/users"),
+        ("arn:aws:kms:us-east-1:123456789012:key/", "arn:aws:kms:us-east-1:123456789012:key/"),
+        ("alias/users", "alias/users"),
+        ("", ""),
+    ])
+    func bareKeyId(reference: String, expected: String) {
+        #expect(KeyReference.bareKeyId(reference) == expected)
+        // A string that is not stored as contiguous UTF-8 (bridged, or built from a substring).
+        let bridged = String(NSString(string: reference))
+        #expect(KeyReference.bareKeyId(bridged) == expected)
+    }
+
+    @Test("hex is lower case, two digits a byte, from any byte sequence")
+    func hex() {
+        #expect(Hex.lowercase([0x00, 0x0F, 0xF0, 0xFF, 0x5A]) == "000ff0ff5a")
+        #expect(Hex.lowercase([UInt8]()) == "")
+        #expect(Hex.lowercase(SHA256.hash(data: Data("abc".utf8)))
+            == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Hex.lowercase(SHA256.hash(data: Data("abc".utf8)).prefix(4)) == "ba7816bf")
+    }
+}
