@@ -148,7 +148,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "UserVaultCoreTests", dependencies: ["UserVaultCore", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "EmbeddedStoreTests", dependencies: ["EmbeddedStore", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "EmbeddedStoreTests",
+            dependencies: [
+                "EmbeddedStore", "TestSupport",
+                // The SQLite C API: a test reads a statement's step count (sqlite3_stmt_status).
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"], swiftSettings: strict),
         .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "TestSupport"], swiftSettings: strict),

@@ -68,25 +68,14 @@ public struct EmbeddedUserTable: UserTable {
     }
 
     public func scan(_ request: ScanRequest) async throws -> ScanPage {
-        let range = SegmentHash.range(segment: request.segment, of: request.totalSegments)
         let full = request.projection == .full
-        var sql = "SELECT \(full ? Self.fullColumns : Self.publicColumns) FROM items WHERE h >= ? AND h < ?"
-        var arguments: [(any DatabaseValueConvertible)?] = [range.lowerBound, range.upperBound]
-        if let after = request.startAfter {
-            sql += " AND (h, id) > (?, ?)"
-            arguments += [SegmentHash.hash(after), after]
-        }
-        if request.usersOnly { sql += " AND type = 'users'" }
-        sql += " ORDER BY h, id LIMIT ?"
-        arguments.append(request.limit + 1)
-        let finalSQL = sql
-        let finalArguments = StatementArguments(arguments)
+        let (sql, arguments) = Self.scanQuery(request)
         return try await pool.read { db in
             var items: [StoredItem] = []
             items.reserveCapacity(min(request.limit, 10_000))
             var bytes = 0
             var more = false
-            let rows = try Row.fetchCursor(db, sql: finalSQL, arguments: finalArguments)
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             while let row = try rows.next() {
                 if items.count == request.limit { more = true; break }
                 let item = Self.item(from: row, full: full)
@@ -98,6 +87,28 @@ public struct EmbeddedUserTable: UserTable {
             return ScanPage(items: items, lastEvaluatedId: more ? items.last?.id : nil,
                             scannedCount: items.count, consumedReadUnits: units)
         }
+    }
+
+    /// The SELECT of one scan page: the segment's hash range, after the last page's item, in
+    /// primary-key order, one row more than the page to tell whether there is more.
+    static func scanQuery(_ request: ScanRequest) -> (sql: String, arguments: StatementArguments) {
+        let range = SegmentHash.range(segment: request.segment, of: request.totalSegments)
+        let full = request.projection == .full
+        var sql = "SELECT \(full ? Self.fullColumns : Self.publicColumns) FROM items WHERE h >= ? AND h < ?"
+        var arguments: [(any DatabaseValueConvertible)?] = [range.lowerBound, range.upperBound]
+        if let after = request.startAfter {
+            // The row value alone does not bound SQLite's primary-key search (it seeks to
+            // `h >= lower`, the segment's start, and steps over every earlier row: each page of a
+            // segment cost more than the last). The page's own hash as the lower bound seeks to it.
+            let afterHash = SegmentHash.hash(after)
+            arguments[0] = max(range.lowerBound, afterHash)
+            sql += " AND (h, id) > (?, ?)"
+            arguments += [afterHash, after]
+        }
+        if request.usersOnly { sql += " AND type = 'users'" }
+        sql += " ORDER BY h, id LIMIT ?"
+        arguments.append(request.limit + 1)
+        return (sql, StatementArguments(arguments))
     }
 
     public func unconditionalPut(_ item: StoredItem) async throws {
