@@ -1,3 +1,4 @@
+import AWSClients
 import Foundation
 
 /// What one run of the `uservault` binary did.
@@ -62,7 +63,7 @@ public func withServedUserVault<Result: Sendable>(
     let errURL = directory.appendingPathComponent(".serve-stderr")
     FileManager.default.createFile(atPath: outURL.path, contents: nil)
     FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let process = Process()
+    let process = SpawnedProcess()
     let serve = ["serve", "--host", "127.0.0.1", "--port", "0"] + arguments
     if let fileDescriptorLimit {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -1,3 +1,4 @@
+import AWSClients
 import Foundation
 
 /// What a finished child process left behind.
@@ -25,7 +26,7 @@ public func runChildProcess(_ executable: URL, _ arguments: [String], environmen
         try? out.close()
         try? err.close()
     }
-    let process = Process()
+    let process = SpawnedProcess()
     process.executableURL = executable
     process.arguments = arguments
     if let environment { process.environment = environment }

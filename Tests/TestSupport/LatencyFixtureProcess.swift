@@ -1,3 +1,4 @@
+import AWSClients
 import Foundation
 
 /// `uservault-bench latency-fixture` (the benchmarks' stand-in for DynamoDB and KMS with AWS's
@@ -11,9 +12,9 @@ import Foundation
 /// ```
 public final class LatencyFixtureProcess: Sendable {
     public let endpoint: URL
-    private let process: Process
+    private let process: SpawnedProcess
 
-    private init(endpoint: URL, process: Process) {
+    private init(endpoint: URL, process: SpawnedProcess) {
         self.endpoint = endpoint
         self.process = process
     }
@@ -25,7 +26,7 @@ public final class LatencyFixtureProcess: Sendable {
     public static func start(_ arguments: [String]) async throws -> LatencyFixtureProcess {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("latency-fixture-\(UUID().uuidString).out")
         FileManager.default.createFile(atPath: output.path, contents: nil)
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = binary
         process.arguments = ["latency-fixture"] + arguments
         process.standardOutput = try FileHandle(forWritingTo: output)

@@ -1,3 +1,4 @@
+import AWSClients
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -18,7 +19,7 @@ public final class MotoServer: Sendable {
     public let port: Int
     public let endpoint: String
     public let logFile: URL
-    let process: Process
+    let process: SpawnedProcess
 
     /// Moto's fixed account.
     public static let accountId = "123456789012"
@@ -35,7 +36,7 @@ public final class MotoServer: Sendable {
         ]
     }
 
-    init(port: Int, process: Process, logFile: URL) {
+    init(port: Int, process: SpawnedProcess, logFile: URL) {
         self.port = port
         self.endpoint = "http://127.0.0.1:\(port)"
         self.process = process
@@ -61,7 +62,7 @@ public final class MotoServer: Sendable {
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port).log")
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // supervise.py unblocks signals (the test process blocks SIGTERM) and stops moto when the
         // test process is gone.

@@ -1,3 +1,4 @@
+import AWSClients
 import Foundation
 
 /// A helper server of the tests written in Python (a script beside this file), run under
@@ -13,9 +14,9 @@ public final class PythonHelper: Sendable {
     public let port: Int
     /// The helper's own folder (its port file, its log, whatever it records).
     public let directory: URL
-    private let process: Process
+    private let process: SpawnedProcess
 
-    private init(port: Int, directory: URL, process: Process) {
+    private init(port: Int, directory: URL, process: SpawnedProcess) {
         self.port = port
         self.directory = directory
         self.process = process
@@ -40,7 +41,7 @@ public final class PythonHelper: Sendable {
         let log = try FileHandle(forWritingTo: logFile)
         defer { try? log.close() }
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(script)
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // supervise.py unblocks signals (the test process blocks SIGTERM) and stops the helper
         // when the test process is gone.

@@ -1,4 +1,5 @@
 import EmbeddedStore
+import AWSClients
 import Foundation
 import Testing
 import TestSupport
@@ -105,7 +106,7 @@ struct AuditCLITests {
         -> (reason: Process.TerminationReason, status: Int32, stderr: String) {
         let errors = directory.appendingPathComponent("run-\(UUID().uuidString).stderr")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = userVaultBinary
         process.arguments = arguments
         process.currentDirectoryURL = directory

@@ -1,3 +1,4 @@
+import AWSClients
 import Foundation
 import Testing
 import TestSupport
@@ -13,7 +14,7 @@ struct LambdaAPITests {
     ) async throws -> (result: Result, stderr: String) {
         let errors = directory.appendingPathComponent("lambda-\(UUID().uuidString).stderr")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = userVaultBinary
         process.arguments = []
         var environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": handler,
@@ -115,7 +116,7 @@ struct LambdaAPITests {
         let directory = try makeTemporaryDirectory("uservault-lambda-init")
         defer { try? FileManager.default.removeItem(at: directory) }
         let standIn = try await LambdaRuntimeStandIn.start()
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = userVaultBinary
         process.environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": "bogus", "USERVAULT_BACKEND": "local",
                                "USERVAULT_STORE": directory.appendingPathComponent("s.sqlite").path]

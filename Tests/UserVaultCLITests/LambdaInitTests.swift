@@ -1,3 +1,4 @@
+import AWSClients
 import Foundation
 import Testing
 import TestSupport
@@ -12,7 +13,7 @@ struct LambdaInitTests {
                             limit: Duration = .seconds(60)) async throws -> (exitCode: Int32?, stderr: String) {
         let errors = directory.appendingPathComponent("function.stderr")
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = userVaultBinary
         process.arguments = []
         process.environment = environment

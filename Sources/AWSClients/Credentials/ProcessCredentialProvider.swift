@@ -40,7 +40,7 @@ public struct ProcessCredentialProvider: CredentialProvider, CustomStringConvert
     /// time. The command gets SIGTERM, then SIGKILL a second later (a signal mask inherited
     /// from the parent may block SIGTERM).
     func run() async throws -> (Data, Int32) {
-        let process = Process()
+        let process = SpawnedProcess()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
         let output = Pipe()
@@ -67,15 +67,15 @@ public struct ProcessCredentialProvider: CredentialProvider, CustomStringConvert
 /// A started child process whose output is read on a dispatch thread, off the cooperative pool,
 /// racing a dispatch timer: the first to finish answers.
 private final class RunningProcess: @unchecked Sendable {
-    // Process and FileHandle are thread-safe for these uses: reading one handle from one
+    // SpawnedProcess and FileHandle are thread-safe for these uses: reading one handle from one
     // thread, and terminate()/kill from others. `waiting` and `answered` are guarded by `lock`.
-    private let process: Process
+    private let process: SpawnedProcess
     private let output: FileHandle
     private let lock = NSLock()
     private var waiting: CheckedContinuation<(Data, Int32)?, Never>?
     private var answered = false
 
-    init(process: Process, output: FileHandle) {
+    init(process: SpawnedProcess, output: FileHandle) {
         self.process = process
         self.output = output
     }
