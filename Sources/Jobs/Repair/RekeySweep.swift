@@ -126,6 +126,11 @@ public struct RekeySweep: RepairPlanner {
             do {
                 try await keys.scheduleKeyDeletion(keyId: oldKeyId, pendingWindowDays: days)
             } catch {
+                if (error as? KeyServiceError) == .invalidState, await Self.isPendingDeletion(oldKeyId, keys: keys) {
+                    // Another user's record shared the old key, and its move scheduled it first.
+                    return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .done,
+                                 detail: "moved to a new CMK; the old one was already pending deletion (another record shares it)")
+                }
                 // The user is moved: a service failure here is reported, not retried (the write is done).
                 return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
                              detail: "moved to the new key, but the old key \(oldKeyId) could not be scheduled for deletion: \(UserService.safeDescription(error))")
@@ -140,6 +145,11 @@ public struct RekeySweep: RepairPlanner {
                 return try .outcome(of: error, userId: user.id, action: Self.action, keyId: nil, doing: "creating the new key")
             }
         }
+    }
+
+    /// Whether `keyId` is pending deletion (`false` when that cannot be told).
+    static func isPendingDeletion(_ keyId: String, keys: any KeyService) async -> Bool {
+        (try? await keys.describeKey(keyId: keyId).state) == .pendingDeletion
     }
 
     /// A user this run moved before it was killed: done, once the old key (named by the new key's
