@@ -23,6 +23,16 @@ struct ServeConnectionTests {
         return false
     }
 
+    /// What `connection` received, read until it contains `marker` (polled; 12 s at most).
+    static func read(_ connection: RawConnection, until marker: String) async throws -> String {
+        var received = Data()
+        for _ in 0..<600 where !String(decoding: received, as: UTF8.self).contains(marker) {
+            received.append(connection.readAvailable() ?? Data())
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     @Test("under ulimit -n 256, 400 idle connections leave the server idle (no accept loop spinning on EMFILE)",
           arguments: [[], ["--max-connections", "1000"]])
     func descriptorExhaustion(options: [String]) async throws {
@@ -80,11 +90,7 @@ struct ServeConnectionTests {
             // A kept-alive connection that finished its request before the slow one started.
             let keptAlive = try RawConnection(port: served.port)
             try await keptAlive.send("GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            var answer = Data()
-            for _ in 0..<600 where !String(decoding: answer, as: UTF8.self).contains("\"data\"") {
-                answer.append(keptAlive.readAvailable() ?? Data())
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            _ = try await Self.read(keptAlive, until: "\"data\"")
             let slow = try RawConnection(port: served.port)
             try await slow.send("GET /users HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             // Wait for the event itself (the server's EOF), bounded far below the idle timeout.
@@ -113,11 +119,7 @@ struct ServeConnectionTests {
             let keptAlive = try RawConnection(port: served.port)
             try await keptAlive.send("POST /users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/vnd.api+json\r\n"
                                      + "Content-Length: \(body.utf8.count)\r\n\r\n")
-            var answer = Data()
-            for _ in 0..<600 where !String(decoding: answer, as: UTF8.self).contains("PAYLOAD_TOO_LARGE") {
-                answer.append(keptAlive.readAvailable() ?? Data())
-                try await Task.sleep(for: .milliseconds(20))
-            }
+            let answer = try await Self.read(keptAlive, until: "PAYLOAD_TOO_LARGE")
             try await keptAlive.send(body)
             // A header that never finishes, started after that body: once the server has cut it
             // off, a clock started by the body would have run out as well.
@@ -132,7 +134,7 @@ struct ServeConnectionTests {
                 second.append(chunk)
                 try await Task.sleep(for: .milliseconds(20))
             }
-            return (String(decoding: answer, as: UTF8.self), slowClosed, keptAliveOpen, String(decoding: second, as: UTF8.self))
+            return (answer, slowClosed, keptAliveOpen, String(decoding: second, as: UTF8.self))
         }
         #expect(outcome.0.hasPrefix("HTTP/1.1 413"))
         #expect(outcome.1, "the partial header was cut off")

@@ -17,9 +17,6 @@ struct KeyReferenceTests {
     ])
     func bareKeyId(reference: String, expected: String) {
         #expect(KeyReference.bareKeyId(reference) == expected)
-        // A string that is not stored as contiguous UTF-8 (bridged, or built from a substring).
-        let bridged = String(NSString(string: reference))
-        #expect(KeyReference.bareKeyId(bridged) == expected)
     }
 
     @Test("hex is lower case, two digits a byte, from any byte sequence")

@@ -108,11 +108,9 @@ private final class RunningProcess: @unchecked Sendable {
     func abandon() {
         answer(nil)
         guard process.isRunning else { return }
-        let pid = process.processIdentifier
         process.terminate()
-        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(1)) { [process] in
-            if process.isRunning { kill(pid, SIGKILL) }
-        }
+        // `signal` does nothing once the command is reaped, so its pid cannot have been reused.
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(1)) { [process] in process.signal(SIGKILL) }
     }
 
     private func answer(_ result: (Data, Int32)?) {

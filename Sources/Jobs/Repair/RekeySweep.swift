@@ -123,20 +123,19 @@ public struct RekeySweep: RepairPlanner {
                 return try await abandon(after: error)
             }
             let oldKeyId = KeyReference.bareKeyId(oldKey)
+            let scheduledNow: Bool
             do {
-                try await keys.scheduleKeyDeletion(keyId: oldKeyId, pendingWindowDays: days)
+                scheduledNow = try await Self.scheduleDeletion(of: oldKeyId, keys: keys, pendingDays: days)
             } catch {
-                if (error as? KeyServiceError) == .invalidState, await Self.isPendingDeletion(oldKeyId, keys: keys) {
-                    // Another user's record shared the old key, and its move scheduled it first.
-                    return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .done,
-                                 detail: "moved to a new CMK; the old one was already pending deletion (another record shares it)")
-                }
                 // The user is moved: a service failure here is reported, not retried (the write is done).
                 return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
                              detail: "moved to the new key, but the old key \(oldKeyId) could not be scheduled for deletion: \(UserService.safeDescription(error))")
             }
             return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .done,
-                         detail: "moved to a new CMK; the old one is scheduled for deletion in \(days) days")
+                         detail: scheduledNow
+                             ? "moved to a new CMK; the old one is scheduled for deletion in \(days) days"
+                             // Another record shared the old key, and its move scheduled it first.
+                             : "moved to a new CMK; the old one was already pending deletion (another record shares it)")
         })
         return try zip(users, results).compactMap { user, result in
             switch result {
@@ -147,9 +146,18 @@ public struct RekeySweep: RepairPlanner {
         }
     }
 
-    /// Whether `keyId` is pending deletion (`false` when that cannot be told).
-    static func isPendingDeletion(_ keyId: String, keys: any KeyService) async -> Bool {
-        (try? await keys.describeKey(keyId: keyId).state) == .pendingDeletion
+    /// Schedules the deletion of a key its user has moved off: `true`, or `false` when it was
+    /// already pending deletion (another record shared it and moved first, or a run killed after
+    /// scheduling it is resumed). Scheduling first and describing only on a refusal leaves no
+    /// gap between a look at the state and the request.
+    static func scheduleDeletion(of keyId: String, keys: any KeyService, pendingDays: Int) async throws -> Bool {
+        do {
+            try await keys.scheduleKeyDeletion(keyId: keyId, pendingWindowDays: pendingDays)
+            return true
+        } catch let error as KeyServiceError where error == .invalidState {
+            guard try await keys.describeKey(keyId: keyId).state == .pendingDeletion else { throw error }
+            return false
+        }
     }
 
     /// A user this run moved before it was killed: done, once the old key (named by the new key's
@@ -160,15 +168,10 @@ public struct RekeySweep: RepairPlanner {
             guard let oldKeyId = try await keys.tags(keyId: KeyReference.bareKeyId(currentKey))[previousKeyTag] else {
                 return .init(userId: userId, action: action, keyId: currentKey, outcome: .done, detail: earlier)
             }
-            switch try await keys.describeKey(keyId: oldKeyId).state {
-            case .enabled, .disabled:
-                try await keys.scheduleKeyDeletion(keyId: oldKeyId, pendingWindowDays: pendingDays)
-                return .init(userId: userId, action: action, keyId: currentKey, outcome: .done,
-                             detail: earlier + "; the old one is now scheduled for deletion in \(pendingDays) days")
-            default:
-                return .init(userId: userId, action: action, keyId: currentKey, outcome: .done,
-                             detail: earlier + "; the old one is pending deletion")
-            }
+            let scheduledNow = try await scheduleDeletion(of: oldKeyId, keys: keys, pendingDays: pendingDays)
+            return .init(userId: userId, action: action, keyId: currentKey, outcome: .done,
+                         detail: earlier + (scheduledNow ? "; the old one is now scheduled for deletion in \(pendingDays) days"
+                                                         : "; the old one is pending deletion"))
         } catch {
             if let failure = ServiceFailure(error) { throw failure }
             return .init(userId: userId, action: action, keyId: currentKey, outcome: .failed,

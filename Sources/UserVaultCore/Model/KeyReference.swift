@@ -6,12 +6,9 @@ public enum KeyReference {
     public static func bareKeyId(_ reference: String) -> String {
         // Runs several times per audited user: a scan of the UTF-8 bytes in place.
         guard reference.utf8.first == UInt8(ascii: "a") else { return reference }
-        if let bare = reference.utf8.withContiguousStorageIfAvailable({ bareKeyId(bytes: $0) }) {
-            return bare ?? reference
-        }
         var contiguous = reference
-        contiguous.makeContiguousUTF8()
-        return contiguous.utf8.withContiguousStorageIfAvailable { bareKeyId(bytes: $0) }.flatMap { $0 } ?? reference
+        contiguous.makeContiguousUTF8()  // native strings already are: no copy
+        return contiguous.utf8.withContiguousStorageIfAvailable(bareKeyId(bytes:)).flatMap { $0 } ?? reference
     }
 
     /// The id after the first `:key/` of an `arn:` reference; `nil` when it is not one.
