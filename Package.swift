@@ -118,7 +118,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "uservault",
-            dependencies: ["UserVaultCLI"],
+            dependencies: [
+                "UserVaultCLI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // The benchmark command (release builds; see Benchmarks/README.md).
