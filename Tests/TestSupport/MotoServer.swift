@@ -74,13 +74,21 @@ public final class MotoServer: Sendable {
         try process.run()
         let server = MotoServer(port: port, process: process, logFile: logFile)
         for _ in 0..<300 {
-            if await server.isReady() { return server }
+            // Our server is the one answering only once it says it bound the port: another moto
+            // that took the port first would answer too (and this one would then exit, in use).
+            if server.saysItIsRunning(), await server.isReady() { return server }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         let output = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         await server.stop()
         throw LoopbackError(description: "moto_server did not start on port \(port): \(output.suffix(500))")
+    }
+
+    /// Whether the log has werkzeug's line for a successful bind of this server's port.
+    func saysItIsRunning() -> Bool {
+        let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        return log.contains("Running on \(endpoint)")
     }
 
     func isReady() async -> Bool {

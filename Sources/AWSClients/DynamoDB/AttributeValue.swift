@@ -97,3 +97,58 @@ public enum AttributeValue: Sendable, Hashable, Codable, CustomStringConvertible
 
 /// An item: attribute name → value.
 public typealias DynamoDBItem = [String: AttributeValue]
+
+extension AttributeValue: JSONReadable {
+    /// Reads DynamoDB's JSON for a value (`{"S": "x"}`), as ``init(from:)`` decodes it.
+    init(reading json: inout JSONReader) throws {
+        var value: AttributeValue?
+        var keys = 0
+        try json.object { json, key in
+            keys += 1
+            switch key {
+            case "S": value = .s(try json.string())
+            case "N": value = .n(try json.string())
+            case "B": value = .b(try Self.base64(json.string()))
+            case "BOOL": value = .bool(try json.bool())
+            case "NULL":
+                _ = try json.bool()
+                value = .null
+            case "M": value = .m(try DynamoDBItem(reading: &json))
+            case "L":
+                var list: [AttributeValue] = []
+                try json.array { list.append(try AttributeValue(reading: &$0)) }
+                value = .l(list)
+            case "SS", "NS":
+                var strings: [String] = []
+                try json.array { strings.append(try $0.string()) }
+                value = key == "SS" ? .ss(strings) : .ns(strings)
+            case "BS":
+                var blobs: [Data] = []
+                try json.array { blobs.append(try Self.base64($0.string())) }
+                value = .bs(blobs)
+            default:
+                throw JSONReader.Failure(offset: 0, expected: "an AttributeValue type key, not \(key)")
+            }
+        }
+        guard let value, keys == 1 else {
+            throw JSONReader.Failure(offset: 0, expected: "an AttributeValue with exactly one type key")
+        }
+        self = value
+    }
+
+    private static func base64(_ text: String) throws -> Data {
+        guard let data = Data(base64Encoded: text) else {
+            throw JSONReader.Failure(offset: 0, expected: "base64 in a B value")
+        }
+        return data
+    }
+}
+
+extension DynamoDBItem {
+    /// Reads an item (attribute name → value).
+    init(reading json: inout JSONReader) throws {
+        var item: DynamoDBItem = [:]
+        try json.object { json, name in item[name] = try AttributeValue(reading: &json) }
+        self = item
+    }
+}

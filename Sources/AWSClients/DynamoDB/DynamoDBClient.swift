@@ -33,7 +33,8 @@ public struct DynamoDBClient: Sendable {
 
     /// [Scan](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Scan.html): one page.
     public func scan(_ input: DynamoDB.ScanInput) async throws -> DynamoDB.ScanOutput {
-        try await call("Scan", input)
+        try await client.jsonCall("Scan", targetPrefix: Self.targetPrefix, contentType: Self.contentType, input: input,
+                                  reading: DynamoDB.ScanOutput.self)
     }
 
     /// Every page of a scan (one segment, or all), following `LastEvaluatedKey`.
@@ -48,7 +49,8 @@ public struct DynamoDBClient: Sendable {
 
     /// [Query](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html): one page.
     public func query(_ input: DynamoDB.QueryInput) async throws -> DynamoDB.QueryOutput {
-        try await call("Query", input)
+        try await client.jsonCall("Query", targetPrefix: Self.targetPrefix, contentType: Self.contentType, input: input,
+                                  reading: DynamoDB.QueryOutput.self)
     }
 
     /// Every page of a query.

@@ -277,3 +277,37 @@ public enum DynamoDB {
 
     struct Empty: Codable, Sendable {}
 }
+
+extension DynamoDB.ScanOutput: JSONReadable {
+    /// Reads a Scan or Query answer as its `Decodable` conformance does, faster (a page is read
+    /// per 1,000 users; see ``JSONReader``).
+    init(reading json: inout JSONReader) throws {
+        try json.object { json, field in
+            switch field {
+            case "Items":
+                var items: [DynamoDBItem] = []
+                try json.array { items.append(try DynamoDBItem(reading: &$0)) }
+                Items = items
+            case "Count": Count = try json.null() ? nil : json.int()
+            case "ScannedCount": ScannedCount = try json.null() ? nil : json.int()
+            case "LastEvaluatedKey": LastEvaluatedKey = try json.null() ? nil : DynamoDBItem(reading: &json)
+            case "ConsumedCapacity": ConsumedCapacity = try json.null() ? nil : DynamoDB.ConsumedCapacity(reading: &json)
+            default: try json.skip()
+            }
+        }
+    }
+}
+
+extension DynamoDB.ConsumedCapacity: JSONReadable {
+    init(reading json: inout JSONReader) throws {
+        try json.object { json, field in
+            switch field {
+            case "TableName": TableName = try json.null() ? nil : json.string()
+            case "CapacityUnits": CapacityUnits = try json.null() ? nil : json.double()
+            case "ReadCapacityUnits": ReadCapacityUnits = try json.null() ? nil : json.double()
+            case "WriteCapacityUnits": WriteCapacityUnits = try json.null() ? nil : json.double()
+            default: try json.skip()
+            }
+        }
+    }
+}

@@ -50,9 +50,15 @@ public struct KMSClient: Sendable {
     public func reEncrypt(ciphertext: Data, sourceKeyId: String?, sourceContext: [String: String]?,
                           destinationKeyId: String, destinationContext: [String: String]?) async throws
         -> (ciphertext: Data, sourceKeyId: String?, keyId: String?) {
-        let output: KMS.ReEncryptOutput = try await call("ReEncrypt", KMS.ReEncryptInput(
-            CiphertextBlob: ciphertext, SourceKeyId: sourceKeyId, SourceEncryptionContext: sourceContext.nilIfEmpty,
-            DestinationKeyId: destinationKeyId, DestinationEncryptionContext: destinationContext.nilIfEmpty))
+        // One per audited user: written and read without Codable (JSONObjectWriter, JSONReader).
+        var body = JSONObjectWriter()
+        body.member("CiphertextBlob", base64: ciphertext)
+        body.member("SourceKeyId", sourceKeyId)
+        body.member("SourceEncryptionContext", sourceContext)
+        body.member("DestinationKeyId", destinationKeyId)
+        body.member("DestinationEncryptionContext", destinationContext)
+        let output = try await client.jsonCall("ReEncrypt", targetPrefix: Self.targetPrefix, contentType: Self.contentType,
+                                               body: body.finished(), reading: KMS.ReEncryptOutput.self)
         return (output.CiphertextBlob, output.SourceKeyId, output.KeyId)
     }
 

@@ -61,18 +61,25 @@ public enum KMS {
         var KeyId: String?
     }
 
-    struct ReEncryptInput: Codable, Sendable {
-        var CiphertextBlob: Data
-        var SourceKeyId: String?
-        var SourceEncryptionContext: [String: String]?
-        var DestinationKeyId: String
-        var DestinationEncryptionContext: [String: String]?
-    }
-
-    struct ReEncryptOutput: Codable, Sendable {
+    struct ReEncryptOutput: Codable, Sendable, JSONReadable {
         var CiphertextBlob: Data
         var SourceKeyId: String?
         var KeyId: String?
+
+        /// Read as the `Decodable` conformance decodes it (one per audited user; see ``JSONReader``).
+        init(reading json: inout JSONReader) throws {
+            var blob: Data?, sourceKeyId: String?, keyId: String?
+            try json.object { json, field in
+                switch field {
+                case "CiphertextBlob": blob = try Data(base64Encoded: json.string())
+                case "SourceKeyId": sourceKeyId = try json.null() ? nil : json.string()
+                case "KeyId": keyId = try json.null() ? nil : json.string()
+                default: try json.skip()
+                }
+            }
+            guard let blob else { throw JSONReader.Failure(offset: 0, expected: "a base64 CiphertextBlob") }
+            (CiphertextBlob, SourceKeyId, KeyId) = (blob, sourceKeyId, keyId)
+        }
     }
 
     struct ScheduleKeyDeletionInput: Codable, Sendable {

@@ -6,12 +6,11 @@ import UserVaultCore
 /// Spending may drive it negative (a page's consumed capacity is known only afterwards); takers
 /// then wait it off.
 ///
-/// A taker that must wait reserves its place at once and sleeps once, until its turn: many
-/// concurrent takers (16 segments × 16 requests in flight) cost one timer each, not a wake-up
-/// every millisecond each to look again (which, at 2,750 requests/s, cost more CPU than the
-/// requests themselves). Wake-ups are rounded up to the next ``tick`` (5 ms), so takers whose
-/// turns fall in the same tick wake together: one timer firing per tick rather than per request,
-/// never before a taker's turn, so the rate holds.
+/// Takers that must wait queue in order, and one timer serves the queue: it wakes when the first
+/// taker's tokens are there, rounded up to the next ``tick`` (5 ms), and lets go every taker the
+/// bucket then holds tokens for. So 256 concurrent takers (16 segments × 16 requests) cost one
+/// wake-up per tick, not one each per millisecond (which, at 2,750 requests/s, cost more CPU
+/// than the requests themselves), and a change of rate applies to the whole queue at once.
 ///
 /// It is also adaptive: ``slowDown()`` — on a throttled answer — drops the rate to 70% (never
 /// below 5% of the budget), and after a second without one it climbs back by 5% of the budget per
@@ -30,7 +29,19 @@ actor TokenBucket {
     private let origin: Instant
     private let tick: Duration
     private let now: @Sendable () -> Instant
-    private let sleep: @Sendable (Instant) async throws -> Void
+    private let sleep: @Sendable (Instant) async -> Void
+
+    private struct Waiter {
+        var id: Int
+        var amount: Double
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    /// Takers waiting, in order (`head` is the first).
+    private var waiters: [Waiter] = []
+    private var head = 0
+    private var nextId = 0
+    private var serving = false
 
     static let decrease = 0.7
     static let floorShare = 0.05
@@ -38,11 +49,11 @@ actor TokenBucket {
 
     /// - Parameters:
     ///   - tick: wake-ups are rounded up to a multiple of it (zero: not rounded).
-    ///   - now: the clock (tests freeze it).
-    ///   - sleep: waits until an instant (tests record the instants).
+    ///   - now: the clock (tests use a simulated one).
+    ///   - sleep: waits until an instant.
     init(rate: Double, burst: Double? = nil, tick: Duration = .milliseconds(5),
          now: @escaping @Sendable () -> Instant = { .now },
-         sleep: @escaping @Sendable (Instant) async throws -> Void = { try await Task.sleep(until: $0, clock: .continuous) }) {
+         sleep: @escaping @Sendable (Instant) async -> Void = { try? await Task.sleep(until: $0, clock: .continuous) }) {
         precondition(rate > 0, "rate must be positive")
         ceiling = rate
         self.rate = rate
@@ -55,7 +66,12 @@ actor TokenBucket {
         origin = last
     }
 
-    private var burst: Double { fixedBurst ?? rate }
+    /// At most a second's worth (or the burst given), and never less than a tick's worth, so
+    /// that takers woken a tick late find the tokens that came meanwhile.
+    private var burst: Double { max(fixedBurst ?? rate, rate * tick.inSeconds) }
+
+    /// Takers waiting in line.
+    var waiting: Int { waiters.count - head }
 
     /// The rate in force now, tokens per second.
     var currentRate: Double {
@@ -63,21 +79,28 @@ actor TokenBucket {
         return rate
     }
 
-    /// Takes `amount` (default 1), waiting first while the bucket holds fewer than
-    /// `min(amount, burst)` tokens — including those reserved by takers still waiting.
+    /// Takes `amount` (default 1), first waiting in line while the bucket holds fewer than
+    /// `min(amount, burst)` tokens.
     func take(_ amount: Double = 1) async throws {
         refill()
-        let needed = min(amount, burst)
-        let wait = tokens >= needed ? 0 : (needed - tokens) / rate
-        tokens -= amount  // reserved now: the next taker queues behind this one
-        if wait > 0 { try await sleep(wakeUp(at: last + .seconds(wait))) }
-    }
-
-    /// `turn`, rounded up to the next tick.
-    private func wakeUp(at turn: Instant) -> Instant {
-        guard tick > .zero else { return turn }
-        let ticks = ((turn - origin) / tick).rounded(.up)
-        return origin + tick * ticks
+        if head == waiters.count, tokens >= min(amount, burst) {
+            tokens -= amount
+            return
+        }
+        let id = nextId
+        nextId += 1
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiters.append(Waiter(id: id, amount: amount, continuation: continuation))
+                if !serving {
+                    serving = true
+                    Task { await serve() }
+                }
+            }
+        } onCancel: {
+            // Runs on the actor after the taker has queued (the actor is busy until then).
+            Task { await self.cancel(id) }
+        }
     }
 
     /// Records spending learned after the fact (e.g. DynamoDB `ConsumedCapacity`).
@@ -92,6 +115,41 @@ actor TokenBucket {
         rate = max(ceiling * Self.floorShare, rate * Self.decrease)
         tokens = min(tokens, burst)
         lastSlowDown = last
+    }
+
+    /// Lets waiting takers go as tokens come, until none waits.
+    private func serve() async {
+        while head < waiters.count {
+            refill()
+            while head < waiters.count, tokens >= min(waiters[head].amount, burst) {
+                tokens -= waiters[head].amount
+                waiters[head].continuation.resume()
+                head += 1
+            }
+            if head >= 1_024, head * 2 >= waiters.count {  // a line that never empties must not grow
+                waiters.removeFirst(head)
+                head = 0
+            }
+            if head == waiters.count { break }
+            let wait = (min(waiters[head].amount, burst) - tokens) / rate
+            await sleep(wakeUp(at: last + .seconds(wait)))
+        }
+        waiters.removeAll(keepingCapacity: true)
+        head = 0
+        serving = false
+    }
+
+    /// A cancelled taker leaves the line (unless it was already let go).
+    private func cancel(_ id: Int) {
+        guard let index = waiters[head...].firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+    }
+
+    /// `turn`, rounded up to the next tick.
+    private func wakeUp(at turn: Instant) -> Instant {
+        guard tick > .zero else { return turn }
+        let ticks = ((turn - origin) / tick).rounded(.up)
+        return origin + tick * ticks
     }
 
     private func refill() {
