@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "uservault", targets: ["uservault"]),
+        // For the micro-benchmarks in Benchmarks/micro, a package of their own.
+        .library(name: "AWSClients", targets: ["AWSClients", "AWSSigning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
