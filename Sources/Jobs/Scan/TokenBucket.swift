@@ -7,10 +7,16 @@ import UserVaultCore
 /// then wait it off.
 ///
 /// Takers that must wait queue in order, and one timer serves the queue: it wakes when the first
-/// taker's tokens are there, rounded up to the next ``tick`` (5 ms), and lets go every taker the
+/// taker's tokens are there, rounded up to the next ``tick`` (50 ms), and lets go every taker the
 /// bucket then holds tokens for. So 256 concurrent takers (16 segments × 16 requests) cost one
 /// wake-up per tick, not one each per millisecond (which, at 2,750 requests/s, cost more CPU
 /// than the requests themselves), and a change of rate applies to the whole queue at once.
+///
+/// The tick paces requests at 20 Hz: at 2,750/s they leave in groups of about 140, whose answers
+/// then come back together, so the event loops wake once for many. Measured at the quota (30,000
+/// users, one process): 206–219 µs of CPU per user with a 5 ms tick, 172–190 with 20 ms, 160–175
+/// with 50 ms. A group is 5% of a second's budget, well within the burst the bucket allows
+/// anyway (a second's worth); the average rate is unchanged.
 ///
 /// It is also adaptive: ``slowDown()`` — on a throttled answer — drops the rate to 70% (never
 /// below 5% of the budget), and after a second without one it climbs back by 5% of the budget per
@@ -51,7 +57,7 @@ actor TokenBucket {
     ///   - tick: wake-ups are rounded up to a multiple of it (zero: not rounded).
     ///   - now: the clock (tests use a simulated one).
     ///   - sleep: waits until an instant.
-    init(rate: Double, burst: Double? = nil, tick: Duration = .milliseconds(5),
+    init(rate: Double, burst: Double? = nil, tick: Duration = .milliseconds(50),
          now: @escaping @Sendable () -> Instant = { .now },
          sleep: @escaping @Sendable (Instant) async -> Void = { try? await Task.sleep(until: $0, clock: .continuous) }) {
         precondition(rate > 0, "rate must be positive")
