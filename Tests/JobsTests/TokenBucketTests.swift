@@ -68,8 +68,10 @@ struct TokenBucketTests {
                 try await group.waitForAll()
             }
         }
-        // Conditions, not durations: every taker that must wait is in line, and the first sleep is asked for.
-        while await bucket.waiting + time.released.count < count || time.sleeps.isEmpty { await Task.yield() }
+        // Conditions, not durations: every taker is in line or let go, and unless all were let go
+        // at once, the first sleep is asked for.
+        while await bucket.waiting + time.released.count < count
+            || (time.released.count < count && time.sleeps.isEmpty) { await Task.yield() }
         await whenQueued()
         while time.released.count < count {
             if !time.wakeSleeper() { await Task.yield() }
@@ -133,6 +135,16 @@ struct TokenBucketTests {
         let waiting = Task { try await bucket.take() }
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
+    }
+
+    @Test("a throttle also drops the tokens saved up: the next taker waits instead of bursting into more throttling")
+    func throttleDropsTheBurst() async throws {
+        let time = SimulatedTime()
+        let bucket = time.bucket(rate: 10)  // full: a second's worth, 10 tokens
+        await bucket.slowDown()
+        _ = try await Self.release(1, from: bucket, time: time)
+        #expect(time.sleeps.count == 1, "the first taker after a throttle waited")
+        #expect(abs(time.elapsed.inSeconds - 1.0 / 7) < 1e-9, "one token at the slowed rate, 7/s: \(time.elapsed)")
     }
 
     @Test("a throttle slows the rate to 70%; it climbs back after a quiet second")

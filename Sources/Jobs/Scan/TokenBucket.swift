@@ -19,9 +19,9 @@ import UserVaultCore
 /// anyway (a second's worth); the average rate is unchanged.
 ///
 /// It is also adaptive: ``slowDown()`` — on a throttled answer — drops the rate to 70% (never
-/// below 5% of the budget), and after a second without one it climbs back by 5% of the budget per
-/// second (additive increase, multiplicative decrease), so a job that meets throttling slows
-/// down rather than spending its retries.
+/// below 5% of the budget) and any tokens saved up, and after a second without one it climbs
+/// back by 5% of the budget per second (additive increase, multiplicative decrease), so a job
+/// that meets throttling slows down rather than spending its retries.
 actor TokenBucket {
     typealias Instant = ContinuousClock.Instant
 
@@ -119,7 +119,7 @@ actor TokenBucket {
     func slowDown() {
         refill()
         rate = max(ceiling * Self.floorShare, rate * Self.decrease)
-        tokens = min(tokens, burst)
+        tokens = min(tokens, 0)  // a saved-up burst would only meet more throttling
         lastSlowDown = last
     }
 
