@@ -23,7 +23,10 @@ struct ConnectionRefusedTests {
 
     /// `localhost` resolves to 127.0.0.1 and ::1: every address refuses (NIO's `NIOConnectionError`).
     static func refusedError(host: String = "127.0.0.1") async throws -> (error: AWSError, port: Int, attempts: Int, backoffs: Int) {
-        let port = try freeLoopbackPort()
+        // Outside the kernel's ephemeral range (32768–60999) and moto's (20000–29999): a server
+        // another test binds to port 0 can never take it between our check and the attempts (a
+        // full run once got an HTTP 404 on the second attempt from such a server).
+        let port = try freeLoopbackPort(in: 10_000..<20_000)
         let backoffs = Recorded<Int>()
         let counters = RequestCounters()
         let started = ContinuousClock.now
