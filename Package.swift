@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The domain: user model, validation, ports, create/list/get, JSON:API documents.
@@ -56,10 +57,11 @@ let package = Package(
             name: "AWSClients",
             dependencies: [
                 "AWSSigning",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -164,7 +166,11 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"], swiftSettings: strict),
-        .testTarget(name: "AWSClientsTests", dependencies: ["AWSClients", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AWSClientsTests", dependencies: [
+            "AWSClients", "TestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
         .testTarget(name: "AWSBackendTests", dependencies: ["AWSBackend", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "JobsTests", dependencies: [
             "Jobs", "ArchiveIO", "EmbeddedStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),

@@ -87,7 +87,7 @@ struct UserVaultBench {
         let inFlight = arguments.count > 5 ? Int(arguments[5]) ?? 32 : 32
         let credentials = StaticCredentialProvider(AWSCredentials(accessKeyId: "bench", secretAccessKey: "bench"))
         let logger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             func client(_ service: AWSService) -> AWSServiceClient {
                 AWSServiceClient(service: service, endpoint: endpoint, region: "us-east-1", credentials: credentials,
                                  transport: transport, logger: logger)

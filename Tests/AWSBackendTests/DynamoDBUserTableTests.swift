@@ -15,7 +15,7 @@ struct DynamoDBUserTableTests {
     @Test("init creates the table and its EmailIndex once")
     func ensureTable() async throws {
         try await withMotoServer { moto in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let backend = MotoBackend(moto: moto, transport: transport)
                 #expect(try await backend.table.ensureTable())
                 #expect(try await !backend.table.ensureTable(), "idempotent")
@@ -28,7 +28,7 @@ struct DynamoDBUserTableTests {
     @Test("create seals under a per-user CMK with the user's context; get, list and filter read it back")
     func createListGet() async throws {
         try await withMotoServer { moto in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let backend = MotoBackend(moto: moto, transport: transport)
                 _ = try await backend.table.ensureTable()
                 var ids: Set<String> = []
@@ -68,7 +68,7 @@ struct DynamoDBUserTableTests {
     @Test("12 concurrent creates with one email give one user; every losing key is scheduled for deletion")
     func createRace() async throws {
         try await withMotoServer { moto in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let backend = MotoBackend(moto: moto, transport: transport)
                 _ = try await backend.table.ensureTable()
                 let service = backend.service
@@ -105,7 +105,7 @@ struct DynamoDBUserTableTests {
                 try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
             }
             #expect(legacy.count == 4)
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let backend = MotoBackend(moto: moto, transport: transport)
                 #expect(try await !backend.table.ensureTable(), "the original table is used as it is")
                 let ours = try await backend.service.create(Self.input(1))
@@ -127,7 +127,7 @@ struct DynamoDBUserTableTests {
     @Test("a missing table is one clear error; nothing secret reaches the logs")
     func missingTableAndLogs() async throws {
         try await withMotoServer { moto in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let logs = LogRecorder()
                 let backend = MotoBackend(moto: moto, transport: transport, tableName: "absent", logger: logs.logger)
                 await #expect(throws: UserTableError.tableNotFound("absent")) {
@@ -149,7 +149,7 @@ struct DynamoDBUserTableTests {
     @Test("a write that fails after its key was created leaves that key scheduled for deletion")
     func failedWriteSchedulesKeyDeletion() async throws {
         try await withMotoServer { moto in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let backend = MotoBackend(moto: moto, transport: transport)
                 _ = try await backend.table.ensureTable()
                 let first = try await backend.service.create(Self.input(1, email: "twice@example.com"))

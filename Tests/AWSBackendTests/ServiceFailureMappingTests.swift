@@ -19,7 +19,7 @@ struct ServiceFailureMappingTests {
     @Test("the CreatedBy listing throttled beyond its retries is a service failure that names the tagging API",
           arguments: [Fault.throttle(code: "ThrottlingException"), .status(503), .reset])
     func taggingListing(fault: Fault) async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([], otherwise: fault) { server in
                 do {
                     _ = try await Self.keys(server, transport: transport).keysTagged("CreatedBy")
@@ -38,7 +38,7 @@ struct ServiceFailureMappingTests {
     func reEncrypt() async throws {
         let request = ReEncryptRequest(ciphertext: Data([1, 2, 3]), sourceKeyId: "k", sourceContext: [:],
                                        destinationKeyId: "k", destinationContext: [:])
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             for fault in [Fault.status(500), .reset, .truncated, .throttle(code: "ThrottlingException")] {
                 try await withFaultServer([], otherwise: fault) { server in
                     let results = await Self.keys(server, transport: transport).reEncrypt(all: [request, request, request])
@@ -62,7 +62,7 @@ struct ServiceFailureMappingTests {
     func batchStopsEarly() async throws {
         let request = ReEncryptRequest(ciphertext: Data([1, 2, 3]), sourceKeyId: "k", sourceContext: [:],
                                        destinationKeyId: "k", destinationContext: [:])
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([], otherwise: .status(503)) { server in
                 let results = await Self.keys(server, transport: transport).reEncrypt(all: Array(repeating: request, count: 200))
                 #expect(results.count == 200)

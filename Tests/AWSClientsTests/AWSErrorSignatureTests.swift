@@ -20,7 +20,7 @@ struct AWSErrorSignatureTests {
 
     @Test("the right secret is accepted (DynamoDB, KMS, with and without a session token)")
     func rightSecret() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await SignatureCheckingServer.withServer(secret: Self.secret) { server in
                 let dynamo = DynamoDBClient(Self.client(.dynamoDB, endpoint: server.endpoint, secret: Self.secret,
                                                         transport: transport))
@@ -39,7 +39,7 @@ struct AWSErrorSignatureTests {
 
     @Test("a wrong secret: InvalidSignatureException, a signature problem, never retried")
     func wrongSecret() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await SignatureCheckingServer.withServer(secret: Self.secret) { server in
                 let kms = KMSClient(Self.client(.kms, endpoint: server.endpoint, secret: "wrong-secret", transport: transport))
                 let error = try await #require(throws: AWSError.self) {
@@ -59,7 +59,7 @@ struct AWSErrorSignatureTests {
 
     @Test("the endpoint-only helper: right and wrong secrets against one server")
     func endpointHelper() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withSignatureCheckingServer(secret: Self.secret) { endpoint in
                 let right = DynamoDBClient(Self.client(.dynamoDB, endpoint: endpoint, secret: Self.secret, transport: transport))
                 _ = try await right.describeTable("users")
@@ -72,7 +72,7 @@ struct AWSErrorSignatureTests {
 
     @Test("a clock 20 minutes off: the signature is refused as expired")
     func clockSkew() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await SignatureCheckingServer.withServer(secret: Self.secret) { server in
                 let kms = KMSClient(Self.client(.kms, endpoint: server.endpoint, secret: Self.secret, transport: transport,
                                                 now: { Date().addingTimeInterval(-20 * 60) }))
@@ -90,7 +90,7 @@ struct AWSErrorSignatureTests {
         "percent%20literal", "tilde~/dots/../x", "double//slash",
     ])
     func s3Keys(key: String) async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await SignatureCheckingServer.withServer(secret: Self.secret) { server in
                 let s3 = S3Client(Self.client(.s3, endpoint: server.endpoint, secret: Self.secret, transport: transport))
                 try await s3.putObject(bucket: "bucket", key: key, body: Data("hello".utf8), contentType: "text/plain",
@@ -111,7 +111,7 @@ struct AWSErrorSignatureTests {
 
     @Test("S3 multipart queries (?uploads, ?partNumber=&uploadId=) are signed right")
     func s3Queries() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await SignatureCheckingServer.withServer(secret: Self.secret) { server in
                 let s3 = S3Client(Self.client(.s3, endpoint: server.endpoint, secret: Self.secret, transport: transport))
                 let uploadId = try await s3.createMultipartUpload(bucket: "bucket", key: "big file.bin")

@@ -122,7 +122,7 @@ struct AWSErrorTests {
     @Test("an AWSError never contains the request body", arguments: failures)
     func neverTheRequestBody(fault: Fault) async throws {
         let marker = "MARKER-SECRET-\(UUID().uuidString)"
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([], otherwise: fault) { server in
                 let timeout: Duration
                 if case .slow = fault { timeout = .seconds(2) } else { timeout = .seconds(20) }

@@ -29,7 +29,7 @@ struct AdaptiveRetryTests {
         retry.rateLimiterObserver = { event in events.append(event) }
         // Every fourth answer is a throttle, from first to last.
         let script = (0..<(requests * 2)).map { $0 % 4 == 3 ? Fault.throttle(code: "ThrottlingException") : Fault.ok() }
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer(script) { server in
                 let counters = RequestCounters()
                 let dynamo = DynamoDBClient(server.client(transport: transport, retry: retry, counters: counters))

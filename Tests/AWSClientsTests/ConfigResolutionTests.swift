@@ -14,6 +14,7 @@ struct ConfigResolutionTests {
         services = local-dev
         retry_mode = adaptive
         max_attempts = 7
+        ca_bundle = /etc/dev/ca.pem
         [services local-dev]
         kms =
           endpoint_url = http://127.0.0.1:4002
@@ -115,6 +116,18 @@ struct ConfigResolutionTests {
         }
     }
 
+    @Test("CA bundle: AWS_CA_BUNDLE, else the profile's ca_bundle, else none; it reaches the transport's settings")
+    func caBundle() async throws {
+        let fromEnvironment = try await resolve(AWSFlags(), ["AWS_PROFILE": "dev", "AWS_CA_BUNDLE": "/etc/ca.pem"])
+        #expect(fromEnvironment.caBundle == "/etc/ca.pem")
+        #expect(fromEnvironment.transport.caBundle == "/etc/ca.pem")
+        let fromProfile = try await resolve(AWSFlags(), ["AWS_PROFILE": "dev"])
+        #expect(fromProfile.caBundle == "/etc/dev/ca.pem")
+        let none = try await resolve(AWSFlags(), ["AWS_REGION": "eu-west-1"])
+        #expect(none.caBundle == nil)
+        #expect(none.transport.caBundle == nil)
+    }
+
     @Test("an explicitly selected profile that does not exist is an error")
     func missingProfile() async throws {
         let fromFlag = await #expect(throws: AWSConfigurationError.self) {
@@ -140,7 +153,7 @@ struct ConfigResolutionTests {
             "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:8000",
             "AWS_ENDPOINT_URL": "http://127.0.0.1:5000", "AWS_RETRY_MODE": "adaptive",
         ])
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             let factory = AWSClientFactory(configuration: configuration, transport: transport, logger: testLogger)
             let counters = RequestCounters()
             let dynamo = factory.client(for: .dynamoDB, counters: counters)

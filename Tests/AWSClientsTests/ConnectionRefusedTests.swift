@@ -9,7 +9,7 @@ import TestSupport
 struct ConnectionRefusedTests {
     /// A client aimed at a loopback port nobody listens on; `backoffs` counts the jitter draws
     /// (one per retry), which are 0 so no retry waits.
-    static func refusingClient(host: String, port: Int, transport: AsyncHTTPTransport, backoffs: Recorded<Int>, counters: RequestCounters)
+    static func refusingClient(host: String, port: Int, transport: HTTP1Transport, backoffs: Recorded<Int>, counters: RequestCounters)
         -> KMSClient {
         let retry = RetryStrategy(mode: .standard, maxAttempts: 3, jitter: {
             backoffs.append(1)
@@ -30,7 +30,7 @@ struct ConnectionRefusedTests {
         let backoffs = Recorded<Int>()
         let counters = RequestCounters()
         let started = ContinuousClock.now
-        let error = try await AsyncHTTPTransport.withTransport { transport in
+        let error = try await HTTP1Transport.withTransport { transport in
             let kms = Self.refusingClient(host: host, port: port, transport: transport, backoffs: backoffs, counters: counters)
             return try await #require(throws: AWSError.self) { try await kms.describeKey(keyId: "alias/user") }
         }

@@ -26,7 +26,7 @@ struct CredentialChainTests {
     func namedProfile() async throws {
         try await TemporaryDirectory.with { home in
             try home.writeAWSFiles(config: "[profile dev]\nregion = eu-west-1\n", credentials: Self.credentialsFile)
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let environment = noInstanceMetadata.merging(["AWS_PROFILE": "dev"]) { $1 }
                 let credentials = try await resolveCredentials(environment: environment, home: home, transport: transport)
                 #expect(credentials.accessKeyId == "AKIDDEVPROFILE")
@@ -48,7 +48,7 @@ struct CredentialChainTests {
     func precedence() async throws {
         try await TemporaryDirectory.with { home in
             try home.writeAWSFiles(credentials: Self.credentialsFile)
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let environment = Self.environmentKeys.merging(noInstanceMetadata) { $1 }
                 let fromEnvironment = try await resolveCredentials(environment: environment, home: home, transport: transport)
                 #expect(fromEnvironment.accessKeyId == "AKIDENVIRONMENT")
@@ -83,7 +83,7 @@ struct CredentialChainTests {
             try await withCredentialEndpointServer(handler: CredentialEndpointBehaviour.instanceMetadata(
                 token: "imds-token", role: "role", credentials: instanceCredentials)) { imds in
                 try await TemporaryDirectory.with { home in
-                    try await AsyncHTTPTransport.withTransport { transport in
+                    try await HTTP1Transport.withTransport { transport in
                         // A generous timeout: on a busy machine a stand-in that answers late
                         // must not be asked twice, or the request counts below would lie.
                         let patient = ["AWS_METADATA_SERVICE_TIMEOUT": "30"]
@@ -124,7 +124,7 @@ struct CredentialChainTests {
     @Test("when nothing has credentials, one line lists what was tried")
     func noneFound() async throws {
         try await TemporaryDirectory.with { home in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let error = await #expect(throws: CredentialError.self) {
                     try await resolveCredentials(environment: noInstanceMetadata, home: home, transport: transport)
                 }
@@ -144,7 +144,7 @@ struct CredentialChainTests {
     func unreachableInstanceMetadata() async throws {
         let closedPort = try freeLoopbackPort()
         try await TemporaryDirectory.with { home in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let error = await #expect(throws: CredentialError.self) {
                     try await resolveCredentials(
                         environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(closedPort)"],
@@ -160,7 +160,7 @@ struct CredentialChainTests {
     func brokenStopsChain() async throws {
         try await TemporaryDirectory.with { home in
             try home.writeAWSFiles(credentials: Self.credentialsFile)
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let halfEnvironment = noInstanceMetadata.merging(["AWS_ACCESS_KEY_ID": "AKIDHALF"]) { $1 }
                 let error = await #expect(throws: CredentialError.self) {
                     try await resolveCredentials(environment: halfEnvironment, home: home, transport: transport)
@@ -185,7 +185,7 @@ struct CredentialChainTests {
     func brokenProfiles(config: String, expected: String) async throws {
         try await TemporaryDirectory.with { home in
             try home.writeAWSFiles(config: config)
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let error = await #expect(throws: CredentialError.self) {
                     try await resolveCredentials(environment: noInstanceMetadata.merging(["AWS_PROFILE": "app"]) { $1 },
                                                  home: home, transport: transport)
@@ -218,7 +218,7 @@ struct CredentialChainTests {
             .instanceMetadata(environment: noInstanceMetadata),
         ])
         #expect(recipe.description == "chain(environment, explicit, instance metadata)")
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             let provider = recipe.makeProvider(context: CredentialProviderContext(transport: transport, region: "eu-west-1"))
             let credentials = try await provider.credentials(logger: testLogger)
             #expect(credentials.accessKeyId == "AKIDEXPLICIT")

@@ -14,7 +14,7 @@ struct CredentialEndpointTests {
             path: "/v1/credentials", authorization: "Bearer pod-identity-token", credentials: Self.served)) { server in
             try await TemporaryDirectory.with { directory in
                 let tokenFile = try directory.write("token", "Bearer pod-identity-token\n")
-                try await AsyncHTTPTransport.withTransport { transport in
+                try await HTTP1Transport.withTransport { transport in
                     let provider = ContainerCredentialProvider(environment: [
                         "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.endpoint + "/v1/credentials",
                         "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
@@ -37,7 +37,7 @@ struct CredentialEndpointTests {
         try await withCredentialEndpointServer(handler: CredentialEndpointBehaviour.container(
             path: "/creds", authorization: "right-token", credentials: Self.served)) { server in
             try await TemporaryDirectory.with { home in
-                try await AsyncHTTPTransport.withTransport { transport in
+                try await HTTP1Transport.withTransport { transport in
                     var environment = noInstanceMetadata
                     environment["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.endpoint + "/creds"
                     environment["AWS_METADATA_SERVICE_TIMEOUT"] = "30"  // a busy machine is not "no answer"
@@ -63,7 +63,7 @@ struct CredentialEndpointTests {
         ("https://creds.example.com/x", true), ("http://creds.example.com/x", false), ("http://10.0.0.1/x", false),
     ])
     func fullURIRules(uri: String, allowed: Bool) async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             let provider = ContainerCredentialProvider(environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": uri],
                                                        transport: transport)
             switch provider.configuration {
@@ -77,7 +77,7 @@ struct CredentialEndpointTests {
 
     @Test("the relative URI is resolved against 169.254.170.2")
     func relativeURI() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             let provider = ContainerCredentialProvider(
                 environment: ["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/abc"], transport: transport)
             let url = try provider.configuration.get().url
@@ -89,7 +89,7 @@ struct CredentialEndpointTests {
     func instanceMetadata() async throws {
         try await withCredentialEndpointServer(handler: CredentialEndpointBehaviour.instanceMetadata(
             token: "imds-session-token", role: "app-instance-role", credentials: Self.served)) { server in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 // A generous timeout: a busy test machine must not turn a slow stand-in into "no answer".
                 let provider = InstanceMetadataCredentialProvider(
                     environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint + "/"], transport: transport,
@@ -116,7 +116,7 @@ struct CredentialEndpointTests {
         try await withCredentialEndpointServer(handler: { request in
             request.path == "/latest/api/token" ? .init(body: "tok") : .init(status: 404)
         }) { server in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let provider = InstanceMetadataCredentialProvider(
                     environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint], transport: transport,
                     timeout: .seconds(20))
@@ -150,7 +150,7 @@ struct CredentialEndpointTests {
     @Test("IMDS that is too slow times out after about a second, retried once, and is skipped")
     func instanceMetadataTimeout() async throws {
         try await withFaultServer([], otherwise: .slow(.seconds(120))) { server in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let provider = InstanceMetadataCredentialProvider(
                     environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint.absoluteString], transport: transport)
                 // Had the 1 s timeout not worked, the late answers would have been taken as a
@@ -168,7 +168,7 @@ struct CredentialEndpointTests {
     @Test("AWS_METADATA_SERVICE_TIMEOUT and _NUM_ATTEMPTS set the wait and the attempts of both endpoints")
     func metadataServiceSettings() async throws {
         try await withFaultServer([], otherwise: .slow(.seconds(120))) { server in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let instance = InstanceMetadataCredentialProvider(environment: [
                     "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.endpoint.absoluteString,
                     "AWS_METADATA_SERVICE_TIMEOUT": "0.3", "AWS_METADATA_SERVICE_NUM_ATTEMPTS": "3",
@@ -199,7 +199,7 @@ struct CredentialEndpointTests {
         ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "1.5"), ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "11"),
     ])
     func unusableMetadataSettings(variable: String, value: String) async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             let instance = InstanceMetadataCredentialProvider(
                 environment: ["AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1", variable: value],
                 transport: transport)
@@ -218,7 +218,7 @@ struct CredentialEndpointTests {
 
     @Test("IMDS can be disabled", arguments: ["true", "TRUE"])
     func disabled(value: String) async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             let provider = InstanceMetadataCredentialProvider(
                 environment: ["AWS_EC2_METADATA_DISABLED": value, "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"],
                 transport: transport)

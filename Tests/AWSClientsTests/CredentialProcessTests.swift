@@ -16,7 +16,7 @@ struct CredentialProcessTests {
                 JSON
                 """, executable: true)
             try home.writeAWSFiles(config: "[profile tool]\nregion = eu-west-1\ncredential_process = \(script) --flag\n")
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let credentials = try await resolveCredentials(
                     environment: noInstanceMetadata.merging(["AWS_PROFILE": "tool"]) { $1 }, home: home, transport: transport)
                 #expect(credentials.accessKeyId == "AKIDPROCESS")

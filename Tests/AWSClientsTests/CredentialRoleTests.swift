@@ -28,7 +28,7 @@ extension STSAgainstMotoTests {
                         aws_access_key_id = AKIDBASE
                         aws_secret_access_key = base-secret
                         """)
-                    try await AsyncHTTPTransport.withTransport { transport in
+                    try await HTTP1Transport.withTransport { transport in
                         let environment = noInstanceMetadata.merging([
                             "AWS_PROFILE": "app", "AWS_ENDPOINT_URL": moto.endpoint,
                         ]) { $1 }
@@ -60,7 +60,7 @@ extension STSAgainstMotoTests {
                         aws_secret_access_key = profile-secret
                         """)
                     let tokenFile = try home.write("token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJjaSJ9.\n")
-                    try await AsyncHTTPTransport.withTransport { transport in
+                    try await HTTP1Transport.withTransport { transport in
                         let environment = noInstanceMetadata.merging([
                             "AWS_REGION": MotoServer.region, "AWS_ENDPOINT_URL_STS": moto.endpoint,
                             "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/ci-deployer",

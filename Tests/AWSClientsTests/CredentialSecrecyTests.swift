@@ -46,7 +46,7 @@ struct CredentialSecrecyTests {
             let profile = try #require(files.profile("default"))
             assertClean(String(describing: profile), "profile")
 
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let context = CredentialProviderContext(transport: transport, region: "eu-west-1")
                 let providers: [any CredentialProvider] = [
                     EnvironmentCredentialProvider(environment: environment),
@@ -79,7 +79,7 @@ struct CredentialSecrecyTests {
                 aws_secret_access_key = FILE-SECRET-je7MtGbClwBF
                 aws_session_token = FILE-TOKEN-AQoDYXdzEJr
                 """)
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let environment = [
                     "AWS_SECRET_ACCESS_KEY": "ENV-SECRET-wJalrXUtnFEMI", "AWS_SESSION_TOKEN": "ENV-TOKEN-FwoGZXIvYXdzE",
                     "AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": "eu-west-1",

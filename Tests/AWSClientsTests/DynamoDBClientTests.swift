@@ -7,7 +7,7 @@ import TestSupport
 struct DynamoDBClientTests {
     static func withTable(_ body: (DynamoDBClient) async throws -> Void) async throws {
         try await withMotoServer { moto in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let dynamo = MotoBackend(moto: moto, transport: transport).dynamo
                 _ = try await dynamo.createTable(.init(
                     TableName: "things", KeySchema: [.init("id", "HASH")], AttributeDefinitions: [.init("id", "S")]))

@@ -40,7 +40,7 @@ struct RetryTests {
 
     @Test("a transient fault twice, then success: the call succeeds on the 3rd attempt", arguments: transientFaults)
     func transientThenSuccess(fault: Fault) async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([fault, fault]) { server in
                 let counters = RequestCounters()
                 let dynamo = DynamoDBClient(server.client(transport: transport, timeout: Self.timeout(for: fault),
@@ -57,7 +57,7 @@ struct RetryTests {
     @Test("a persistent fault: a clear AWSError after maxAttempts, with attempts, code, status and request id",
           arguments: transientFaults)
     func persistentFault(fault: Fault) async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([], otherwise: fault) { server in
                 let kms = KMSClient(server.client(.kms, transport: transport, timeout: Self.timeout(for: fault)))
                 let error = try await #require(throws: AWSError.self) {
@@ -107,7 +107,7 @@ struct RetryTests {
 
     @Test("a non-retryable error is never retried", arguments: nonRetryable)
     func nonRetryableError(status: Int, code: String) async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([.error(status: status, code: code, message: "no good")], otherwise: .status(500)) { server in
                 let counters = RequestCounters()
                 let dynamo = DynamoDBClient(server.client(transport: transport, counters: counters))
@@ -128,7 +128,7 @@ struct RetryTests {
 
     @Test("HTTP 4xx without a code is not retried (403 becomes AccessDenied)")
     func forbiddenWithoutCode() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([.status(403)], otherwise: .status(500)) { server in
                 let kms = KMSClient(server.client(.kms, transport: transport))
                 let error = try await #require(throws: AWSError.self) { try await kms.describeKey(keyId: "k") }
@@ -143,7 +143,7 @@ struct RetryTests {
     func maxAttemptsHonoured(maxAttempts: Int) async throws {
         var retry = try RetryStrategy.from(mode: "standard", maxAttempts: String(maxAttempts))
         retry.jitter = { 0 }
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([], otherwise: .status(503)) { server in
                 let dynamo = DynamoDBClient(server.client(transport: transport, retry: retry))
                 let error = try await #require(throws: AWSError.self) { try await dynamo.describeTable("users") }
@@ -155,7 +155,7 @@ struct RetryTests {
 
     @Test("success within a larger maxAttempts: 4 faults, then success on the 5th attempt")
     func moreAttempts() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([.status(503), .reset, .throttle(code: "ThrottlingException"), .truncated]) { server in
                 let kms = KMSClient(server.client(.kms, transport: transport, retry: .withoutJitter(maxAttempts: 5)))
                 var pages = 0
@@ -168,7 +168,7 @@ struct RetryTests {
 
     @Test("retry mode none makes one attempt")
     func noRetries() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([], otherwise: .throttle(code: "ThrottlingException")) { server in
                 let kms = KMSClient(server.client(.kms, transport: transport, retry: .none))
                 let error = try await #require(throws: AWSError.self) { try await kms.describeKey(keyId: "k") }
@@ -181,7 +181,7 @@ struct RetryTests {
 
     @Test("the retry quota stops retries once spent, across calls of one client")
     func retryQuotaSpent() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([], otherwise: .status(503)) { server in
                 let counters = RequestCounters()
                 let dynamo = DynamoDBClient(server.client(transport: transport, counters: counters))
@@ -204,7 +204,7 @@ struct RetryTests {
         // 50 failing calls spend the quota; 10 successes without retries add 10 tokens (1 each),
         // enough for 2 more retries.
         let script = Array(repeating: Fault.status(503), count: 150) + Array(repeating: Fault.ok(), count: 10)
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer(script, otherwise: .status(503)) { server in
                 let dynamo = DynamoDBClient(server.client(transport: transport))
                 for _ in 0..<50 { _ = try? await dynamo.describeTable("users") }
@@ -227,7 +227,7 @@ struct RetryTests {
             + [.status(503), .slow(.seconds(60)), .status(503)]
             + [.slow(.seconds(60))]
             + [.status(503), .status(503)]
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer(script, otherwise: .status(500)) { server in
                 let dynamo = DynamoDBClient(server.client(transport: transport, timeout: .seconds(2)))
                 for _ in 0..<48 {

@@ -17,7 +17,7 @@ struct S3ClientTests {
 
     /// Runs `body` with an S3 client on a fresh moto server and a bucket named `bucket`.
     static func withBucket(_ body: (S3Client) async throws -> Void) async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withMotoServer { moto in
                 let s3 = s3(moto, transport: transport)
                 try await s3.createBucket("bucket")

@@ -43,7 +43,7 @@ struct S3FaultTests {
     @Test("SSE headers go on PutObject and CreateMultipartUpload, not on parts")
     func encryptionHeaders() async throws {
         let initiate = "<InitiateMultipartUploadResult><UploadId>u-1</UploadId></InitiateMultipartUploadResult>"
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([.ok(body: ""), .ok(body: initiate), .ok(body: "", headers: ["ETag": "\"e1\""])],
                                       format: .xml) { server in
                 let s3 = Self.s3(server, transport: transport)
@@ -69,7 +69,7 @@ struct S3FaultTests {
     @Test("a failed part aborts the upload and rethrows the part's error")
     func abortAfterFailedPart() async throws {
         let initiate = "<InitiateMultipartUploadResult><UploadId>u-9</UploadId></InitiateMultipartUploadResult>"
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([.ok(body: initiate), .error(status: 400, code: "InvalidArgument")],
                                       otherwise: .ok(body: ""), format: .xml) { server in
                 let s3 = Self.s3(server, transport: transport)
@@ -93,7 +93,7 @@ struct S3FaultTests {
     func abortAfterFailedCompletion() async throws {
         let initiate = "<InitiateMultipartUploadResult><UploadId>u-5</UploadId></InitiateMultipartUploadResult>"
         let part = Fault.ok(body: "", headers: ["ETag": "\"p\""])
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([.ok(body: initiate), part, part, .error(status: 400, code: "EntityTooSmall")],
                                       otherwise: .ok(body: ""), format: .xml) { server in
                 let s3 = Self.s3(server, transport: transport)
@@ -115,7 +115,7 @@ struct S3FaultTests {
         let internalError = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code>"
             + "<Message>We encountered an internal error. Please try again.</Message><RequestId>R9</RequestId></Error>"
         let done = "<CompleteMultipartUploadResult><Key>k</Key><ETag>&quot;abc-1&quot;</ETag></CompleteMultipartUploadResult>"
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([.ok(body: internalError), .ok(body: done)], format: .xml) { server in
                 let s3 = Self.s3(server, transport: transport)
                 let output = try await s3.completeMultipartUpload(bucket: "b", key: "k", uploadId: "u",
@@ -140,7 +140,7 @@ struct S3FaultTests {
 
     @Test("S3 throttling (503 SlowDown) and resets are retried")
     func s3Retries() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([.error(status: 503, code: "SlowDown"), .reset], otherwise: .ok(body: "object"),
                                       format: .xml) { server in
                 let s3 = Self.s3(server, transport: transport)
@@ -153,7 +153,7 @@ struct S3FaultTests {
 
     @Test("an empty bucket or key is refused before anything is sent")
     func emptyNames() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([]) { server in
                 let s3 = Self.s3(server, transport: transport)
                 await #expect(throws: AWSConfigurationError.self) { try await s3.getObject(bucket: "", key: "k") }
@@ -167,7 +167,7 @@ struct S3FaultTests {
 
     @Test("HEAD errors have no body: 404 becomes NotFound with the request id")
     func headNotFound() async throws {
-        try await AsyncHTTPTransport.withTransport { transport in
+        try await HTTP1Transport.withTransport { transport in
             try await withFaultServer([.status(404)], format: .xml) { server in
                 let s3 = Self.s3(server, transport: transport)
                 let error = try await #require(throws: AWSError.self) { try await s3.headObject(bucket: "b", key: "k") }

@@ -23,7 +23,7 @@ extension STSAgainstMotoTests {
         @Test("GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity and an error reply")
         func operations() async throws {
             try await withMotoServer { moto in
-                try await AsyncHTTPTransport.withTransport { transport in
+                try await HTTP1Transport.withTransport { transport in
                     let sts = client(moto, transport)
                     let identity = try await sts.getCallerIdentity()
                     #expect(identity.account == "123456789012")

@@ -71,7 +71,7 @@ struct BackfillTests {
             defer { try? FileManager.default.removeItem(at: directory) }
             #expect(try await runOriginalServiceFixture(["create-table", "users"], moto: moto).status == 0)
             #expect(try await runOriginalServiceFixture(["write", "users", "3"], moto: moto).status == 0)
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let aws = MotoBackend(moto: moto, transport: transport)
                 let dry = try await runUserVault(["--backend", "aws", "backfill", "email-guards", "--progress", "never"],
                                                  environment: moto.environment, in: directory)

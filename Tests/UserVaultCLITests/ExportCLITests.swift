@@ -217,7 +217,7 @@ struct ExportCLITests {
             #expect(Set(exported) == ids)
 
             // To S3: the object and its .sha256 beside it, and nothing left in the staging area.
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let s3 = S3Client(AWSServiceClient(
                     service: .s3, endpoint: URL(string: moto.endpoint)!, region: MotoServer.region,
                     credentials: StaticCredentialProvider(AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing")),

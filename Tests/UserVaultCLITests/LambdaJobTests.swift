@@ -125,7 +125,7 @@ struct LambdaJobTests {
         let moto: MotoServer? = checkpointKind == "s3" ? try await MotoServer.start() : nil
         func withS3<T: Sendable>(_ body: (S3Client) async throws -> T) async throws -> T? {
             guard let moto else { return nil }
-            return try await AsyncHTTPTransport.withTransport { try await body(S3OutputTests.s3(moto, $0)) }
+            return try await HTTP1Transport.withTransport { try await body(S3OutputTests.s3(moto, $0)) }
         }
         _ = try await withS3 { try await $0.createBucket("state") }
         let checkpoint = moto == nil ? directory.appendingPathComponent("sfn.checkpoint").path : "s3://state/audit/worker-0.sqlite"
@@ -168,7 +168,7 @@ struct LambdaJobTests {
         let expected = try latestReport(in: directory.appendingPathComponent("whole"))
         let store = directory.appendingPathComponent(".uservault/store.sqlite").path
         try await withMotoServer { moto in
-            try await AsyncHTTPTransport.withTransport { try await S3OutputTests.s3(moto, $0).createBucket("state") }
+            try await HTTP1Transport.withTransport { try await S3OutputTests.s3(moto, $0).createBucket("state") }
             let standIn = try await LambdaRuntimeStandIn.start()
             _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
                                                       environment: moto.environment.merging(["USERVAULT_REPORT_DIR": "s3://state/reports"]) { $1 }) {

@@ -78,7 +78,7 @@ struct RotateKeysTests {
             #expect(try await runOriginalServiceFixture(["create-table", "users"], moto: moto).status == 0)
             let written = try await runOriginalServiceFixture(["write", "users", "5"], moto: moto)
             #expect(written.status == 0)
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let aws = MotoBackend(moto: moto, transport: transport)
                 func rotationStates() async throws -> [Bool] {
                     let owners = try await aws.keys.keysTagged("CreatedBy")
@@ -117,7 +117,7 @@ struct RotateNowTests {
             let command = ["--backend", "aws", "rotate-keys", "--mode", "rotate-now", "--progress", "never"]
             let dry = try await runUserVault(command + ["--older-than", "0"], environment: moto.environment, in: directory)
             #expect(dry.exitCode == 0 && dry.stdout.contains("3 planned"), "\(dry.stdout) \(dry.stderr)")
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let kms = MotoBackend(moto: moto, transport: transport).kms
                 for key in try await MotoBackend(moto: moto, transport: transport).keys.keysTagged("CreatedBy") {
                     #expect(try await kms.latestRotation(keyId: KeyReferenceTestHelper.bare(key.keyId)) == nil, "a dry run rotates nothing")
@@ -125,7 +125,7 @@ struct RotateNowTests {
             }
             let applied = try await runUserVault(command + ["--older-than", "0", "--apply"], environment: moto.environment, in: directory)
             #expect(applied.exitCode == 0 && applied.stdout.contains("3 done"), "\(applied.stdout) \(applied.stderr)")
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let backend = MotoBackend(moto: moto, transport: transport)
                 for key in try await backend.keys.keysTagged("CreatedBy") {
                     #expect(try await backend.kms.latestRotation(keyId: KeyReferenceTestHelper.bare(key.keyId)) != nil)

@@ -21,7 +21,7 @@ struct S3OutputTests {
     @Test("audit --report-dir s3://bucket/prefix: report.json (valid) and report.md there, SSE requested")
     func auditReports() async throws {
         try await withMotoServer { moto in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let directory = try makeTemporaryDirectory("uservault-s3-reports")
                 defer { try? FileManager.default.removeItem(at: directory) }
                 let s3 = Self.s3(moto, transport)
@@ -64,7 +64,7 @@ struct S3OutputTests {
             }
         }
         try await withMotoServer { moto in
-            try await AsyncHTTPTransport.withTransport { transport in
+            try await HTTP1Transport.withTransport { transport in
                 let s3 = Self.s3(moto, transport)
                 try await s3.createBucket("exports")
                 let export = try await runUserVault(["export", "--output", "s3://exports/weekly/users.tar.gz", "--progress", "never"],

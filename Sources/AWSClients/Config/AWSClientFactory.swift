@@ -5,7 +5,7 @@ import Logging
 /// credential cache.
 ///
 /// ```swift
-/// try await AsyncHTTPTransport.withTransport { transport in
+/// try await HTTP1Transport.withTransport { transport in
 ///     let factory = AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
 ///     let kms = KMSClient(factory.client(for: .kms, counters: kmsCounters))
 ///     let identity = try await factory.sts().getCallerIdentity()

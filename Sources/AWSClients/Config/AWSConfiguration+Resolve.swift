@@ -10,6 +10,7 @@ extension AWSConfiguration {
     ///   `AWS_ENDPOINT_URL` → the profile's `services` section → its `endpoint_url` → public
     ///   (`AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` keeps only the flag).
     /// - retry: `AWS_RETRY_MODE` / `AWS_MAX_ATTEMPTS`, else the profile's `retry_mode` / `max_attempts`.
+    /// - CA bundle: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`.
     /// - credentials: ``CredentialProviders/defaultChain(environment:files:profile:explicit:)``.
     ///
     /// ```swift
@@ -63,7 +64,8 @@ extension AWSConfiguration {
 
         return AWSConfiguration(
             region: region, profile: profileName, endpoints: endpoints, retry: retry,
-            credentials: .defaultChain(environment: environment, files: files, profile: flagProfile, explicit: explicit))
+            credentials: .defaultChain(environment: environment, files: files, profile: flagProfile, explicit: explicit),
+            caBundle: environment.nonEmpty("AWS_CA_BUNDLE") ?? profile?["ca_bundle"])
     }
 
     static func isValidRegion(_ region: String) -> Bool {

@@ -8,7 +8,7 @@ import Foundation
 /// let configuration = try AWSConfiguration.resolve(
 ///     flags: AWSFlags(region: options.region, profile: options.profile, endpointURL: options.endpointURL),
 ///     environment: ProcessInfo.processInfo.environment)
-/// try await AsyncHTTPTransport.withTransport { transport in
+/// try await HTTP1Transport.withTransport { transport in
 ///     let factory = AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
 ///     let dynamo = DynamoDBClient(factory.client(for: .dynamoDB, counters: counters))
 /// }
@@ -24,16 +24,26 @@ public struct AWSConfiguration: Sendable, CustomStringConvertible {
     /// Per-attempt timeout of service calls.
     public var timeout: Duration
     public var credentials: CredentialProviders
+    /// A PEM file of certificates to trust beside the system's, for HTTPS endpoints
+    /// (``HTTP1Transport/Configuration/caBundle``).
+    public var caBundle: String?
 
     public init(region: String = "us-east-1", profile: String = "default", endpoints: AWSEndpoints = AWSEndpoints(),
                 retry: RetryStrategy = .standard(), timeout: Duration = .seconds(30),
-                credentials: CredentialProviders = .defaultChain(environment: [:], files: SharedConfigFiles())) {
+                credentials: CredentialProviders = .defaultChain(environment: [:], files: SharedConfigFiles()),
+                caBundle: String? = nil) {
         self.region = region
         self.profile = profile
         self.endpoints = endpoints
         self.retry = retry
         self.timeout = timeout
         self.credentials = credentials
+        self.caBundle = caBundle
+    }
+
+    /// The transport settings these call for.
+    public var transport: HTTP1Transport.Configuration {
+        HTTP1Transport.Configuration(caBundle: caBundle)
     }
 
     /// The endpoint of `service` (see ``AWSEndpoints``).

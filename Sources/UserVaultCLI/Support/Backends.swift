@@ -59,7 +59,7 @@ struct Backend: Sendable {
             return try await body(try openEmbedded(settings, readOnly: readOnly, pageCacheKiB: pageCacheKiB))
         case .aws:
             let configuration = try awsConfiguration(settings)
-            return try await AsyncHTTPTransport.withTransport { transport in
+            return try await HTTP1Transport.withTransport(configuration: configuration.transport) { transport in
                 let factory = AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
                 let dynamoCounters = RequestCounters()
                 let kmsCounters = RequestCounters()
@@ -86,7 +86,7 @@ struct Backend: Sendable {
         _ settings: Settings, logger: Logger, _ body: (S3Client) async throws -> Result
     ) async throws -> Result {
         let configuration = try awsConfiguration(settings)
-        return try await AsyncHTTPTransport.withTransport { transport in
+        return try await HTTP1Transport.withTransport(configuration: configuration.transport) { transport in
             try await body(S3Client(AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
                 .client(for: .s3)))
         }

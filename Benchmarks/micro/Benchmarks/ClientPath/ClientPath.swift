@@ -10,7 +10,7 @@ import Logging
 /// The stand-in server and the clients aimed at it, for the whole run.
 final class Fixture: Sendable {
     let server: SpawnedProcess
-    let transport: AsyncHTTPTransport
+    let transport: HTTP1Transport
     let kms: KMSClient
     let dynamoDB: DynamoDBClient
 
@@ -26,7 +26,7 @@ final class Fixture: Sendable {
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         let port = try line.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             .unwrap("the stand-in's port (it printed \(line))")
-        let transport = AsyncHTTPTransport()
+        let transport = try HTTP1Transport()
         self.transport = transport
         let endpoint = try URL(string: "http://127.0.0.1:\(port)").unwrap("endpoint")
         let credentials = StaticCredentialProvider(AWSCredentials(accessKeyId: "AKIDBENCH", secretAccessKey: "bench"))

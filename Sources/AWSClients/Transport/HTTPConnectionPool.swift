@@ -1,0 +1,125 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The connections to one origin (scheme, host, port): at most `limit` open, idle ones reused
+/// most recent first, requests beyond the limit served in arrival order as connections free up.
+///
+/// The pool only counts and hands out; ``HTTP1Transport`` connects and runs the exchanges. A
+/// request leases either an idle connection or the right to open one, and gives it back with
+/// ``release(_:reusable:)`` (or ``connectFailed()`` when opening failed).
+final class HTTPConnectionPool: Sendable {
+    enum Lease: Sendable {
+        case idle(any Channel)
+        case connect
+    }
+
+    private struct Waiter {
+        var id: Int
+        var continuation: CheckedContinuation<Lease, any Error>
+    }
+
+    private struct State {
+        var idle: [(channel: any Channel, since: NIODeadline)] = []
+        var open = 0
+        var waiters: [Waiter] = []
+        var nextWaiter = 0
+        var closed = false
+    }
+
+    private let limit: Int
+    private let idleTimeout: TimeAmount
+    private let state = NIOLockedValueBox(State())
+
+    init(limit: Int, idleTimeout: TimeAmount) {
+        precondition(limit > 0, "a pool needs room for one connection")
+        self.limit = limit
+        self.idleTimeout = idleTimeout
+    }
+
+    /// An idle connection, or the right to open one; waits (cancellably) while `limit` are busy.
+    func lease() async throws -> Lease {
+        let id: Int
+        enum Immediate { case lease(Lease), wait(Int), closed }
+        var stale: [any Channel] = []
+        let now = NIODeadline.now()
+        let immediate: Immediate = state.withLockedValue { state in
+            guard !state.closed else { return .closed }
+            while let last = state.idle.popLast() {
+                if last.channel.isActive && now - last.since < idleTimeout { return .lease(.idle(last.channel)) }
+                stale.append(last.channel)
+                state.open -= 1
+            }
+            if state.open < limit {
+                state.open += 1
+                return .lease(.connect)
+            }
+            state.nextWaiter += 1
+            return .wait(state.nextWaiter)
+        }
+        for channel in stale { channel.close(promise: nil) }
+        switch immediate {
+        case .lease(let lease): return lease
+        case .closed: throw TransportFailure(isTimeout: false, description: "the HTTP transport is shut down")
+        case .wait(let waiter): id = waiter
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let cancelled = state.withLockedValue { state in
+                    if Task.isCancelled { return true }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return false
+                }
+                if cancelled { continuation.resume(throwing: CancellationError()) }
+            }
+        } onCancel: {
+            let waiter = state.withLockedValue { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Gives back a leased connection: kept for the next request if `reusable`, closed otherwise.
+    func release(_ channel: any Channel, reusable: Bool) {
+        let keep = reusable && channel.isActive
+        let (handOff, close) = state.withLockedValue { state -> ((Waiter, Lease)?, Bool) in
+            if !keep { state.open -= 1 }
+            if state.closed { return (nil, true) }
+            if !state.waiters.isEmpty {
+                let waiter = state.waiters.removeFirst()
+                if keep { return ((waiter, .idle(channel)), false) }
+                state.open += 1
+                return ((waiter, .connect), true)
+            }
+            if keep { state.idle.append((channel, .now())) }
+            return (nil, !keep)
+        }
+        if close { channel.close(promise: nil) }
+        if let (waiter, lease) = handOff { waiter.continuation.resume(returning: lease) }
+    }
+
+    /// Opening a connection under a `.connect` lease failed: its place goes to the next waiter.
+    func connectFailed() {
+        let waiter: Waiter? = state.withLockedValue { state in
+            state.open -= 1
+            guard !state.closed, !state.waiters.isEmpty else { return nil }
+            state.open += 1
+            return state.waiters.removeFirst()
+        }
+        waiter?.continuation.resume(returning: .connect)
+    }
+
+    /// Closes the idle connections and refuses new leases; waiting requests fail.
+    func shutdown() -> [any Channel] {
+        let (idle, waiters) = state.withLockedValue { state in
+            state.closed = true
+            defer { state.idle = []; state.waiters = [] }
+            return (state.idle.map(\.channel), state.waiters)
+        }
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: TransportFailure(isTimeout: false, description: "the HTTP transport is shut down"))
+        }
+        return idle
+    }
+}
