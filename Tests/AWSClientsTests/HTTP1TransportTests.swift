@@ -111,6 +111,23 @@ struct HTTP1TransportTests {
         }
     }
 
+    @Test("one timer per connection: a request after a longer or a shorter one still times out at its own deadline",
+          arguments: [(Duration.seconds(600), Duration.milliseconds(300)), (.milliseconds(300), .milliseconds(900))])
+    func timerReuse(first: Duration, second: Duration) async throws {
+        try await KeepAliveServer.with { server in
+            try await HTTP1Transport.withTransport { transport in
+                let answered = try await transport.send(Self.get(server, "/echo"), timeout: first)
+                #expect(answered.status == 200)
+                let failure = await #expect(throws: TransportFailure.self) {
+                    try await transport.send(Self.get(server, "/never"), timeout: second)
+                }
+                #expect(failure?.isTimeout == true)
+                #expect(failure?.description == "no complete answer within \(second == .milliseconds(300) ? "300 ms" : "900 ms")")
+            }
+            #expect(server.connections == 1)
+        }
+    }
+
     @Test("cancelling a request in flight ends it with CancellationError and closes its connection")
     func cancellation() async throws {
         try await KeepAliveServer.with { server in

@@ -72,20 +72,20 @@ struct RetryStrategyTests {
     @Test("the retry quota: 500 tokens, 5 per retry, 10 per timeout retry, refunds on success")
     func retryQuota() async {
         let quota = RetryQuota()
-        #expect(await quota.tokens == 500)
-        #expect(await quota.acquire(afterTimeout: false) == 5)
-        #expect(await quota.acquire(afterTimeout: true) == 10)
-        #expect(await quota.tokens == 485)
-        await quota.release(lastRetryCost: 10)
-        #expect(await quota.tokens == 495)
-        await quota.release(lastRetryCost: nil)
-        #expect(await quota.tokens == 496)
-        for _ in 0..<99 { _ = await quota.acquire(afterTimeout: false) }
-        #expect(await quota.tokens == 1)
-        #expect(await quota.acquire(afterTimeout: false) == nil)
-        #expect(await quota.tokens == 1)
-        for _ in 0..<1_000 { await quota.release(lastRetryCost: 5) }
-        #expect(await quota.tokens == 500)
+        #expect(quota.tokens == 500)
+        #expect(quota.acquire(afterTimeout: false) == 5)
+        #expect(quota.acquire(afterTimeout: true) == 10)
+        #expect(quota.tokens == 485)
+        quota.release(lastRetryCost: 10)
+        #expect(quota.tokens == 495)
+        quota.release(lastRetryCost: nil)
+        #expect(quota.tokens == 496)
+        for _ in 0..<99 { _ = quota.acquire(afterTimeout: false) }
+        #expect(quota.tokens == 1)
+        #expect(quota.acquire(afterTimeout: false) == nil)
+        #expect(quota.tokens == 1)
+        for _ in 0..<1_000 { quota.release(lastRetryCost: 5) }
+        #expect(quota.tokens == 500)
     }
 
     // MARK: Adaptive mode

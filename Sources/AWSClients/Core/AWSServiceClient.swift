@@ -21,6 +21,8 @@ public struct AWSServiceClient: Sendable {
     private let limiter: ClientRateLimiter?
     private let now: @Sendable () -> Date
     private let signingKeys = SigningKeyCache()
+    /// The endpoint with path `/` and its `Host` header: every JSON-protocol request's, built once.
+    private let root: (url: URL, host: String)?
 
     public init(service: AWSService, endpoint: URL, region: String, credentials: any CredentialProvider,
                 transport: any HTTPTransport, retry: RetryStrategy = .standard(), timeout: Duration = .seconds(30),
@@ -39,6 +41,9 @@ public struct AWSServiceClient: Sendable {
         self.limiter = retry.mode == .adaptive
             ? ClientRateLimiter(clock: retry.rateLimiterClock, observer: retry.rateLimiterObserver) : nil
         self.now = now
+        var rootText = endpoint.absoluteString
+        if !rootText.hasSuffix("/") { rootText += "/" }
+        self.root = URL(string: rootText).map { ($0, Self.hostHeader($0)) }
     }
 
     /// One request as a protocol client builds it.
@@ -69,20 +74,20 @@ public struct AWSServiceClient: Sendable {
     /// - Returns: the 2xx reply.
     /// - Throws: ``AWSError`` (service code, status, request id, attempts), ``CredentialError``.
     public func send(_ request: Request) async throws -> HTTPReply {
-        let url = try requestURL(request)
+        let (url, host) = try requestURL(request)
         var attempt = 0
         var lastRetryCost: Int?
         while true {
             attempt += 1
             try Task.checkCancellation()
             if let limiter { try await limiter.acquire() }
-            let exchange = try await signed(request, url: url)
+            let exchange = try await signed(request, url: url, host: host)
             counters.request()
             let error: AWSError
             do {
                 let reply = try await transport.send(exchange, timeout: timeout)
                 if (200..<300).contains(reply.status) {
-                    await quota.release(lastRetryCost: lastRetryCost)
+                    quota.release(lastRetryCost: lastRetryCost)
                     if let limiter { await limiter.update(throttled: false) }
                     return reply
                 }
@@ -96,7 +101,7 @@ public struct AWSServiceClient: Sendable {
             if error.isThrottling { counters.throttle() }
             if let limiter { await limiter.update(throttled: error.slowsRateLimiter) }
             guard error.isThrottling || error.isTransient, attempt < retry.maxAttempts,
-                  let cost = await quota.acquire(afterTimeout: error.isTimeout)
+                  let cost = quota.acquire(afterTimeout: error.isTimeout)
             else {
                 var final = error
                 final.attempts = attempt
@@ -114,7 +119,9 @@ public struct AWSServiceClient: Sendable {
         }
     }
 
-    private func requestURL(_ request: Request) throws -> URL {
+    /// The request's URL and `Host` header.
+    private func requestURL(_ request: Request) throws -> (url: URL, host: String) {
+        if request.path == "/", request.query.isEmpty, let root { return root }
         var text = endpoint.absoluteString
         if text.hasSuffix("/") { text.removeLast() }
         text += request.path
@@ -124,15 +131,15 @@ public struct AWSServiceClient: Sendable {
         guard let url = URL(string: text) else {
             throw AWSError.invalidResponse(service.name, request.operation, "cannot form a URL for this request")
         }
-        return url
+        return (url, Self.hostHeader(url))
     }
 
-    private func signed(_ request: Request, url: URL) async throws -> HTTPExchange {
+    private func signed(_ request: Request, url: URL, host: String) async throws -> HTTPExchange {
         let credentials = try await credentials.credentials(logger: logger)
         var signer = SigV4Signer(credentials: credentials, region: region, service: service.signingName)
         signer.keyCache = signingKeys
         var headers = request.headers
-        headers.append((name: "Host", value: Self.hostHeader(url)))
+        headers.append((name: "Host", value: host))
         // S3 paths are signed as sent: not normalised, not encoded twice, with x-amz-content-sha256.
         let options: SigV4Signer.Options = service.isS3 ? .s3 : .standard
         let signed = signer.signHeaders(method: request.method, url: url, headers: headers,

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How failed calls are retried, after the AWS SDKs' retry modes.
 ///
@@ -72,25 +73,34 @@ extension Duration {
 }
 
 /// The retry quota of a client: a token bucket that stops retries when a service keeps failing.
-actor RetryQuota {
+///
+/// Every successful request touches it, so it is a lock rather than an actor: no suspension on
+/// the request path.
+final class RetryQuota: Sendable {
     static let initialTokens = 500
     static let retryCost = 5
     static let timeoutRetryCost = 10
     static let noRetryIncrement = 1
 
-    private(set) var tokens = initialTokens
+    private let state = Mutex(initialTokens)
+
+    var tokens: Int { state.withLock { $0 } }
 
     /// Takes the cost of one retry; `nil` when the quota is spent (then do not retry).
     func acquire(afterTimeout: Bool) -> Int? {
         let cost = afterTimeout ? Self.timeoutRetryCost : Self.retryCost
-        guard tokens >= cost else { return nil }
-        tokens -= cost
-        return cost
+        return state.withLock { tokens in
+            guard tokens >= cost else { return nil }
+            tokens -= cost
+            return cost
+        }
     }
 
     /// A success refunds the last retry's cost, or adds a token when no retry was needed.
     func release(lastRetryCost: Int?) {
-        tokens = min(Self.initialTokens, tokens + (lastRetryCost ?? Self.noRetryIncrement))
+        state.withLock { tokens in
+            tokens = min(Self.initialTokens, tokens + (lastRetryCost ?? Self.noRetryIncrement))
+        }
     }
 }
 
