@@ -33,11 +33,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // One process-wide SQLite setting that Swift cannot make (sqlite3_config is variadic).
+        .target(name: "CSQLiteSettings", linkerSettings: [.linkedLibrary("sqlite3")]),
         // SQLite (GRDB) UserTable + the local AES-256-GCM KeyService.
         .target(
             name: "EmbeddedStore",
             dependencies: [
-                "UserVaultCore",
+                "UserVaultCore", "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

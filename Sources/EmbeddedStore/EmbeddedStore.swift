@@ -1,3 +1,4 @@
+import CSQLiteSettings
 import Foundation
 import GRDB
 import UserVaultCore
@@ -43,8 +44,18 @@ public final class EmbeddedStore: Sendable {
     public let cursorSecret: Data
     let pool: DatabasePool
 
+    /// Process-wide SQLite settings, made once before SQLite's first use: memory statistics off
+    /// (their global mutex serialised every allocation of the parallel readers). The program
+    /// calls this first thing; a store opened without it works the same, only slower.
+    public static func configureSQLite() {
+        _ = sqliteConfigured
+    }
+
+    private static let sqliteConfigured: Bool = uservault_sqlite_disable_memory_statistics() == 0
+
     /// Opens (creating when missing) the store at `path`.
     public init(path: String, configuration: Configuration = .init()) throws {
+        Self.configureSQLite()
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         let fileManager = FileManager.default

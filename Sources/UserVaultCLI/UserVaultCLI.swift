@@ -1,10 +1,13 @@
 import ArgumentParser
+import EmbeddedStore
 import Foundation
 
 /// The `uservault` entry point: parses, runs, and maps every outcome to the exit-code contract.
 public enum UserVaultCLI {
     /// Runs one command line (without the program name) and returns the exit code.
     public static func main(_ arguments: [String]) async -> Int32 {
+        // Before any SQLite file (store or run state) is opened.
+        EmbeddedStore.configureSQLite()
         // On Lambda the image's CMD (or the zip's handler) is `api` or `job`, or nothing (`_HANDLER`).
         if LambdaEntry.isLambda(ProcessInfo.processInfo.environment), arguments.count <= 1,
            arguments.allSatisfy(LambdaEntry.handlers.contains) {

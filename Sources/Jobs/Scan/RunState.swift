@@ -208,8 +208,11 @@ public final class RunState: Sendable {
     }
 
     /// Commits one page: its records, its counters and the segment's new position, atomically.
-    public func commit(segment: Int, position: Position, page: PageRecords) throws {
-        try queue.write { db in
+    ///
+    /// Asynchronous: the write waits on the database's own queue, never on the thread of the
+    /// caller (with the jobs' event-loop executor, a blocked loop stalls every task queued on it).
+    public func commit(segment: Int, position: Position, page: PageRecords) async throws {
+        try await queue.write { db in
             for record in page.records {
                 try db.execute(sql: "INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)",
                                arguments: [record.kind, record.key, record.value])

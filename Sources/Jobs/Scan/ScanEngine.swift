@@ -163,7 +163,7 @@ public struct ScanEngine: Sendable {
             records.count("scanned", by: page.scannedCount)
             after = page.lastEvaluatedId
             // The page's results and the new position commit together, or not at all.
-            try state.commit(segment: segment, position: .init(after: after, done: after == nil), page: records)
+            try await state.commit(segment: segment, position: .init(after: after, done: after == nil), page: records)
             progress(await tally.add(items: page.scannedCount, finishedSegment: after == nil))
         } while after != nil
     }
