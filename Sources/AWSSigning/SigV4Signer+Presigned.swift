@@ -27,7 +27,9 @@ extension SigV4Signer {
         /// `X-Amz-Security-Token` for temporary credentials, and `X-Amz-Signature`.
         public let url: URL
         /// The canonical request whose hash was signed.
-        public let canonicalRequest: String
+        public var canonicalRequest: String { String(decoding: canonicalRequestBytes, as: UTF8.self) }
+        /// Kept as bytes: only tests and debugging read it, and a `String` cost every request a copy.
+        let canonicalRequestBytes: [UInt8]
         /// The string to sign: algorithm, time, credential scope and canonical request hash.
         public let stringToSign: String
         /// The signature, 64 lower-case hex digits.

@@ -164,7 +164,7 @@ public struct SigV4Signer: Sendable {
 
         return Signed(
             headers: sent,
-            canonicalRequest: computed.canonicalRequest,
+            canonicalRequestBytes: computed.canonicalRequest,
             stringToSign: computed.stringToSign,
             signature: computed.signature
         )
@@ -286,7 +286,7 @@ public struct SigV4Signer: Sendable {
 
         return Presigned(
             url: Self.replacingQuery(of: url, with: query),
-            canonicalRequest: computed.canonicalRequest,
+            canonicalRequestBytes: computed.canonicalRequest,
             stringToSign: computed.stringToSign,
             signature: computed.signature
         )
@@ -295,7 +295,7 @@ public struct SigV4Signer: Sendable {
     // MARK: - Signature
 
     private struct Computation {
-        var canonicalRequest: String
+        var canonicalRequest: [UInt8]
         var stringToSign: String
         var signature: String
     }
@@ -327,15 +327,17 @@ public struct SigV4Signer: Sendable {
         stringToSign += "\n"
         stringToSign += requestHash
 
-        let key = signingKey(dateStamp: time.dateStamp)
-        let signature = Self.hmac(key, stringToSign).withUnsafeBytes(HexEncoding.string)
-        return Computation(canonicalRequest: canonical.string, stringToSign: stringToSign, signature: signature)
+        var mac = signingMAC(dateStamp: time.dateStamp)
+        var message = stringToSign
+        message.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        let signature = mac.finalize().withUnsafeBytes(HexEncoding.string)
+        return Computation(canonicalRequest: canonical.bytes, stringToSign: stringToSign, signature: signature)
     }
 
-    /// The signing key, from ``keyCache`` when it holds the one for these inputs.
-    private func signingKey(dateStamp: String) -> SymmetricKey {
-        guard let keyCache else { return deriveSigningKey(dateStamp: dateStamp) }
-        return keyCache.key(credentials: credentials, dateStamp: dateStamp, region: region, service: service) {
+    /// An HMAC keyed with the signing key, from ``keyCache`` when it holds the one for these inputs.
+    private func signingMAC(dateStamp: String) -> HMAC<SHA256> {
+        guard let keyCache else { return HMAC(key: deriveSigningKey(dateStamp: dateStamp)) }
+        return keyCache.mac(credentials: credentials, dateStamp: dateStamp, region: region, service: service) {
             deriveSigningKey(dateStamp: dateStamp)
         }
     }

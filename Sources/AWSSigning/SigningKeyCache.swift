@@ -19,30 +19,36 @@ public final class SigningKeyCache: Sendable {
         var dateStamp: String
         var region: String
         var service: String
-        /// The key's bytes (`SymmetricKey` is not `Sendable`).
-        var key: [UInt8]
+        /// An HMAC already keyed with the signing key: each signature copies it (copy-on-write)
+        /// instead of keying a new one, which hashed the padded key twice per request.
+        var mac: KeyedMAC
+    }
+
+    /// `HMAC` is not `Sendable`; the cached one is only ever copied, never mutated in place.
+    struct KeyedMAC: @unchecked Sendable {
+        var mac: HMAC<SHA256>
     }
 
     private let last = Mutex<Entry?>(nil)
 
     public init() {}
 
-    /// The cached key for these inputs, or the one `derive` returns (which is then cached).
-    func key(credentials: AWSCredentials, dateStamp: String, region: String, service: String,
-             derive: () -> SymmetricKey) -> SymmetricKey {
-        let hit = last.withLock { entry -> [UInt8]? in
+    /// An HMAC keyed with the cached key for these inputs, or with the one `derive` returns
+    /// (which is then cached).
+    func mac(credentials: AWSCredentials, dateStamp: String, region: String, service: String,
+             derive: () -> SymmetricKey) -> HMAC<SHA256> {
+        let hit = last.withLock { entry -> KeyedMAC? in
             guard let entry, entry.dateStamp == dateStamp, entry.accessKeyId == credentials.accessKeyId,
                   entry.secretAccessKey == credentials.secretAccessKey, entry.region == region, entry.service == service
             else { return nil }
-            return entry.key
+            return entry.mac
         }
-        if let hit { return SymmetricKey(data: hit) }
-        let derived = derive()
-        let key = derived.withUnsafeBytes { Array($0) }
+        if let hit { return hit.mac }
+        let mac = HMAC<SHA256>(key: derive())
         last.withLock {
             $0 = Entry(accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey,
-                       dateStamp: dateStamp, region: region, service: service, key: key)
+                       dateStamp: dateStamp, region: region, service: service, mac: KeyedMAC(mac: mac))
         }
-        return derived
+        return mac
     }
 }

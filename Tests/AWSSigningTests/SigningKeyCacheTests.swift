@@ -30,6 +30,21 @@ struct SigningKeyCacheTests {
         #expect(Self.signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", cache: cache) == expected)
     }
 
+    @Test("many signatures at once from one warm cache are all the documented one (the keyed HMAC is copied, never shared)")
+    func concurrentUse() async {
+        let cache = SigningKeyCache()
+        let expected = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+        #expect(Self.signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", cache: cache) == expected)
+        let signatures = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<200 {
+                group.addTask { Self.signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", cache: cache) }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(signatures.count == 200)
+        #expect(Set(signatures) == [expected])
+    }
+
     @Test("a new secret, day, region or service derives a new key", arguments: [
         ("another-secret", "us-east-1", "iam", 0.0),
         ("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "us-east-1", "iam", 86_400.0),

@@ -151,7 +151,8 @@ struct JSONReader {
     // MARK: Internals
 
     private func text(_ range: Range<Int>) throws -> String {
-        guard let string = String(validating: bytes[range], as: UTF8.self) else {
+        let text = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+        guard let string = text else {
             throw failure("a string of valid UTF-8", at: range.lowerBound)
         }
         return string
