@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The key service: AWS KMS or the embedded store's local equivalent.
 ///
@@ -174,30 +175,67 @@ public struct KeyMetadata: Sendable, Hashable {
 
 /// `body` over `inputs`, at most `width` at once; results in input order.
 ///
+/// `width` tasks each take the next input until none is left: no task is created per input,
+/// and the caller is not woken per result (a task per input, kept `width` deep, cost two task
+/// switches per KMS request of the audit).
+///
 /// After the first ``ServiceFailure`` (the service throttled or unreachable beyond its retries)
 /// nothing more is sent: the inputs not yet started get that same failure, so a dead endpoint
 /// costs one round of retries per batch, not one per input.
 public func concurrentMap<Input: Sendable, Output: Sendable>(
     _ inputs: [Input], width: Int = 16, _ body: @escaping @Sendable (Input) async throws -> Output
 ) async -> [Result<Output, any Error>] {
-    var results = [Result<Output, any Error>?](repeating: nil, count: inputs.count)
-    var serviceFailure: ServiceFailure?
-    await withTaskGroup(of: (Int, Result<Output, any Error>).self) { group in
-        var next = 0
-        func submit() {
-            guard next < inputs.count, serviceFailure == nil else { return }
-            let index = next, input = inputs[index]
-            next += 1
+    let work = ConcurrentMapWork<Output>(count: inputs.count)
+    await withTaskGroup(of: Void.self) { group in
+        for _ in 0..<min(max(width, 1), inputs.count) {
             group.addTask {
-                do { return (index, .success(try await body(input))) } catch { return (index, .failure(error)) }
+                while !Task.isCancelled, let index = work.take() {
+                    let result: Result<Output, any Error>
+                    do { result = .success(try await body(inputs[index])) } catch { result = .failure(error) }
+                    work.finish(index, result)
+                }
             }
         }
-        for _ in 0..<width { submit() }
-        while let (index, result) = await group.next() {
-            results[index] = result
-            if case .failure(let error) = result, serviceFailure == nil { serviceFailure = ServiceFailure(error) }
-            submit()
+    }
+    return work.results()
+}
+
+/// The shared state of one ``concurrentMap(_:width:_:)``: the next input to take, the results,
+/// and the first service failure.
+private final class ConcurrentMapWork<Output: Sendable>: Sendable {
+    private struct State {
+        var next = 0
+        var results: [Result<Output, any Error>?]
+        var serviceFailure: ServiceFailure?
+    }
+
+    private let count: Int
+    private let state: Mutex<State>
+
+    init(count: Int) {
+        self.count = count
+        state = Mutex(State(results: Array(repeating: nil, count: count)))
+    }
+
+    /// The next input's index; `nil` when all are taken or a service failure stopped the batch.
+    func take() -> Int? {
+        state.withLock { state in
+            guard state.next < count, state.serviceFailure == nil else { return nil }
+            defer { state.next += 1 }
+            return state.next
         }
     }
-    return results.map { $0 ?? .failure(serviceFailure ?? CancellationError()) }
+
+    func finish(_ index: Int, _ result: Result<Output, any Error>) {
+        state.withLock { state in
+            state.results[index] = result
+            if case .failure(let error) = result, state.serviceFailure == nil { state.serviceFailure = ServiceFailure(error) }
+        }
+    }
+
+    func results() -> [Result<Output, any Error>] {
+        state.withLock { state in
+            state.results.map { $0 ?? .failure(state.serviceFailure ?? CancellationError()) }
+        }
+    }
 }
