@@ -92,8 +92,20 @@ struct HTTP1TransportTests {
                 }
                 #expect(refused?.name == "X-Amz-Security-Token")
                 #expect(refused?.description.contains("token") == false)
+                for (name, value) in [("X-Bad:Name", "v"), ("", "v"), ("X-Del", "a\u{7F}b"), ("X-Nul", "a\u{0}b")] {
+                    await #expect(throws: UnsendableHeader.self, "\(name.debugDescription): \(value.debugDescription)") {
+                        try await transport.send(Self.get(server, "/echo", headers: [(name: name, value: value)]), timeout: .seconds(30))
+                    }
+                }
             }
             #expect(server.requests == 0)
+            try await HTTP1Transport.withTransport { transport in
+                // A tab is allowed in a value (RFC 9110), and non-ASCII text is sent as UTF-8.
+                let reply = try await transport.send(Self.get(server, "/echo", headers: [(name: "X-Tab", value: "a\tb é")]),
+                                                     timeout: .seconds(30))
+                #expect(reply.status == 200)
+            }
+            #expect(server.requests == 1)
         }
     }
 

@@ -57,8 +57,13 @@ struct JSONObjectWriter {
     private mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         // Key ids, ARNs and user ids need no escape: copied in one go.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            bytes.append(contentsOf: text.utf8)
+        var plain = text
+        let copied = plain.withUTF8 { utf8 in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if copied {
             bytes.append(UInt8(ascii: "\""))
             return
         }
