@@ -57,19 +57,23 @@ struct CanonicalHeaders {
     /// Appends `value` without leading or trailing whitespace, each inner run of whitespace
     /// (spaces, tabs, line breaks of a folded value) written as one space.
     static func appendTrimmed(_ value: String, to output: inout [UInt8]) {
-        var pendingSpace = false
-        var wroteAny = false
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
-                pendingSpace = wroteAny
-            default:
-                if pendingSpace {
-                    output.append(UInt8(ascii: " "))
-                    pendingSpace = false
+        var value = value
+        value.withUTF8 { bytes in
+            output.reserveCapacity(output.count + bytes.count)
+            var pendingSpace = false
+            var wroteAny = false
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                    pendingSpace = wroteAny
+                default:
+                    if pendingSpace {
+                        output.append(UInt8(ascii: " "))
+                        pendingSpace = false
+                    }
+                    output.append(byte)
+                    wroteAny = true
                 }
-                output.append(byte)
-                wroteAny = true
             }
         }
     }
