@@ -53,6 +53,30 @@ struct HTTP1TransportTests {
         }
     }
 
+    @Test("one connection handed from request to request under contention: 400 requests from 8 tasks all answered")
+    func handOff() async throws {
+        try await KeepAliveServer.with { server in
+            try await HTTP1Transport.withTransport(configuration: .init(connectionsPerHost: 1)) { transport in
+                let answered = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for task in 0..<8 {
+                        group.addTask {
+                            var count = 0
+                            for index in 0..<50 {
+                                let path = "/echo/\(task)-\(index)"
+                                let reply = try await transport.send(Self.get(server, path), timeout: .seconds(60))
+                                if String(decoding: reply.body, as: UTF8.self) == path { count += 1 }
+                            }
+                            return count
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+                #expect(answered == 400)
+            }
+            #expect(server.connections == 1)
+        }
+    }
+
     @Test("Connection: close from the server: the next request opens a new connection")
     func serverCloses() async throws {
         try await KeepAliveServer.with { server in

@@ -38,25 +38,16 @@ final class HTTPConnectionPool: Sendable {
 
     /// An idle connection, or the right to open one; waits (cancellably) while `limit` are busy.
     func lease() async throws -> Lease {
-        let id: Int
         enum Immediate { case lease(Lease), wait(Int), closed }
         var stale: [any Channel] = []
-        let now = NIODeadline.now()
         let immediate: Immediate = state.withLockedValue { state in
             guard !state.closed else { return .closed }
-            while let last = state.idle.popLast() {
-                if last.channel.isActive && now - last.since < idleTimeout { return .lease(.idle(last.channel)) }
-                stale.append(last.channel)
-                state.open -= 1
-            }
-            if state.open < limit {
-                state.open += 1
-                return .lease(.connect)
-            }
+            if let lease = take(&state, stale: &stale) { return .lease(lease) }
             state.nextWaiter += 1
             return .wait(state.nextWaiter)
         }
         for channel in stale { channel.close(promise: nil) }
+        let id: Int
         switch immediate {
         case .lease(let lease): return lease
         case .closed: throw TransportFailure(isTimeout: false, description: "the HTTP transport is shut down")
@@ -64,12 +55,20 @@ final class HTTPConnectionPool: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let cancelled = state.withLockedValue { state in
-                    if Task.isCancelled { return true }
+                // Asked again under the lock that queues the waiter: a connection given back since
+                // the first look would otherwise find no waiter, and this one would wait for the next.
+                var stale: [any Channel] = []
+                let outcome: Result<Lease, any Error>? = state.withLockedValue { state in
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    if state.closed {
+                        return .failure(TransportFailure(isTimeout: false, description: "the HTTP transport is shut down"))
+                    }
+                    if let lease = take(&state, stale: &stale) { return .success(lease) }
                     state.waiters.append(Waiter(id: id, continuation: continuation))
-                    return false
+                    return nil
                 }
-                if cancelled { continuation.resume(throwing: CancellationError()) }
+                for channel in stale { channel.close(promise: nil) }
+                if let outcome { continuation.resume(with: outcome) }
             }
         } onCancel: {
             let waiter = state.withLockedValue { state -> Waiter? in
@@ -78,6 +77,22 @@ final class HTTPConnectionPool: Sendable {
             }
             waiter?.continuation.resume(throwing: CancellationError())
         }
+    }
+
+    /// The most recently used live idle connection, or room to open one; `nil` when all `limit`
+    /// are busy. Dead and expired idle connections are dropped into `stale` (to close outside the lock).
+    private func take(_ state: inout State, stale: inout [any Channel]) -> Lease? {
+        let now = NIODeadline.now()
+        while let last = state.idle.popLast() {
+            if last.channel.isActive && now - last.since < idleTimeout { return .idle(last.channel) }
+            stale.append(last.channel)
+            state.open -= 1
+        }
+        if state.open < limit {
+            state.open += 1
+            return .connect
+        }
+        return nil
     }
 
     /// Gives back a leased connection: kept for the next request if `reusable`, closed otherwise.
