@@ -201,6 +201,22 @@ struct HTTP1TransportTests {
         }
     }
 
+    @Test("after shutdown a request fails at once and opens no connection")
+    func afterShutdown() async throws {
+        try await KeepAliveServer.with { server in
+            let transport = try HTTP1Transport()
+            let reply = try await transport.send(Self.get(server, "/echo"), timeout: .seconds(30))
+            #expect(reply.status == 200)
+            try await transport.shutdown()
+            let failure = await #expect(throws: TransportFailure.self) {
+                try await transport.send(Self.get(server, "/echo"), timeout: .seconds(30))
+            }
+            #expect(failure?.description == "the HTTP transport is shut down")
+            #expect(server.connections == 1)
+            #expect(server.requests == 1)
+        }
+    }
+
     @Test("an unreadable CA bundle is an error at start, naming the file")
     func badBundle() {
         let error = #expect(throws: TransportFailure.self) {

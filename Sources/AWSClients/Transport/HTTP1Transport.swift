@@ -48,7 +48,8 @@ public final class HTTP1Transport: HTTPTransport {
     let configuration: Configuration
     private let group: any EventLoopGroup
     private let tls: NIOSSLContext
-    private let pools = NIOLockedValueBox<[Origin: HTTPConnectionPool]>([:])
+    /// The pools by origin; `nil` once shut down.
+    private let pools = NIOLockedValueBox<[Origin: HTTPConnectionPool]?>([:])
 
     /// Prefer ``withTransport(configuration:_:)``, which always shuts the transport down.
     /// - Throws: when the CA bundle cannot be read.
@@ -84,8 +85,8 @@ public final class HTTP1Transport: HTTPTransport {
     /// Closes the idle connections; requests still waiting for one fail.
     public func shutdown() async throws {
         let pools = pools.withLockedValue { pools in
-            defer { pools = [:] }
-            return Array(pools.values)
+            defer { pools = nil }
+            return pools.map { Array($0.values) } ?? []
         }
         for channel in pools.flatMap({ $0.shutdown() }) {
             try? await channel.close()
@@ -100,7 +101,7 @@ public final class HTTP1Transport: HTTPTransport {
         }
         let secure = scheme == "https"
         let origin = Origin(secure: secure, host: host, port: exchange.url.port ?? (secure ? 443 : 80))
-        let pool = pool(for: origin)
+        let pool = try pool(for: origin)
         let channel: any Channel
         switch try await pool.lease() {
         case .idle(let idle):
@@ -127,12 +128,14 @@ public final class HTTP1Transport: HTTPTransport {
         }
     }
 
-    private func pool(for origin: Origin) -> HTTPConnectionPool {
-        pools.withLockedValue { pools in
-            if let pool = pools[origin] { return pool }
+    /// - Throws: after ``shutdown()``: a request then would open connections nobody closes.
+    private func pool(for origin: Origin) throws -> HTTPConnectionPool {
+        try pools.withLockedValue { pools in
+            guard pools != nil else { throw TransportFailure(isTimeout: false, description: "the HTTP transport is shut down") }
+            if let pool = pools?[origin] { return pool }
             let pool = HTTPConnectionPool(limit: configuration.connectionsPerHost,
                                           idleTimeout: TimeAmount(configuration.idleTimeout))
-            pools[origin] = pool
+            pools?[origin] = pool
             return pool
         }
     }
