@@ -141,11 +141,16 @@ public final class HTTP1Transport: HTTPTransport {
     }
 
     private func connect(to origin: Origin, timeout: Duration) async throws -> any Channel {
+        // An address (IMDS at 169.254.169.254, the container endpoint, loopback) is connected to
+        // directly: `connect(host:)` would send even an address through getaddrinfo on a dispatch
+        // queue, and on a busy machine that hop alone outlasted a 0.3 s metadata timeout, so the
+        // attempt failed without a request (seen in a full test run). Names are resolved as usual.
+        let address = try? SocketAddress(ipAddress: origin.host, port: origin.port)
         let tls = origin.secure ? self.tls : nil
         // SNI names a host, never an address.
-        let serverName = origin.secure && !Self.isAddressLiteral(origin.host) ? origin.host : nil
+        let serverName = origin.secure && address == nil ? origin.host : nil
         let maxResponseBytes = configuration.maxResponseBytes
-        return try await ClientBootstrap(group: group)
+        let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(min(configuration.connectTimeout, timeout)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -157,8 +162,8 @@ public final class HTTP1Transport: HTTPTransport {
                     try pipeline.addHandler(HTTPExchangeHandler(maxResponseBytes: maxResponseBytes))
                 }
             }
-            .connect(host: origin.host, port: origin.port)
-            .get()
+        if let address { return try await bootstrap.connect(to: address).get() }
+        return try await bootstrap.connect(host: origin.host, port: origin.port).get()
     }
 
     private func run(_ exchange: HTTPExchange, on channel: any Channel, timeout: Duration) async throws
@@ -236,10 +241,6 @@ public final class HTTP1Transport: HTTPTransport {
             for byte in bytes where byte <= 0x20 || byte == 0x3A || byte >= 0x7F { return false }
             return true
         }
-    }
-
-    private static func isAddressLiteral(_ host: String) -> Bool {
-        host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
     }
 }
 
