@@ -1,39 +1,36 @@
 import NIOCore
-import NIOHTTP1
 
-/// The last handler of a pooled HTTP/1.1 connection: one request at a time, its whole answer
-/// collected into one buffer, a deadline on the event loop.
+/// The last handler of a pooled HTTP/1.1 connection: one request at a time, written as one
+/// buffer, its whole answer parsed by ``HTTP1AnswerParser`` from the connection's bytes, a
+/// deadline on the event loop.
 ///
 /// A request is written into the pipeline as a ``Pending`` value that carries the promise its
 /// answer completes. Whatever ends the exchange early (the deadline, an answer larger than the
-/// limit, a decoding error, the peer closing) fails that promise and closes the connection, so
-/// a half-read answer can never be taken for the next request's.
+/// limit, a malformed answer, the peer closing) fails that promise and closes the connection,
+/// so a half-read answer can never be taken for the next request's.
 final class HTTPExchangeHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = Pending
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias OutboundOut = ByteBuffer
+    typealias Answer = HTTP1AnswerParser.Answer
 
     /// One request as it enters the pipeline.
     struct Pending: Sendable {
-        var head: HTTPRequestHead
-        var body: ByteBuffer?
+        /// Head and body, as ``HTTP1Codec/request(method:target:headers:body:allocator:)`` wrote them.
+        var request: ByteBuffer
+        /// A HEAD request: its answer has no body whatever its length says.
+        var isHead: Bool
         /// From the moment the request is written until the end of the answer.
         var timeout: TimeAmount
         var answer: EventLoopPromise<Answer>
     }
 
-    /// A complete answer.
-    struct Answer: Sendable {
-        var head: HTTPResponseHead
-        var body: ByteBuffer
-        /// The server keeps the connection open for another request.
-        var reusable: Bool
-    }
-
     private let maxResponseBytes: Int
     private var answer: EventLoopPromise<Answer>?
-    private var head: HTTPResponseHead?
-    private var body = ByteBuffer()
+    /// The answer in progress.
+    private var parser: HTTP1AnswerParser?
+    /// Bytes of the answer that the parser could not use yet (a line cut between two reads).
+    private var received: ByteBuffer?
     /// When the exchange in progress times out.
     private var deadline: NIODeadline?
     private var timeout = TimeAmount.zero
@@ -55,7 +52,8 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
             return
         }
         answer = pending.answer
-        head = nil
+        parser = HTTP1AnswerParser(isHead: pending.isHead, maxBodyBytes: maxResponseBytes, allocator: context.channel.allocator)
+        received = nil
         timeout = pending.timeout
         let deadline = NIODeadline.now() + pending.timeout
         self.deadline = deadline
@@ -65,9 +63,7 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
             timer?.task.cancel()
             arm(context, at: deadline)
         }
-        context.write(wrapOutboundOut(.head(pending.head)), promise: nil)
-        if let body = pending.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
+        context.writeAndFlush(wrapOutboundOut(pending.request), promise: promise)
     }
 
     private func arm(_ context: ChannelHandlerContext, at fires: NIODeadline) {
@@ -84,37 +80,46 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let answer else {
+        guard let answer, parser != nil else {
             // Nothing was asked: an answer now could only be taken for the next request's.
             context.close(promise: nil)
             return
         }
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body = context.channel.allocator.buffer(capacity: min(Self.contentLength(head) ?? 0, maxResponseBytes))
-        case .body(var part):
-            guard body.readableBytes + part.readableBytes <= maxResponseBytes else {
-                end(context, failure: TransportFailure(isTimeout: false,
-                                                       description: "an answer larger than \(maxResponseBytes) bytes"))
-                return
-            }
-            body.writeBuffer(&part)
-        case .end:
-            guard let head else { return end(context, failure: TransportFailure(isTimeout: false, description: "an answer without a head")) }
-            deadline = nil
-            self.answer = nil
-            self.head = nil
-            let reusable = head.isKeepAlive
-            if !reusable { context.close(promise: nil) }
-            answer.succeed(Answer(head: head, body: body, reusable: reusable))
-            body = ByteBuffer()
+        var input = unwrapInboundIn(data)
+        if var earlier = received {
+            received = nil
+            earlier.writeBuffer(&input)
+            input = earlier
         }
+        let complete: Answer?
+        do {
+            complete = try parser!.parse(&input)
+        } catch {
+            return end(context, failure: TransportFailure(isTimeout: false, description: "\(error)"))
+        }
+        guard var complete else {
+            if input.readableBytes > 0 { received = input }
+            return
+        }
+        // Bytes after the answer were never asked for: the connection cannot be trusted again.
+        if input.readableBytes > 0 { complete.reusable = false }
+        finish(context, answer, complete)
+    }
+
+    private func finish(_ context: ChannelHandlerContext, _ answer: EventLoopPromise<Answer>, _ complete: Answer) {
+        deadline = nil
+        self.answer = nil
+        parser = nil
+        received = nil
+        if !complete.reusable { context.close(promise: nil) }
+        answer.succeed(complete)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.task.cancel()
         timer = nil
+        // An answer without a length ends where the connection does.
+        if let answer, let complete = parser?.close() { finish(context, answer, complete) }
         fail(TransportFailure(isTimeout: false, description: "the connection closed before the answer was complete"))
         context.fireChannelInactive()
     }
@@ -137,15 +142,12 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
 
     private func fail(_ failure: TransportFailure) {
         deadline = nil
-        head = nil
+        parser = nil
+        received = nil
         if let answer {
             self.answer = nil
             answer.fail(failure)
         }
-    }
-
-    private static func contentLength(_ head: HTTPResponseHead) -> Int? {
-        head.headers.first(name: "content-length").flatMap { Int($0) }
     }
 
     private static func seconds(_ amount: TimeAmount) -> String {
