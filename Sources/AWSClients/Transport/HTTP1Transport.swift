@@ -146,7 +146,8 @@ public final class HTTP1Transport: HTTPTransport {
         // SNI names a host, never an address.
         let serverName = origin.secure && address == nil ? origin.host : nil
         let maxResponseBytes = configuration.maxResponseBytes
-        let bootstrap = ClientBootstrap(group: group)
+        // On the calling task's event loop when there is one, where the pool will look for it first.
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.currentEventLoop ?? group)
             .connectTimeout(TimeAmount(min(configuration.connectTimeout, timeout)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
