@@ -154,7 +154,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
-            exclude: ["validate_jsonapi.py", "Fixtures", "signature_server.py", "supervise.py"],
+            exclude: ["validate_jsonapi.py", "Fixtures", "signature_server.py", "supervise.py", "dying_proxy.py"],
             swiftSettings: strict
         ),
         .testTarget(name: "UserVaultCoreTests", dependencies: ["UserVaultCore", "TestSupport"], swiftSettings: strict),

@@ -5,6 +5,27 @@ import UserVaultCore
 
 @Suite("Key references and hex digests")
 struct KeyReferenceTests {
+    static let references = [
+        "arn:aws:kms:us-east-1:123456789012:key/0d7b5f2c-aaaa-bbbb-cccc-123456789012",
+        "arn:aws:kms:eu-west-1:210987654321:key/0d7b5f2c-aaaa-bbbb-cccc-123456789012",
+        "0d7b5f2c-aaaa-bbbb-cccc-123456789012", "0d7b5f2c-aaaa-bbbb-cccc-123456789013",
+        "arn:aws:kms:local:000000000000:key/k", "k", "arn:aws:kms:us-east-1:123456789012:key/",
+        "arn:aws:kms:us-east-1:123456789012:alias/users", "alias/users", "",
+    ]
+
+    @Test("sameKey is bareKeyId equality, for every pair of references")
+    func sameKey() {
+        var same = 0
+        for first in Self.references {
+            for second in Self.references {
+                let expected = KeyReference.bareKeyId(first) == KeyReference.bareKeyId(second)
+                #expect(KeyReference.sameKey(first, second) == expected, "\(first) vs \(second)")
+                if expected && first != second { same += 1 }
+            }
+        }
+        #expect(same == 8, "ARN and bare id pairs in both orders: 3 of one key, 2 of k")
+    }
+
     @Test("a key ARN gives its id; a bare id, an alias and anything else stay as they are", arguments: [
         ("arn:aws:kms:us-east-1:123456789012:key/0d7b5f2c-aaaa-bbbb-cccc-123456789012", "0d7b5f2c-aaaa-bbbb-cccc-123456789012"),
         ("arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd", "mrk-1234abcd"),

@@ -147,7 +147,8 @@ extension AttributeValue: JSONReadable {
 extension DynamoDBItem {
     /// Reads an item (attribute name → value).
     init(reading json: inout JSONReader) throws {
-        var item: DynamoDBItem = [:]
+        // Room for a user record's attributes at once: growing from empty rehashed three times an item.
+        var item = DynamoDBItem(minimumCapacity: 12)
         try json.object { json, name in item[name] = try AttributeValue(reading: &json) }
         self = item
     }

@@ -166,7 +166,7 @@ public struct CredentialVerifier: Sendable {
             verdicts[position].keyRequests += 1
             switch result {
             case .success(let proof):
-                if KeyReference.bareKeyId(proof.sourceKeyId) != KeyReference.bareKeyId(keyId) {
+                if !KeyReference.sameKey(proof.sourceKeyId, keyId) {
                     // An emulator may ignore SourceKeyId and report the real key instead of refusing.
                     verdicts[position].keyId = proof.sourceKeyId
                     add(position, .keyOwnerMismatch, keyId: proof.sourceKeyId, "the ciphertext is sealed under another CMK than the user's")

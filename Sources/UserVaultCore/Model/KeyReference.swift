@@ -11,8 +11,26 @@ public enum KeyReference {
         return contiguous.utf8.withContiguousStorageIfAvailable(bareKeyId(bytes:)).flatMap { $0 } ?? reference
     }
 
+    /// Whether two references name the same key (`bareKeyId` of both is equal), compared in
+    /// place: the audit asks it of every proof, and building the two ids cost two allocations.
+    public static func sameKey(_ first: String, _ second: String) -> Bool {
+        var (first, second) = (first, second)
+        return first.withUTF8 { first in
+            second.withUTF8 { second in
+                let a = UnsafeBufferPointer(rebasing: first[(bareKeyIdStart(first) ?? 0)...])
+                let b = UnsafeBufferPointer(rebasing: second[(bareKeyIdStart(second) ?? 0)...])
+                return a.elementsEqual(b)
+            }
+        }
+    }
+
     /// The id after the first `:key/` of an `arn:` reference; `nil` when it is not one.
     private static func bareKeyId(bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        bareKeyIdStart(bytes).map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0...]), as: UTF8.self) }
+    }
+
+    /// Where the id starts in an `arn:` reference (after its first `:key/`); `nil` when it is not one.
+    private static func bareKeyIdStart(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         let arn: (UInt8, UInt8, UInt8, UInt8) = (0x61, 0x72, 0x6E, 0x3A)  // "arn:"
         guard bytes.count > 4, (bytes[0], bytes[1], bytes[2], bytes[3]) == arn else { return nil }
         // ":key/" = 3A 6B 65 79 2F
@@ -20,7 +38,7 @@ public enum KeyReference {
         while index + 5 < bytes.count {
             if bytes[index] == 0x3A, bytes[index + 1] == 0x6B, bytes[index + 2] == 0x65, bytes[index + 3] == 0x79,
                bytes[index + 4] == 0x2F {
-                return String(decoding: UnsafeBufferPointer(rebasing: bytes[(index + 5)...]), as: UTF8.self)
+                return index + 5
             }
             index += 1
         }
