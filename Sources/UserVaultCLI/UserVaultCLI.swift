@@ -56,7 +56,8 @@ public enum UserVaultCLI {
                 print(UserVaultCommand.fullMessage(for: error))
                 return 0
             }
-            if error is CleanExit || error is ValidationError || "\(type(of: error))".contains("CommandError") {
+            // A usage error from a command parsed inside another (`demo`, `run`): argument-parser says so by its exit code.
+            if UserVaultCommand.exitCode(for: error) == .validationFailure {
                 let message = UserVaultCommand.fullMessage(for: error)
                 let firstLine = message.split(separator: "\n").first.map(String.init) ?? "invalid arguments"
                 writeError(firstLine.hasPrefix("Error: ") ? String(firstLine.dropFirst(7)) : firstLine,

@@ -62,6 +62,53 @@ struct CommandLineTests {
         #expect(result.stderr.contains("unknown command 'aduit'") && result.stderr.contains("'audit'"), "\(result.stderr)")
     }
 
+    @Test("closed sets: --help lists each option's values, from its type",
+          arguments: [
+              (["audit"], ["(values: standard, deep", "(values: low, medium, high", "(values: auto, always, never",
+                           "(values: proof, describe, auto", "(values: local, aws", "(values: text, json",
+                           "(values: trace, debug, info, notice, warning, error, critical)"]),
+              (["export"], ["(values: tar.gz, tar.zst, zip)"]),
+              (["rotate-keys"], ["(values: enable-rotation, rotate-now, rekey"]),
+              (["backfill"], ["(values: encrypt-plaintext, email-guards, key-metadata"]),
+              (["merge-reports"], ["(values: low, medium, high"]),
+          ])
+    func closedSets(command: [String], listed: [String]) async throws {
+        let help = try await runUserVault(command + ["--help"])
+        #expect(help.exitCode == 0)
+        // Help wraps lines: compare with the white space folded.
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for values in listed { #expect(text.contains(values), "\(command): \(values)") }
+    }
+
+    @Test("a value outside an option's set, from a flag or from the environment, is a usage error naming it and the allowed values",
+          arguments: [
+              (["audit", "--depth", "shallow"], [String: String](), ["--depth", "'standard' and 'deep'"]),
+              (["audit", "--fail-on", "critical"], [:], ["--fail-on", "'low'"]),
+              (["backfill", "nope"], [:], ["<name>", "'encrypt-plaintext'"]),
+              (["export", "--output", "x.tar.gz", "--format", "rar"], [:], ["--format", "'tar.zst'"]),
+              (["seed", "--users", "1"], ["USERVAULT_BACKEND": "mainframe"], ["USERVAULT_BACKEND (or --backend)", "local, aws", "'mainframe'"]),
+              (["seed", "--users", "1"], ["USERVAULT_LOG_LEVEL": "loud"], ["USERVAULT_LOG_LEVEL (or --log-level)", "warning"]),
+          ])
+    func outsideTheSet(arguments: [String], environment: [String: String], mentions: [String]) async throws {
+        let directory = try makeTemporaryDirectory("uservault-closed-sets")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try await runUserVault(arguments, environment: environment, in: directory)
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+        for text in mentions { #expect(result.stderr.contains(text), "\(text): \(result.stderr)") }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".uservault").path), "nothing ran")
+    }
+
+    @Test("choices are case-insensitive where they always were: --backend LOCAL, --log-level WARNING, USERVAULT_LOG_FORMAT=JSON")
+    func caseInsensitive() async throws {
+        let directory = try makeTemporaryDirectory("uservault-case")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try await runUserVault(["--backend", "LOCAL", "--log-level", "WARNING", "seed", "--users", "1"],
+                                            environment: ["USERVAULT_LOG_FORMAT": "JSON"], in: directory)
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(".uservault/store.sqlite").path))
+    }
+
     @Test("global options go before or after the command; a flag beats the environment")
     func globalOptions() async throws {
         let directory = try makeTemporaryDirectory("uservault-globals")

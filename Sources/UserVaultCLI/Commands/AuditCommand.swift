@@ -29,9 +29,8 @@ struct AuditCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var scan: ScanOptions
 
-    @Option(help: ArgumentHelp("standard: at most 2 KMS requests per user; deep: also rotation, owner tag, key spec, orphan keys.",
-                               valueName: "standard|deep"))
-    var depth: String = "standard"
+    @Option(help: "standard: at most 2 KMS requests per user; deep: also rotation, owner tag, key spec, orphan keys.")
+    var depth: AuditDepth = .standard
 
     @Option(name: .customLong("key-state"),
             help: ArgumentHelp("Where key states come from. proof: the proof's own answer (AWS KMS refuses ReEncrypt under a disabled, pending-deletion or missing key): one KMS request per user. describe: DescribeKey first (for emulators such as moto, which ignore key state in crypto calls). auto: describe when an endpoint override is set, else proof."))
@@ -39,24 +38,14 @@ struct AuditCommand: AsyncParsableCommand {
 
     @OptionGroup var budgets: KMSBudgetOptions
 
-    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go: a folder, or s3://bucket/prefix.", valueName: "dir"))
-    var reportDir: String = "reports"
-
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 on findings at or above this severity.", valueName: "low|medium|high"))
-    var failOn: String = "high"
-
-    func validate() throws {
-        guard AuditDepth(rawValue: depth) != nil else { throw ValidationError("--depth must be standard or deep") }
-        guard Severity(rawValue: failOn) != nil else { throw ValidationError("--fail-on must be low, medium or high") }
-    }
+    @OptionGroup var report: ReportOptions
 
     func run() async throws {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.audit")
-        let depth = AuditDepth(rawValue: self.depth) ?? .standard
-        let threshold = Severity(rawValue: failOn) ?? .high
-        let destination = try ReportDestination(reportDir)
+        let (depth, threshold) = (self.depth, report.failOn)
+        let destination = try ReportDestination(report.reportDir)
         let (scan, budgetOptions) = (self.scan, self.budgets)
         let (report, location) = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
                                                           logger: logger) { backend in

@@ -27,31 +27,24 @@ struct BackfillCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var scan: ScanOptions
 
-    @Argument(help: ArgumentHelp("The repair.", valueName: "encrypt-plaintext|email-guards|key-metadata"))
-    var name: String
+    @Argument(help: "The repair.")
+    var name: BackfillName
 
     @OptionGroup var budgets: KMSBudgetOptions
 
     @Flag(help: "Act. Without it, a dry run: nothing is changed, the report says what would be.")
     var apply = false
 
-    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go: a folder, or s3://bucket/prefix.", valueName: "dir"))
-    var reportDir: String = "reports"
-
-    func validate() throws {
-        guard ["encrypt-plaintext", "email-guards", "key-metadata"].contains(name) else {
-            throw ValidationError("NAME must be encrypt-plaintext, email-guards or key-metadata")
-        }
-    }
+    @OptionGroup var report: ReportFolderOption
 
     func run() async throws {
         let name = self.name
-        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, budgets: budgets,
+        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: report.reportDir, budgets: budgets,
                             label: "backfill", makePlanner: { keys, table in
                                 switch name {
-                                case "email-guards": EmailGuardsBackfill(table: table)
-                                case "key-metadata": KeyMetadataBackfill(table: table, keys: keys)
-                                default: EncryptPlaintextBackfill(table: table, keys: keys)
+                                case .emailGuards: EmailGuardsBackfill(table: table)
+                                case .keyMetadata: KeyMetadataBackfill(table: table, keys: keys)
+                                case .encryptPlaintext: EncryptPlaintextBackfill(table: table, keys: keys)
                                 }
                             }).run()
     }

@@ -8,7 +8,11 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Seed the embedded store (if empty), run the nightly audit, and say where the results are.",
         discussion: """
-            Creates 1,000 synthetic users (12 with planted defects) through the real create path when             the store has none, prints the first page as the API would list it, then runs the audit and             prints its summary and report path, then exports the users' non-credential data             (reports/export/users-<UTC stamp>.tar.zst) and verifies the archive. The planted defects are             expected findings: the demo exits 0 when the audit and the export ran.
+            Creates 1,000 synthetic users (12 with planted defects) through the real create path when \
+            the store has none, prints the first page as the API would list it, then runs the audit and \
+            prints its summary and report path, then exports the users' non-credential data \
+            (reports/export/users-<UTC stamp>.tar.zst) and verifies the archive. The planted defects are \
+            expected findings: the demo exits 0 when the audit and the export ran.
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -29,14 +29,13 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The archive to write: a path, or s3://bucket/key.", valueName: "path|s3://bucket/key"))
     var output: String
 
-    @Option(help: ArgumentHelp("Archive format (default: from the output's extension, else tar.gz).", valueName: "tar.gz|tar.zst|zip"))
-    var format: String?
+    @Option(help: "Archive format (default: from the output's extension, else tar.gz).")
+    var format: ArchiveFormat?
 
     @Option(name: .customLong("page-size"), help: "Users per document (and per scan page), 1–10,000.")
     var pageSize: Int = 1000
 
     func validate() throws {
-        if let format, ArchiveFormat(rawValue: format) == nil { throw ValidationError("--format must be tar.gz, tar.zst or zip") }
         guard (1...10_000).contains(pageSize) else { throw ValidationError("--page-size must be 1–10,000") }
         if output.hasPrefix("s3://"), S3Output.parse(output) == nil { throw ValidationError("--output s3://bucket/key needs a bucket and a key") }
         guard !output.isEmpty, !output.hasSuffix("/") else { throw ValidationError("--output must name a file") }
@@ -44,7 +43,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     /// `--format`, else the output's extension, else tar.gz.
     var archiveFormat: ArchiveFormat {
-        if let format, let chosen = ArchiveFormat(rawValue: format) { return chosen }
+        if let format { return format }
         let name = output.lowercased()
         if name.hasSuffix(".tar.zst") || name.hasSuffix(".tzst") { return .tarZst }
         if name.hasSuffix(".zip") { return .zip }

@@ -24,23 +24,18 @@ struct MergeReportsCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The report folders of the worker runs (paths or s3:// URIs).", valueName: "dir"))
     var folders: [String]
 
-    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where the merged report goes.", valueName: "dir"))
-    var reportDir: String = "reports"
-
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 1 on findings at or above this severity.", valueName: "low|medium|high"))
-    var failOn: String = "high"
+    @OptionGroup var report: ReportOptions
 
     func validate() throws {
         guard !folders.isEmpty else { throw ValidationError("name the report folders of the worker runs") }
-        guard Severity(rawValue: failOn) != nil else { throw ValidationError("--fail-on must be low, medium or high") }
     }
 
     func run() async throws {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.merge-reports")
-        let threshold = Severity(rawValue: failOn) ?? .high
-        let destination = try ReportDestination(reportDir)
+        let threshold = report.failOn
+        let destination = try ReportDestination(report.reportDir)
         var parts: [AuditMerge.Part] = []
         var fetched: [URL] = []
         defer { for folder in fetched { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) } }

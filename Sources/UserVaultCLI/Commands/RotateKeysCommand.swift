@@ -26,21 +26,17 @@ struct RotateKeysCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var scan: ScanOptions
 
-    @Option(help: ArgumentHelp("What to do to each user's key.", valueName: "enable-rotation|rotate-now|rekey"))
-    var mode: String = "enable-rotation"
+    @Option(help: "What to do to each user's key.")
+    var mode: RotationMode = .enableRotation
 
     @Flag(help: "Act. Without it, a dry run: nothing is changed, the report says what would be.")
     var apply = false
 
     @OptionGroup var budgets: KMSBudgetOptions
 
-    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Where reports go: a folder, or s3://bucket/prefix.", valueName: "dir"))
-    var reportDir: String = "reports"
+    @OptionGroup var report: ReportFolderOption
 
     func validate() throws {
-        guard ["enable-rotation", "rotate-now", "rekey"].contains(mode) else {
-            throw ValidationError("--mode must be enable-rotation, rotate-now or rekey")
-        }
         guard (7...30).contains(pendingDays) else { throw ValidationError("--pending-days must be 7–30 (KMS's range)") }
         guard olderThanDays != nil else { throw ValidationError("--older-than takes a number of days (365 or 365d)") }
     }
@@ -56,12 +52,12 @@ struct RotateKeysCommand: AsyncParsableCommand {
 
     func run() async throws {
         let olderThanDays = self.olderThanDays ?? 365
-        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: reportDir, budgets: budgets,
+        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: report.reportDir, budgets: budgets,
                             label: "rotate-keys", makePlanner: { [mode, pendingDays] keys, table in
                                 switch mode {
-                                case "rekey": RekeySweep(table: table, keys: keys, pendingDays: pendingDays)
-                                case "rotate-now": RotateNowSweep(keys: keys, olderThanDays: olderThanDays)
-                                default: EnableRotationSweep(keys: keys)
+                                case .rekey: RekeySweep(table: table, keys: keys, pendingDays: pendingDays)
+                                case .rotateNow: RotateNowSweep(keys: keys, olderThanDays: olderThanDays)
+                                case .enableRotation: EnableRotationSweep(keys: keys)
                                 }
                             }).run()
     }

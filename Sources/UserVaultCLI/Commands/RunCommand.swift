@@ -53,9 +53,9 @@ struct RunCommand: AsyncParsableCommand {
     static func globalArguments(_ global: GlobalOptions) -> [String] {
         var arguments: [String] = []
         let pairs: [(String, String?)] = [
-            ("--backend", global.backend), ("--store", global.store), ("--table", global.table), ("--region", global.region),
-            ("--profile", global.profile), ("--endpoint-url", global.endpointURL), ("--log-level", global.logLevel),
-            ("--log-format", global.logFormat),
+            ("--backend", global.backend?.rawValue), ("--store", global.store), ("--table", global.table), ("--region", global.region),
+            ("--profile", global.profile), ("--endpoint-url", global.endpointURL), ("--log-level", global.logLevel?.rawValue),
+            ("--log-format", global.logFormat?.rawValue),
         ]
         for (flag, value) in pairs { if let value { arguments += [flag, value] } }
         return arguments

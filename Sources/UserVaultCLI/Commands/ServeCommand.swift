@@ -10,13 +10,13 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the JSON:API users API over HTTP (the same handlers as the Lambda).",
         discussion: """
             POST /users, GET /users?page[size]=N&page[after]=CURSOR&filter[email]=E, GET /users/{id}.
-            Stops cleanly on SIGINT or SIGTERM. --port 0 picks a free port; the first line on
-            stdout says where it listens. The port is bound before the store is opened: a port
+            Stops cleanly on SIGINT or SIGTERM. --port 0 picks a free port; the first line on \
+            stdout says where it listens. The port is bound before the store is opened: a port \
             in use leaves the store untouched.
 
-            Connections: one idle for --idle-timeout seconds is closed; one whose request headers
-            take over --header-timeout seconds is closed; past --max-connections, new connections
-            wait in the listen backlog; when accept(2) runs out of descriptors, accepting pauses
+            Connections: one idle for --idle-timeout seconds is closed; one whose request headers \
+            take over --header-timeout seconds is closed; past --max-connections, new connections \
+            wait in the listen backlog; when accept(2) runs out of descriptors, accepting pauses \
             for a second.
             """)
 

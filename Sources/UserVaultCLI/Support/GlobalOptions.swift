@@ -1,12 +1,13 @@
 import AWSClients
 import ArgumentParser
 import Foundation
+import Logging
 
 /// Options every command accepts, before or after the subcommand name; each has an
 /// environment variable, and a flag beats the environment.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Where the users live: local (the embedded SQLite store) or aws (DynamoDB + KMS). Env: USERVAULT_BACKEND.", valueName: "local|aws"))
-    var backend: String?
+    @Option(help: "Where the users live: local (the embedded SQLite store) or aws (DynamoDB + KMS). Env: USERVAULT_BACKEND.")
+    var backend: BackendKind?
 
     @Option(help: ArgumentHelp("The embedded store's SQLite file. Env: USERVAULT_STORE. Default: .uservault/store.sqlite.", valueName: "path"))
     var store: String?
@@ -23,11 +24,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("endpoint-url"), help: ArgumentHelp("AWS endpoint override (moto, LocalStack, DynamoDB Local). Env: AWS_ENDPOINT_URL.", valueName: "url"))
     var endpointURL: String?
 
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace|debug|info|notice|warning|error|critical. Env: USERVAULT_LOG_LEVEL. Default: info.", valueName: "level"))
-    var logLevel: String?
+    @Option(name: .customLong("log-level"), help: "The least severe log lines written. Env: USERVAULT_LOG_LEVEL. Default: info.")
+    var logLevel: Logger.Level?
 
-    @Option(name: .customLong("log-format"), help: ArgumentHelp("Log lines on stderr as text or json. Env: USERVAULT_LOG_FORMAT. Default: text.", valueName: "text|json"))
-    var logFormat: String?
+    @Option(name: .customLong("log-format"), help: "Log lines on stderr as text, or one JSON object each. Env: USERVAULT_LOG_FORMAT. Default: text.")
+    var logFormat: LogFormat?
 
     /// The long names that take a value: hoisted when given before the subcommand.
     static let valueOptionNames: Set<String> = [
@@ -37,16 +38,13 @@ struct GlobalOptions: ParsableArguments {
 
 /// Global settings after flags and environment are combined: read once, at the edge.
 struct Settings: Sendable {
-    enum Backend: String, Sendable { case local, aws }
-    enum LogFormat: String, Sendable { case text, json }
-
-    var backend: Backend
+    var backend: BackendKind
     var storePath: String
     var tableName: String
     var region: String?
     var profile: String?
     var endpointURL: String?
-    var logLevel: String
+    var logLevel: Logger.Level
     var logFormat: LogFormat
     /// The AWS flags as given: the AWS configuration resolves them against the environment itself.
     var awsFlags: AWSFlags
@@ -54,7 +52,6 @@ struct Settings: Sendable {
     var environment: [String: String]
 
     static let defaultStorePath = ".uservault/store.sqlite"
-    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     init(_ options: GlobalOptions, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func pick(_ flag: String?, _ names: String...) -> String? {
@@ -62,12 +59,7 @@ struct Settings: Sendable {
             for name in names { if let value = environment[name], !value.isEmpty { return value } }
             return nil
         }
-        let backendName = pick(options.backend, "USERVAULT_BACKEND") ?? "local"
-        switch backendName.lowercased() {
-        case "local", "embedded": backend = .local
-        case "aws": backend = .aws
-        default: throw CLIExit.usage("--backend must be local or aws (got '\(backendName)')")
-        }
+        backend = try options.backend ?? Self.choice(environment["USERVAULT_BACKEND"], "--backend", "USERVAULT_BACKEND") ?? .local
         storePath = pick(options.store, "USERVAULT_STORE") ?? Self.defaultStorePath
         tableName = pick(options.table, "USERVAULT_TABLE") ?? "users"
         guard tableName.range(of: "^[A-Za-z0-9_.-]{3,255}$", options: .regularExpression) != nil else {
@@ -76,14 +68,22 @@ struct Settings: Sendable {
         region = pick(options.region, "AWS_REGION", "AWS_DEFAULT_REGION")
         profile = pick(options.profile, "AWS_PROFILE")
         endpointURL = pick(options.endpointURL, "AWS_ENDPOINT_URL")
-        logLevel = (pick(options.logLevel, "USERVAULT_LOG_LEVEL") ?? "info").lowercased()
-        guard Self.logLevels.contains(logLevel) else {
-            throw CLIExit.usage("--log-level must be one of \(Self.logLevels.joined(separator: ", "))")
-        }
-        let format = (pick(options.logFormat, "USERVAULT_LOG_FORMAT") ?? "text").lowercased()
-        guard let logFormat = LogFormat(rawValue: format) else { throw CLIExit.usage("--log-format must be text or json") }
-        self.logFormat = logFormat
+        logLevel = try options.logLevel ?? Self.choice(environment["USERVAULT_LOG_LEVEL"], "--log-level", "USERVAULT_LOG_LEVEL") ?? .info
+        logFormat = try options.logFormat ?? Self.choice(environment["USERVAULT_LOG_FORMAT"], "--log-format", "USERVAULT_LOG_FORMAT") ?? .text
         awsFlags = AWSFlags(region: options.region, profile: options.profile, endpointURL: options.endpointURL)
         self.environment = environment
+    }
+
+    /// An option's value from its environment variable (empty: unset); one not in the set is a
+    /// usage error naming both, with the allowed values.
+    private static func choice<Value: ExpressibleByArgument & CaseIterable>(
+        _ text: String?, _ option: String, _ variable: String
+    ) throws -> Value? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let value = Value(argument: text) else {
+            let allowed = Value.allValueStrings.joined(separator: ", ")
+            throw CLIExit.usage("\(variable) (or \(option)) must be one of \(allowed) (got '\(text)')")
+        }
+        return value
     }
 }

@@ -52,7 +52,7 @@ enum LogBootstrap {
     /// Bootstraps swift-log once per process, at the edge (later calls do nothing).
     static func bootstrap(_ settings: Settings) {
         guard done.withLock({ done in defer { done = true }; return !done }) else { return }
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let level = settings.logLevel
         switch settings.logFormat {
         case .json:
             LoggingSystem.bootstrap { label in

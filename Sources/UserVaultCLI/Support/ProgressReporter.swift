@@ -24,11 +24,11 @@ final class ProgressReporter: Sendable {
     /// - Parameters:
     ///   - expected: the table's item count, for the ETA.
     ///   - budgets: the budgets in force, said once on the first line and in every log line.
-    init(mode: String, expected: Int?, budgets: JobBudgets? = nil, logger: Logger) {
+    init(mode: ProgressMode, expected: Int?, budgets: JobBudgets? = nil, logger: Logger) {
         self.budgets = budgets
         let terminal = isatty(STDERR_FILENO) == 1
-        live = mode == "always" || (mode == "auto" && terminal)
-        enabled = mode != "never"
+        live = mode == .always || (mode == .auto && terminal)
+        enabled = mode != .never
         self.expected = expected
         self.logger = logger
     }

@@ -23,8 +23,8 @@ struct ScanOptions: ParsableArguments {
     @Flag(help: "Continue the interrupted run recorded in --checkpoint.")
     var resume = false
 
-    @Option(help: ArgumentHelp("A live progress line (on a terminal), periodic log lines otherwise.", valueName: "auto|always|never"))
-    var progress: String = "auto"
+    @Option(help: "auto: a live progress line on a terminal, periodic log lines otherwise; always: the live line anywhere; never: neither.")
+    var progress: ProgressMode = .auto
 
     func validate() throws {
         if let segments, !(1...1_000_000).contains(segments) { throw ValidationError("--segments must be 1–1,000,000") }
@@ -32,7 +32,6 @@ struct ScanOptions: ParsableArguments {
         if let worker, WorkerShare(parsing: worker) == nil { throw ValidationError("--worker must be I/M with 0 <= I < M") }
         if let maxReadUnits, maxReadUnits <= 0 { throw ValidationError("--max-read-units must be positive") }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint PATH") }
-        guard ["auto", "always", "never"].contains(progress) else { throw ValidationError("--progress must be auto, always or never") }
     }
 
     var workerShare: WorkerShare { worker.flatMap(WorkerShare.init(parsing:)) ?? .whole }
