@@ -102,6 +102,42 @@ struct LambdaJobTests {
         await standIn.stop()
     }
 
+    @Test("a job's log lines carry the invocation's requestId, and from the moment its run exists the report's runId: the scan's progress and a retried request's lines too")
+    func logContext() async throws {
+        let directory = try makeTemporaryDirectory("uservault-lambda-logs")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The job may use 44 ReEncrypts/s; the account allows 30/s: throttled answers, retried, then a slower pace.
+        let fixture = try await LatencyFixtureProcess.start(["300", "20", "100", "--quota", "Cryptographic=30"])
+        defer { fixture.stop() }
+        let standIn = try await LambdaRuntimeStandIn.start()
+        let environment = [
+            "USERVAULT_BACKEND": "aws", "AWS_ENDPOINT_URL": fixture.endpoint.absoluteString, "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "AKIDLAMBDA", "AWS_SECRET_ACCESS_KEY": "fixture", "AWS_EC2_METADATA_DISABLED": "true",
+            "USERVAULT_LOG_LEVEL": "debug", "USERVAULT_REPORT_DIR": directory.appendingPathComponent("r").path,
+        ]
+        let (result, stderr) = try await LambdaAPITests.withFunction(handler: "job", store: "unused.sqlite", standIn: standIn,
+                                                                     in: directory, environment: environment) {
+            try Self.result(try await standIn.invoke(Data(#"{"job":"audit","params":{"key-state":"proof","segments":2,"kms-share":0.008}}"#.utf8)))
+        }
+        await standIn.stop()
+        #expect(result["complete"] as? Bool == true, "\(result) \(stderr.suffix(3000))")
+        let runId = try #require((result["report"] as? [String: Any])?["runId"] as? String)
+        let lines = stderr.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        let start = try #require(lines.firstIndex { $0["message"] as? String == "job" }, "\(stderr)")
+        let end = try #require(lines.firstIndex { $0["message"] as? String == "job ended" }, "\(stderr)")
+        let requestId = try #require(lines[start]["requestId"] as? String)
+        let job = lines[(start + 1)..<end]
+        #expect(!job.isEmpty)
+        for line in job { #expect(line["requestId"] as? String == requestId, "\(line)") }
+        let named = try #require(job.firstIndex { $0["runId"] != nil }, "no line names the run")
+        for line in job[named...] { #expect(line["runId"] as? String == runId, "\(line)") }
+        #expect(job[named...].contains { $0["message"] as? String == "progress" }, "a progress line")
+        #expect(job[named...].contains { $0["message"] as? String == "retrying" }, "a retried request's line")
+        #expect(lines[end]["runId"] as? String == runId, "the handler's own last line names the run")
+    }
+
     @Test("a deadline shorter than the work: complete false and a checkpoint; invoked again, the result of one long run",
           arguments: ["local", "s3"])
     func deadline(checkpointKind: String) async throws {

@@ -78,8 +78,10 @@ struct ExportCommand: AsyncParsableCommand {
             let job = ExportJob(configuration: .init(scan: scanConfiguration, format: format))
             let state = try scan.runState(job.fingerprint(table: backend.table, destination: URL(fileURLWithPath: output)))
             do {
-                let result = try await scan.withProgress(expected: count, budgets: scanConfiguration.budgets, logger: logger) { progress in
-                    try await job.run(table: backend.table, to: destination, state: state, logger: logger, progress: progress)
+                let result = try await JobLogContext.with(["runId": "\(state.runId)"]) {
+                    try await scan.withProgress(expected: count, budgets: scanConfiguration.budgets, logger: logger) { progress in
+                        try await job.run(table: backend.table, to: destination, state: state, logger: logger, progress: progress)
+                    }
                 }
                 state.discard()
                 return result

@@ -2,6 +2,7 @@ import ArgumentParser
 import AWSClients
 import Crypto
 import Foundation
+import Jobs
 import LambdaRuntime
 import Logging
 import UserVaultCore
@@ -66,12 +67,18 @@ struct LambdaJobs: Sendable {
         context.logger.info("job", metadata: ["job": "\(definition.job)", "worker": "\(definition.worker ?? "whole")",
                                               "resume": "\(local.contains("--resume"))"])
         _ = RunRecord.shared.take()
-        let (code, stopped) = await Self.run(local, within: context.remaining - margin)
+        var invocation: Logger.Metadata = ["requestId": "\(context.requestId)"]
+        if let traceId = context.traceId { invocation["traceId"] = "\(traceId)" }
+        let (code, stopped) = await JobLogContext.with(invocation) { await Self.run(local, within: context.remaining - margin) }
         if let remote { try await store(remote, logger: context.logger) }
         var result: [String: Any] = ["job": definition.job, "exitCode": Int(code), "complete": !stopped && code != 2]
         if let checkpoint = definition.checkpoint, stopped { result["checkpoint"] = checkpoint }
-        if let record = RunRecord.shared.take() { result[definition.job == "export" ? "export" : "report"] = record }
-        context.logger.info("job ended", metadata: ["job": "\(definition.job)", "exitCode": "\(code)", "stoppedAtDeadline": "\(stopped)"])
+        var ended: Logger.Metadata = ["job": "\(definition.job)", "exitCode": "\(code)", "stoppedAtDeadline": "\(stopped)"]
+        if let record = RunRecord.shared.take() {
+            result[definition.job == "export" ? "export" : "report"] = record
+            if let runId = record["runId"] as? String { ended["runId"] = "\(runId)" }
+        }
+        context.logger.info("job ended", metadata: ended)
         return try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import Logging
 import Synchronization
 
@@ -53,19 +54,20 @@ enum LogBootstrap {
     static func bootstrap(_ settings: Settings) {
         guard done.withLock({ done in defer { done = true }; return !done }) else { return }
         let level = settings.logLevel
+        // Every handler adds the job's context (runId; requestId and traceId on Lambda).
         switch settings.logFormat {
         case .json:
-            LoggingSystem.bootstrap { label in
-                var handler = JSONLogHandler(label: label)
+            LoggingSystem.bootstrap({ label, provider in
+                var handler = JSONLogHandler(label: label, metadataProvider: provider)
                 handler.logLevel = level
                 return handler
-            }
+            }, metadataProvider: JobLogContext.provider)
         case .text:
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+            LoggingSystem.bootstrap({ label, provider in
+                var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
                 handler.logLevel = level
                 return handler
-            }
+            }, metadataProvider: JobLogContext.provider)
         }
     }
 }

@@ -82,6 +82,18 @@ extension ScanOptions {
         partial: (_ error: String) -> JobReport?,
         _ body: @escaping @Sendable (@escaping @Sendable (ScanEngine.Progress) -> Void) async throws -> JobReport
     ) async throws -> (report: JobReport, location: String) {
+        // From here on, every log line of the job names its run.
+        try await JobLogContext.with(["runId": "\(state.runId)"]) {
+            try await runReported(label, state: state, expected: expected, budgets: budgets, destination: destination,
+                                  settings: settings, logger: logger, extras: extras, partial: partial, inContext: body)
+        }
+    }
+
+    private func runReported(
+        _ label: String, state: RunState, expected: Int?, budgets: JobBudgets, destination: ReportDestination, settings: Settings,
+        logger: Logger, extras: (_ complete: Bool) -> [String: Data], partial: (_ error: String) -> JobReport?,
+        inContext body: @escaping @Sendable (@escaping @Sendable (ScanEngine.Progress) -> Void) async throws -> JobReport
+    ) async throws -> (report: JobReport, location: String) {
         let report: JobReport
         do {
             report = try await withProgress(expected: expected, budgets: budgets, logger: logger, body)
