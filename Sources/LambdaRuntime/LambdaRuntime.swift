@@ -86,7 +86,8 @@ public struct LambdaRuntime: Sendable {
         }
         let deadlineMs = response.headers.first(name: "Lambda-Runtime-Deadline-Ms").flatMap(Double.init) ?? 0
         let traceId = response.headers.first(name: "Lambda-Runtime-Trace-Id")
-        if let traceId { setenv("_X_AMZN_TRACE_ID", traceId, 1) }
+        // The trace id goes into the invocation's log metadata, not into the process environment
+        // (`setenv` while other threads may read the environment is a data race).
         var logger = self.logger
         logger[metadataKey: "requestId"] = "\(requestId)"
         if let traceId { logger[metadataKey: "traceId"] = "\(traceId)" }

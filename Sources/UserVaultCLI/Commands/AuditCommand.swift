@@ -40,57 +40,13 @@ struct AuditCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
+    var settings: AuditSettings {
+        AuditSettings(scan: scan.settings, budgets: budgets.settings, depth: depth, keyState: keyState,
+                      reportDir: report.reportDir, failOn: report.failOn)
+    }
+
     func run() async throws {
-        let settings = try Settings(global)
-        LogBootstrap.bootstrap(settings)
-        let logger = Logger(label: "uservault.audit")
-        let (depth, threshold) = (self.depth, report.failOn)
-        let destination = try ReportDestination(report.reportDir)
-        let (scan, budgetOptions) = (self.scan, self.budgets)
-        let (report, location) = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
-                                                          logger: logger) { backend in
-            let count = try? await backend.table.approximateItemCount()
-            var scanConfiguration = ScanEngine.Configuration(
-                totalSegments: scan.totalSegments(itemCount: count), concurrency: scan.concurrency,
-                worker: scan.workerShare, pageSize: 1000, projection: .full)
-            scanConfiguration.budgets = await scan.budgets(budgetOptions, backend: backend, logger: logger)
-            let job = AuditJob(configuration: .init(scan: scanConfiguration, failOn: threshold, depth: depth,
-                                                    keyState: keyState.resolved(for: backend)))
-            scanConfiguration.readThrottles = backend.readThrottles
-            let keys = RateLimitedKeyService(backend.keys, limits: scanConfiguration.budgets.kms, throttles: backend.kmsThrottles)
-            let state = try scan.runState(job.fingerprint(table: backend.table))
-            return try await scan.runReported(
-                "audit", state: state, expected: count, budgets: scanConfiguration.budgets, destination: destination, settings: settings, logger: logger,
-                extras: { Self.extras(job, state, backend, complete: $0) },
-                partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
-            ) { progress in
-                try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
-                                  progress: progress, externalStats: { backend.stats })
-            }
-        }
-        try Self.conclude(report, location: location, failOn: threshold,
-                          incomplete: "the audit stopped before the end: the report is partial"
-                              + (scan.checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? ""))
-    }
-
-    /// Prints the summary and the report's path; exit 2 when partial, 1 on findings at or above `failOn`.
-    static func conclude(_ report: JobReport, location: String, failOn threshold: Severity, incomplete: String) throws {
-        print("audit of \(report.users) users on \(report.backend) table '\(report.table)': \(report.verified) verified, "
-              + "\(report.findings.count) findings" + (report.summary.isEmpty ? "" : " ("
-              + report.summary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"))
-        print("report: \(location)/report.md")
-        guard report.complete else { throw CLIExit.failure(incomplete) }
-        let serious = report.findings(atOrAbove: threshold).count
-        if serious > 0 { throw CLIExit.findings("\(serious) findings at or above \(threshold.rawValue)") }
-    }
-
-    /// A `--worker` run's share of the cross-worker checks, for `merge-reports`.
-    static func extras(_ job: AuditJob, _ state: RunState, _ backend: Backend, complete: Bool) -> [String: Data] {
-        guard job.configuration.scan.worker.count > 1,
-              let share = try? job.share(state: state, table: backend.table, complete: complete),
-              let data = try? JSONEncoder().encode(share)
-        else { return [:] }
-        return [AuditShare.fileName: data]
+        try await JobRequest.audit(settings).runFromCommandLine(global)
     }
 }
 

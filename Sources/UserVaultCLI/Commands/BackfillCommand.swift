@@ -37,15 +37,11 @@ struct BackfillCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportFolderOption
 
+    var settings: RepairSettings {
+        RepairSettings(repair: .backfill(name), scan: scan.settings, budgets: budgets.settings, apply: apply, reportDir: report.reportDir)
+    }
+
     func run() async throws {
-        let name = self.name
-        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: report.reportDir, budgets: budgets,
-                            label: "backfill", makePlanner: { keys, table in
-                                switch name {
-                                case .emailGuards: EmailGuardsBackfill(table: table)
-                                case .keyMetadata: KeyMetadataBackfill(table: table, keys: keys)
-                                case .encryptPlaintext: EncryptPlaintextBackfill(table: table, keys: keys)
-                                }
-                            }).run()
+        try await JobRequest.repair(settings).runFromCommandLine(global)
     }
 }

@@ -43,16 +43,22 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         print("\nRunning the nightly audit (deep: also owner tags, rotation, orphan keys) ...")
-        let audit = try AuditCommand.parse(["--depth", "deep", "--progress", "never"] + Self.globalArguments(settings))
-        do {
-            try await audit.run()
-        } catch let exit as CLIExit where exit.code == 1 {
+        let context = JobContext(settings: settings, logger: logger)
+        var audit = AuditSettings(depth: .deep)
+        audit.scan.progress = .never
+        let audited = try await JobRequest.audit(audit).execute(context)
+        if audited.exitCode == 1 {
+            for line in audited.summary { print(line) }
             print("  (the planted defects above are expected findings)")
+        } else {
+            try audited.conclude(checkpoint: nil)
         }
         let archive = "reports/export/users-\(JobDefinition.stamp(Date())).tar.zst"
         try PrivateDirectory.create(atPath: "reports/export")
         print("\nExporting the users' non-credential data (JSON:API documents, zstd) ...")
-        try await ExportCommand.parse(["--output", archive, "--progress", "never"] + Self.globalArguments(settings)).run()
+        var export = ExportSettings(output: archive)
+        export.scan.progress = .never
+        try await JobRequest.export(export).execute(context).conclude(checkpoint: nil)
         try await VerifyExportCommand.parse([archive]).run()
         print("""
             Next:
@@ -61,15 +67,5 @@ struct DemoCommand: AsyncParsableCommand {
               uservault audit --help     # segments, workers, checkpoints, --fail-on
               uservault export --help    # formats, S3 output, checkpoints
             """)
-    }
-
-    /// The settings as flags, to run another command on the same backend.
-    static func globalArguments(_ settings: Settings) -> [String] {
-        var arguments = ["--store", settings.storePath, "--table", settings.tableName,
-                         "--backend", settings.backend.rawValue]
-        if let region = settings.awsFlags.region { arguments += ["--region", region] }
-        if let profile = settings.awsFlags.profile { arguments += ["--profile", profile] }
-        if let endpoint = settings.awsFlags.endpointURL { arguments += ["--endpoint-url", endpoint] }
-        return arguments
     }
 }

@@ -26,51 +26,13 @@ struct MergeReportsCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
+    var settings: MergeSettings { MergeSettings(folders: folders, reportDir: report.reportDir, failOn: report.failOn) }
+
     func validate() throws {
-        guard !folders.isEmpty else { throw ValidationError("name the report folders of the worker runs") }
+        do { try settings.validate() } catch let error as InvalidSetting { throw ValidationError(error.description) }
     }
 
     func run() async throws {
-        let settings = try Settings(global)
-        LogBootstrap.bootstrap(settings)
-        let logger = Logger(label: "uservault.merge-reports")
-        let threshold = report.failOn
-        let destination = try ReportDestination(report.reportDir)
-        var parts: [AuditMerge.Part] = []
-        var fetched: [URL] = []
-        defer { for folder in fetched { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) } }
-        do {
-            for folder in folders {
-                var local = URL(fileURLWithPath: folder)
-                if folder.hasPrefix("s3://") {
-                    do {
-                        local = try await S3Output.fetchReportFolder(folder, settings: settings, logger: logger)
-                    } catch let exit as CLIExit {
-                        throw exit
-                    } catch {
-                        throw CLIExit.failure("cannot fetch \(folder): \(UserVaultCLI.oneLine(error))")
-                    }
-                    fetched.append(local)
-                }
-                parts.append(try AuditMerge.load(local))
-            }
-        } catch let error as MergeError {
-            throw CLIExit.failure(error.description)
-        }
-        let merged: JobReport
-        do {
-            if parts.contains(where: { $0.share.depth == AuditDepth.deep.rawValue }) {
-                merged = try await Backend.with(settings, readOnly: true, logger: logger) { backend in
-                    try await AuditMerge.merge(parts, keys: backend.keys)
-                }
-            } else {
-                merged = try await AuditMerge.merge(parts, keys: nil)
-            }
-        } catch let error as MergeError {
-            throw CLIExit.failure(error.description)
-        }
-        let location = try await destination.deliver(merged, settings: settings, logger: logger)
-        try AuditCommand.conclude(merged, location: location, failOn: threshold,
-                                  incomplete: "a worker's run did not finish: the merged report is partial")
+        try await JobRequest.mergeReports(settings).runFromCommandLine(global)
     }
 }

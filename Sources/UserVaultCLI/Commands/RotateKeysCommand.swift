@@ -36,29 +36,23 @@ struct RotateKeysCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportFolderOption
 
-    func validate() throws {
-        guard (7...30).contains(pendingDays) else { throw ValidationError("--pending-days must be 7–30 (KMS's range)") }
-        guard olderThanDays != nil else { throw ValidationError("--older-than takes a number of days (365 or 365d)") }
-    }
-
     @Option(name: .customLong("older-than"),
             help: ArgumentHelp("rotate-now: rotate keys whose material is older than this many days (e.g. 365 or 365d).", valueName: "days"))
     var olderThan: String = "365"
 
-    var olderThanDays: Int? { Int(olderThan.hasSuffix("d") ? String(olderThan.dropLast()) : olderThan).flatMap { $0 >= 0 ? $0 : nil } }
-
     @Option(name: .customLong("pending-days"), help: "rekey: the old key's waiting period before deletion, 7–30 days.")
     var pendingDays: Int = 30
 
+    func validate() throws {
+        do { try settings().validate() } catch let error as InvalidSetting { throw ValidationError(error.description) }
+    }
+
+    func settings() throws -> RepairSettings {
+        RepairSettings(repair: .rotateKeys(mode: mode, olderThanDays: try RepairSettings.days(parsing: olderThan), pendingDays: pendingDays),
+                       scan: scan.settings, budgets: budgets.settings, apply: apply, reportDir: report.reportDir)
+    }
+
     func run() async throws {
-        let olderThanDays = self.olderThanDays ?? 365
-        try await RepairRun(global: global, scan: scan, apply: apply, reportDir: report.reportDir, budgets: budgets,
-                            label: "rotate-keys", makePlanner: { [mode, pendingDays] keys, table in
-                                switch mode {
-                                case .rekey: RekeySweep(table: table, keys: keys, pendingDays: pendingDays)
-                                case .rotateNow: RotateNowSweep(keys: keys, olderThanDays: olderThanDays)
-                                case .enableRotation: EnableRotationSweep(keys: keys)
-                                }
-                            }).run()
+        try await JobRequest.repair(try settings()).runFromCommandLine(global)
     }
 }

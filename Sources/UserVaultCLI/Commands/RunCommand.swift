@@ -6,11 +6,11 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a job definition (jobs/*.json): from cron or systemd; Lambda runs the same files.",
         discussion: """
-            A job file names the job (audit, export, rotate-keys, backfill), its parameters (the \
-            command's long options), where its report and output go, and optionally a worker share \
-            and a checkpoint (resumed when it exists). The global options and their environment \
-            variables (USERVAULT_BACKEND, USERVAULT_TABLE, AWS_REGION, ...) apply as for the command.
-            --dry-run checks the file and the command line it makes, prints them, and runs nothing.
+            A job file names the job (audit, export, rotate-keys, backfill, merge-reports), its \
+            parameters (the command's long options), where its report and output go, and optionally a \
+            worker share and a checkpoint (resumed when it exists). The global options and their \
+            environment variables (USERVAULT_BACKEND, USERVAULT_TABLE, AWS_REGION, ...) apply as for the command.
+            --dry-run checks the file, prints the equivalent command line, and runs nothing.
             The exit code is the job's.
             """)
 
@@ -24,41 +24,19 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let definition: JobDefinition
-        let line: [String]
+        let request: JobRequest
         do {
             definition = try JobDefinition.load(jobFile)
-            line = try definition.commandLine() + Self.globalArguments(global)
+            request = try definition.request()
         } catch let error as JobDefinition.Invalid {
-            throw CLIExit.failure(error.description)
-        }
-        // The job's own parser checks its options, as it would when run.
-        do {
-            _ = try UserVaultCommand.parseAsRoot(line)
-        } catch let exit as CLIExit {
-            throw exit
-        } catch {
-            let message = UserVaultCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid"
-            throw CLIExit.failure("\(jobFile): \(message)")
+            throw CLIExit.failure(error.description.hasPrefix(jobFile) ? error.description : "\(jobFile): \(error.description)")
         }
         if dryRun {
             print("\(jobFile): \(definition.description ?? definition.job)")
-            print("would run: uservault " + line.map(Self.quoted).joined(separator: " "))
+            print("would run: uservault " + (try definition.commandLine()).map(Self.quoted).joined(separator: " "))
             return
         }
-        let code = await UserVaultCLI.main(line)
-        if code != 0 { throw CLIExit(code: code, message: nil) }
-    }
-
-    /// The global options given to `run`, handed on to the job.
-    static func globalArguments(_ global: GlobalOptions) -> [String] {
-        var arguments: [String] = []
-        let pairs: [(String, String?)] = [
-            ("--backend", global.backend?.rawValue), ("--store", global.store), ("--table", global.table), ("--region", global.region),
-            ("--profile", global.profile), ("--endpoint-url", global.endpointURL), ("--log-level", global.logLevel?.rawValue),
-            ("--log-format", global.logFormat?.rawValue),
-        ]
-        for (flag, value) in pairs { if let value { arguments += [flag, value] } }
-        return arguments
+        try await request.runFromCommandLine(global)
     }
 
     static func quoted(_ word: String) -> String {

@@ -24,10 +24,9 @@ enum LambdaEntry {
     /// - Parameter handler: `api` or `job` (the image's CMD); else `_HANDLER`, else `api`.
     static func run(handler chosen: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         var environment = environment
-        // Lambda defaults, set in the process environment too: jobs run through the command line.
+        // Lambda's defaults, in the settings the handlers are given.
         for (name, value) in ["USERVAULT_BACKEND": "aws", "USERVAULT_LOG_FORMAT": "json"] where environment[name] == nil {
             environment[name] = value
-            setenv(name, value, 1)
         }
         let api = environment["AWS_LAMBDA_RUNTIME_API"] ?? ""
         let handler = chosen ?? environment["_HANDLER"].flatMap { $0.isEmpty ? nil : $0 } ?? "api"

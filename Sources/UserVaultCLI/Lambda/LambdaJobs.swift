@@ -1,4 +1,3 @@
-import ArgumentParser
 import AWSClients
 import Crypto
 import Foundation
@@ -9,7 +8,8 @@ import UserVaultCore
 
 /// `_HANDLER=job`: an EventBridge scheduled event runs the job its input names (the target input
 /// is a job file's content; without input, the nightly audit); a Step Functions input
-/// `{job, params, worker, checkpoint}` runs that job. The job runs as its command line would.
+/// `{job, params, worker, checkpoint}` runs that job: the same typed job, run by the same
+/// ``JobRequest/execute(_:)``, as its command line.
 ///
 /// A job that would outlive the invocation is stopped `USERVAULT_DEADLINE_MARGIN_SECONDS`
 /// (default 15) before the deadline, between pages, with its checkpoint saved; the result then
@@ -45,38 +45,47 @@ struct LambdaJobs: Sendable {
         if definition.output == nil, definition.job == "export" {
             definition.output = (environment["USERVAULT_EXPORT_DIR"] ?? "/tmp/exports") + "/users-{date}.tar.zst"
         }
-        let line: [String]
+        // Checked before anything is fetched: a bad input is the invocation's error.
         do {
-            line = try definition.commandLine()
-            _ = try UserVaultCommand.parseAsRoot(line)
+            _ = try definition.request(resume: false)
         } catch let error as JobDefinition.Invalid {
             throw LambdaInvocationError(error.description.hasPrefix("no such job") ? "UnknownJob" : "InvalidJob", error.description)
-        } catch {
-            let message = UserVaultCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid"
-            throw LambdaInvocationError("InvalidJob", message)
         }
         // A checkpoint in S3 is worked on locally.
         let remote = definition.checkpoint.flatMap { S3Output.parse($0) }
-        var local = line
-        if let remote {
-            let path = try await fetch(remote, logger: context.logger)
-            local = try JobDefinition(job: definition.job, arguments: definition.arguments, params: definition.params,
-                                      reportDir: definition.reportDir, output: definition.output, worker: definition.worker,
-                                      checkpoint: path).commandLine()
+        var local = definition
+        if let remote { local.checkpoint = try await fetch(remote, logger: context.logger) }
+        let request: JobRequest
+        do {
+            request = try local.request()
+        } catch let error as JobDefinition.Invalid {
+            throw LambdaInvocationError("InvalidJob", error.description)
         }
         context.logger.info("job", metadata: ["job": "\(definition.job)", "worker": "\(definition.worker ?? "whole")",
-                                              "resume": "\(local.contains("--resume"))"])
-        _ = RunRecord.shared.take()
+                                              "resume": "\(request.resumes)"])
         var invocation: Logger.Metadata = ["requestId": "\(context.requestId)"]
         if let traceId = context.traceId { invocation["traceId"] = "\(traceId)" }
-        let (code, stopped) = await JobLogContext.with(invocation) { await Self.run(local, within: context.remaining - margin) }
+        // The job stops cleanly between pages `margin` seconds before the invocation's deadline.
+        let deadline = ContinuousClock.now + .milliseconds(Int64(max(0, context.remaining - margin) * 1000))
+        let jobContext = JobContext(settings: settings, logger: Logger(label: "uservault.\(request.name)"), stopsOnSignals: false,
+                                    deadline: deadline)
+        let outcome: JobOutcome?
+        do {
+            outcome = try await JobLogContext.with(invocation) { try await request.execute(jobContext) }
+        } catch {
+            outcome = nil
+            context.logger.error("job failed", metadata: ["job": "\(definition.job)", "error": "\(UserVaultCLI.oneLine(error))"])
+        }
+        let code = outcome?.exitCode ?? 2
+        let stopped = outcome?.complete != true && ContinuousClock.now >= deadline
         if let remote { try await store(remote, logger: context.logger) }
         var result: [String: Any] = ["job": definition.job, "exitCode": Int(code), "complete": !stopped && code != 2]
         if let checkpoint = definition.checkpoint, stopped { result["checkpoint"] = checkpoint }
         var ended: Logger.Metadata = ["job": "\(definition.job)", "exitCode": "\(code)", "stoppedAtDeadline": "\(stopped)"]
-        if let record = RunRecord.shared.take() {
-            result[definition.job == "export" ? "export" : "report"] = record
-            if let runId = record["runId"] as? String { ended["runId"] = "\(runId)" }
+        if let outcome {
+            let record = outcome.record
+            result[record.key] = record.value
+            ended["runId"] = "\(outcome.runId)"
         }
         context.logger.info("job ended", metadata: ended)
         return try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
@@ -98,26 +107,6 @@ struct LambdaJobs: Sendable {
             return .nightlyAudit
         }
         throw LambdaInvocationError("InvalidEvent", "not a job event: expected a job definition or a scheduled event")
-    }
-
-    /// Runs the command line; past `budget` seconds it is cancelled (a clean stop between pages).
-    static func run(_ line: [String], within budget: TimeInterval) async -> (code: Int32, stopped: Bool) {
-        await withTaskGroup(of: Int32?.self) { group in
-            group.addTask { await UserVaultCLI.main(line) }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(max(0, budget)))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            if let code = first {
-                group.cancelAll()
-                return (code, false)
-            }
-            group.cancelAll()  // the deadline: stop the job, and wait for it to save its state
-            var code: Int32 = 2
-            while let next = await group.next() { if let next { code = next } }
-            return (code, true)
-        }
     }
 
     /// Where an S3 checkpoint is worked on: /tmp (Lambda's only writable place), by its URI's digest.

@@ -121,8 +121,8 @@ struct ReportDestination: Sendable {
         return uri
     }
 
-    /// Writes `report` (with `extras`) and publishes it; records where it went for the Lambda
-    /// handler (``RunRecord``). A failed upload is one line that says where the local copy is.
+    /// Writes `report` (with `extras`) and publishes it. A failed upload is one line that says
+    /// where the local copy is.
     func deliver(_ report: JobReport, extras: [String: Data] = [:], settings: Settings, logger: Logger) async throws -> String {
         let folder = try ReportWriter.write(report, to: local, extras: extras)
         let location: String
@@ -132,7 +132,6 @@ struct ReportDestination: Sendable {
             throw CLIExit.failure("the report could not be uploaded to \(directory): \(UserVaultCLI.oneLine(error)) "
                 + "(it is at \(folder.path))")
         }
-        RunRecord.shared.record(report, location: location)
         return location
     }
 }

@@ -68,21 +68,30 @@ enum SignalWaiter {
 extension SignalWaiter {
     /// Runs `body`; SIGINT/SIGTERM cancel it (the scan then stops between pages).
     static func untilSignal<T: Sendable>(logger: Logger, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                if let signal = await SignalWaiter.wait(for: [SIGINT, SIGTERM]) {
-                    logger.notice("stopping after the pages in flight", metadata: ["signal": "\(signal)"])
-                }
-                return nil
+        try await cancelling(body) {
+            if let signal = await SignalWaiter.wait(for: [SIGINT, SIGTERM]) {
+                logger.notice("stopping after the pages in flight", metadata: ["signal": "\(signal)"])
             }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let result = next { return result }
-                // The signal arrived: cancel the job and wait for its partial result.
-                group.cancelAll()
-            }
-            throw CancellationError()
         }
+    }
+}
+
+/// Runs `body`, cancelled when `trigger` returns first; then waits for what `body` returns or
+/// throws once cancelled (a scan's partial result). `trigger` is cancelled when `body` ends first.
+func cancelling<T: Sendable>(_ body: @escaping @Sendable () async throws -> T,
+                             when trigger: @escaping @Sendable () async -> Void) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            await trigger()
+            return nil
+        }
+        defer { group.cancelAll() }
+        while let next = try await group.next() {
+            if let result = next { return result }
+            // The trigger: cancel the job and wait for its partial result.
+            group.cancelAll()
+        }
+        throw CancellationError()
     }
 }

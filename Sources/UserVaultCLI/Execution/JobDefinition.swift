@@ -9,7 +9,8 @@ import Foundation
 /// {"job": "audit", "params": {"depth": "standard", "segments": 16}, "reportDir": "reports"}
 /// ```
 ///
-/// `params` are the command's long options (`"fail-on": "high"`); `true` is a bare flag.
+/// `params` are the command's long options (`"fail-on": "high"`); `true` is a bare flag; a list
+/// repeats an option (`"kms-rate": ["DescribeKey=100", "Cryptographic=500"]`).
 /// `{date}` in `reportDir` or `output` becomes the run's UTC time (`20261129T020000Z`).
 struct JobDefinition: Codable, Sendable {
     /// The command: `audit`, `export`, `rotate-keys`, `backfill`, or `merge-reports` (the report
@@ -37,11 +38,12 @@ struct JobDefinition: Codable, Sendable {
     static let nightlyAudit = JobDefinition(
         job: "audit", description: "Nightly audit (standard depth).", params: ["depth": .string("standard")])
 
-    /// A parameter value: text, a number, or a flag.
+    /// A parameter value: text, a number, a flag, or texts (a repeatable option such as `kms-rate`).
     enum Parameter: Codable, Sendable, Equatable {
         case string(String)
         case number(Double)
         case flag(Bool)
+        case list([String])
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
@@ -49,6 +51,8 @@ struct JobDefinition: Codable, Sendable {
                 self = .flag(flag)
             } else if let number = try? container.decode(Double.self) {
                 self = .number(number)
+            } else if let texts = try? container.decode([String].self) {
+                self = .list(texts)
             } else {
                 self = .string(try container.decode(String.self))
             }
@@ -60,6 +64,7 @@ struct JobDefinition: Codable, Sendable {
             case .string(let text): try container.encode(text)
             case .number(let number): try container.encode(number)
             case .flag(let flag): try container.encode(flag)
+            case .list(let texts): try container.encode(texts)
             }
         }
     }
@@ -102,7 +107,8 @@ struct JobDefinition: Codable, Sendable {
         throw Invalid(description: "\(source): " + problems.joined(separator: "; "))
     }
 
-    /// The command line this definition runs (without the program name), checked for a known job.
+    /// The command line equivalent to this definition (without the program name), for people
+    /// (`run --dry-run`); the job itself runs from ``request(now:resume:)``, not from this.
     func commandLine(now: Date = Date(), resume: Bool? = nil) throws -> [String] {
         guard Self.jobs.contains(job) else {
             throw Invalid(description: "no such job '\(job)' (jobs: \(Self.jobs.joined(separator: ", ")))")
@@ -119,6 +125,7 @@ struct JobDefinition: Codable, Sendable {
             case .number(let number):
                 line += ["--\(name)", number == number.rounded() ? String(Int(number)) : String(number)]
             case .string(let text): line += ["--\(name)", text.replacingOccurrences(of: "{date}", with: stamp)]
+            case .list(let texts): for text in texts { line += ["--\(name)", text.replacingOccurrences(of: "{date}", with: stamp)] }
             }
         }
         if let reportDir { line += ["--report-dir", reportDir.replacingOccurrences(of: "{date}", with: stamp)] }

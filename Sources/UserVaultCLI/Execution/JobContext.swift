@@ -1,0 +1,174 @@
+import Foundation
+import Jobs
+import Logging
+
+/// What a job runs with, whoever starts it (the command line, `run JOBFILE`, the demo, the
+/// Lambda handler): the settings that open the backend, the logger, and when to stop.
+///
+/// The job's log lines carry its `runId` (and on Lambda the invocation's `requestId`) through
+/// ``JobLogContext``, whichever logger writes them.
+struct JobContext: Sendable {
+    var settings: Settings
+    var logger: Logger
+    /// SIGINT and SIGTERM stop the job cleanly between pages (the command line).
+    var stopsOnSignals = true
+    /// The job stops cleanly between pages at this instant (Lambda: before the invocation's deadline).
+    var deadline: ContinuousClock.Instant?
+}
+
+/// How a job ended, typed: the command line prints it, the Lambda handler returns it as JSON.
+enum JobOutcome: Sendable {
+    /// A job that writes a report (audit, merge-reports, rotate-keys, backfill).
+    case report(ReportOutcome)
+    /// An export: the archive and its digest.
+    case export(ExportOutcome)
+
+    struct ReportOutcome: Sendable {
+        var job: String
+        var report: JobReport
+        /// The report folder: a path or an `s3://` URI.
+        var location: String
+        /// Exit 1 when the report holds findings at or above this (audit, merge-reports).
+        var failOn: Severity?
+        /// Why the run ended before the end (the report is then partial); `nil` when it did not.
+        var failure: String?
+        /// Whether the job changed things or only planned (repairs).
+        var applied: Bool?
+    }
+
+    struct ExportOutcome: Sendable {
+        var output: String
+        var runId: String
+        var users: Int
+        var parts: Int
+        var bytes: Int
+        var sha256: String
+        var format: String
+    }
+
+    /// The exit-code contract: 0 done; 1 findings (or failed repair actions); 2 the run did not finish.
+    var exitCode: Int32 {
+        switch self {
+        case .export: return 0
+        case .report(let outcome):
+            if outcome.failure != nil || !outcome.report.complete { return 2 }
+            if let failOn = outcome.failOn { return outcome.report.findings(atOrAbove: failOn).isEmpty ? 0 : 1 }
+            return (outcome.report.actions ?? []).contains { $0.outcome == .failed } ? 1 : 0
+        }
+    }
+
+    /// The run finished (a report may still hold findings).
+    var complete: Bool {
+        if case .report(let outcome) = self { return outcome.failure == nil && outcome.report.complete }
+        return true
+    }
+
+    var runId: String {
+        switch self {
+        case .report(let outcome): outcome.report.runId
+        case .export(let outcome): outcome.runId
+        }
+    }
+
+    /// The result's detail for the Lambda handler: `report` (location, runId, counts, summary) or `export`.
+    var record: (key: String, value: [String: Any]) {
+        switch self {
+        case .report(let outcome):
+            let report = outcome.report
+            return ("report", [
+                "report": outcome.location + "/report.json", "runId": report.runId, "complete": report.complete,
+                "users": report.users, "verified": report.verified, "findings": report.findings.count, "summary": report.summary,
+            ])
+        case .export(let outcome):
+            return ("export", ["output": outcome.output, "runId": outcome.runId, "users": outcome.users, "parts": outcome.parts,
+                               "bytes": outcome.bytes, "sha256": outcome.sha256])
+        }
+    }
+
+    /// The summary lines for people (stdout).
+    var summary: [String] {
+        switch self {
+        case .export(let outcome):
+            return ["export of \(outcome.users) users to \(outcome.output): \(outcome.parts) part\(outcome.parts == 1 ? "" : "s"), "
+                + "\(outcome.format), \(outcome.bytes) bytes, sha256 \(outcome.sha256)"]
+        case .report(let outcome):
+            let report = outcome.report
+            let summary = report.summary.isEmpty ? ""
+                : " (" + report.summary.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+            let head: String
+            if let applied = outcome.applied {
+                let actions = report.actions ?? []
+                let failed = actions.filter { $0.outcome == .failed }.count
+                let skipped = actions.filter { $0.outcome == .skipped }.count
+                let verb = applied ? "done" : "planned (dry run: nothing changed)"
+                head = "\(outcome.job) over \(report.users) users on \(report.backend) table '\(report.table)': "
+                    + "\(actions.count - failed - skipped) \(verb), \(skipped) skipped, \(failed) failed" + summary
+            } else {
+                head = "audit of \(report.users) users on \(report.backend) table '\(report.table)': \(report.verified) verified, "
+                    + "\(report.findings.count) findings" + summary
+            }
+            return [head, "report: \(outcome.location)/report.md"]
+        }
+    }
+
+    /// The line for stderr when the exit code is not 0.
+    func exitMessage(checkpoint: String?) -> String? {
+        guard case .report(let outcome) = self else { return nil }
+        if let failure = outcome.failure { return failure }
+        guard outcome.report.complete else {
+            let what = outcome.job == "merge-reports" ? "a worker's run did not finish: the merged report is partial"
+                : outcome.job == "audit" ? "the audit stopped before the end: the report is partial"
+                : "\(outcome.job) stopped before the end: the report is partial"
+            return what + (checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? "")
+        }
+        if let failOn = outcome.failOn {
+            let serious = outcome.report.findings(atOrAbove: failOn).count
+            return serious > 0 ? "\(serious) findings at or above \(failOn.rawValue)" : nil
+        }
+        let failed = (outcome.report.actions ?? []).filter { $0.outcome == .failed }.count
+        return failed > 0 ? "\(failed) actions failed" : nil
+    }
+}
+
+extension JobRequest {
+    /// The command line's way: settings from the global options, the job run with stops on
+    /// SIGINT/SIGTERM, its summary printed, its exit code thrown (``CLIExit``).
+    func runFromCommandLine(_ global: GlobalOptions) async throws {
+        let settings = try Settings(global)
+        LogBootstrap.bootstrap(settings)
+        let outcome = try await execute(JobContext(settings: settings, logger: Logger(label: "uservault.\(name)")))
+        try outcome.conclude(checkpoint: checkpoint)
+    }
+
+    /// The run state's file, for the line that says how to resume.
+    var checkpoint: String? {
+        switch self {
+        case .audit(let settings): settings.scan.checkpoint
+        case .export(let settings): settings.scan.checkpoint
+        case .repair(let settings): settings.scan.checkpoint
+        case .mergeReports: nil
+        }
+    }
+}
+
+extension JobOutcome {
+    /// Prints the summary (not for a run that failed) and throws the exit code, if not 0.
+    func conclude(checkpoint: String?) throws {
+        if case .report(let outcome) = self, let failure = outcome.failure { throw CLIExit.failure(failure) }
+        for line in summary { print(line) }
+        guard exitCode != 0 else { return }
+        throw CLIExit(code: exitCode, message: exitMessage(checkpoint: checkpoint))
+    }
+}
+
+extension JobRequest {
+    /// The run continues one recorded in its checkpoint.
+    var resumes: Bool {
+        switch self {
+        case .audit(let settings): settings.scan.resume
+        case .export(let settings): settings.scan.resume
+        case .repair(let settings): settings.scan.resume
+        case .mergeReports: false
+        }
+    }
+}

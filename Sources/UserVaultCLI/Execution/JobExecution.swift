@@ -1,0 +1,202 @@
+import EmbeddedStore
+import Foundation
+import Jobs
+import Logging
+import UserVaultCore
+
+extension JobRequest {
+    /// Runs the job: the one entry point of the command line, `run JOBFILE`, the demo and the
+    /// Lambda `job` handler.
+    /// - Throws: ``CLIExit`` when the job could not run (or failed with no partial report).
+    func execute(_ context: JobContext) async throws -> JobOutcome {
+        switch self {
+        case .audit(let settings): try await settings.execute(context)
+        case .export(let settings): try await settings.execute(context)
+        case .repair(let settings): try await settings.execute(context)
+        case .mergeReports(let settings): try await settings.execute(context)
+        }
+    }
+}
+
+extension AuditSettings {
+    func execute(_ context: JobContext) async throws -> JobOutcome {
+        let (settings, logger) = (context.settings, context.logger)
+        let destination = try ReportDestination(reportDir)
+        let (scan, kms, depth, keyState, failOn) = (self.scan, budgets, self.depth, self.keyState, self.failOn)
+        let delivered = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
+                                               logger: logger) { backend in
+            let count = try? await backend.table.approximateItemCount()
+            var configuration = scan.configuration(itemCount: count, pageSize: 1000, projection: .full)
+            configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
+            configuration.readThrottles = backend.readThrottles
+            let job = AuditJob(configuration: .init(scan: configuration, failOn: failOn, depth: depth,
+                                                    keyState: keyState.resolved(for: backend)))
+            let keys = RateLimitedKeyService(backend.keys, limits: configuration.budgets.kms, throttles: backend.kmsThrottles)
+            let state = try scan.runState(job.fingerprint(table: backend.table))
+            let runner = ScanJobRunner(label: "audit", state: state, expected: count, budgets: configuration.budgets,
+                                       progress: scan.progress, context: context)
+            return try await runner.run(
+                to: destination, extras: { Self.extras(job, state, backend, complete: $0) },
+                partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
+            ) { progress in
+                try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
+                                  progress: progress, externalStats: { backend.stats })
+            }
+        }
+        return .report(.init(job: "audit", report: delivered.report, location: delivered.location, failOn: failOn,
+                             failure: delivered.failure))
+    }
+
+    /// A `--worker` run's share of the cross-worker checks, for `merge-reports`.
+    static func extras(_ job: AuditJob, _ state: RunState, _ backend: Backend, complete: Bool) -> [String: Data] {
+        guard job.configuration.scan.worker.count > 1,
+              let share = try? job.share(state: state, table: backend.table, complete: complete),
+              let data = try? JSONEncoder().encode(share)
+        else { return [:] }
+        return [AuditShare.fileName: data]
+    }
+}
+
+extension RepairSettings {
+    func execute(_ context: JobContext) async throws -> JobOutcome {
+        let (settings, logger) = (context.settings, context.logger)
+        let destination = try ReportDestination(reportDir)
+        let (scan, kms, apply, repair, label) = (self.scan, budgets, self.apply, self.repair, self.label)
+        // A dry run only reads.
+        let delivered = try await Backend.with(settings, readOnly: !apply, logger: logger) { backend in
+            let count = try? await backend.table.approximateItemCount()
+            var configuration = scan.configuration(itemCount: count, pageSize: 1000, projection: .full)
+            configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
+            configuration.readThrottles = backend.readThrottles
+            let keys = RateLimitedKeyService(backend.keys, limits: configuration.budgets.kms, throttles: backend.kmsThrottles)
+            let job = RepairJob(configuration: .init(scan: configuration, apply: apply),
+                                planner: Self.planner(repair, keys: keys, table: backend.table))
+            let state = try scan.runState(job.fingerprint(table: backend.table))
+            let runner = ScanJobRunner(label: label, state: state, expected: count, budgets: configuration.budgets,
+                                       progress: scan.progress, context: context)
+            return try await runner.run(
+                to: destination,
+                partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
+            ) { progress in
+                try await job.run(table: backend.table, state: state, logger: logger, progress: progress,
+                                  externalStats: { backend.stats })
+            }
+        }
+        return .report(.init(job: label, report: delivered.report, location: delivered.location, failure: delivered.failure,
+                             applied: apply))
+    }
+
+    static func planner(_ repair: Repair, keys: any KeyService, table: any UserTable) -> any RepairPlanner {
+        switch repair {
+        case .rotateKeys(.rekey, _, let pendingDays): RekeySweep(table: table, keys: keys, pendingDays: pendingDays)
+        case .rotateKeys(.rotateNow, let olderThanDays, _): RotateNowSweep(keys: keys, olderThanDays: olderThanDays)
+        case .rotateKeys(.enableRotation, _, _): EnableRotationSweep(keys: keys)
+        case .backfill(.emailGuards): EmailGuardsBackfill(table: table)
+        case .backfill(.keyMetadata): KeyMetadataBackfill(table: table, keys: keys)
+        case .backfill(.encryptPlaintext): EncryptPlaintextBackfill(table: table, keys: keys)
+        }
+    }
+}
+
+extension ExportSettings {
+    func execute(_ context: JobContext) async throws -> JobOutcome {
+        let (settings, logger) = (context.settings, context.logger)
+        let s3 = S3Output.parse(output)
+        // An S3 export is staged locally: beside the checkpoint (so --resume finds it), else in a temporary directory.
+        let staging: URL? = s3.map { _ in
+            self.scan.checkpoint.map { URL(fileURLWithPath: $0 + ".staging") }
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("uservault-export-\(UUID().uuidString)")
+        }
+        if let staging {
+            try PrivateDirectory.create(at: staging)
+        }
+        let destination = staging.map { $0.appendingPathComponent((s3!.key as NSString).lastPathComponent) }
+            ?? URL(fileURLWithPath: output)
+        let (scan, format, pageSize, output) = (self.scan, archiveFormat, self.pageSize, self.output)
+        let result = try await Backend.with(settings, readOnly: true, logger: logger) { backend in
+            let count = try? await backend.table.approximateItemCount()
+            var configuration = scan.configuration(itemCount: count, pageSize: pageSize, projection: .publicAttributes)
+            configuration.budgets = await scan.budgets(nil, backend: backend, logger: logger)
+            configuration.readThrottles = backend.readThrottles
+            let job = ExportJob(configuration: .init(scan: configuration, format: format))
+            let state = try scan.runState(job.fingerprint(table: backend.table, destination: URL(fileURLWithPath: output)))
+            let runner = ScanJobRunner(label: "export", state: state, expected: count, budgets: configuration.budgets,
+                                       progress: scan.progress, context: context)
+            do {
+                let result = try await JobLogContext.with(["runId": "\(state.runId)"]) {
+                    try await runner.withProgressAndStops { progress in
+                        try await job.run(table: backend.table, to: destination, state: state, logger: logger, progress: progress)
+                    }
+                }
+                state.discard()
+                return result
+            } catch {
+                if state.isTemporary { state.discard() }
+                let line = error is CancellationError ? "stopped before the end: nothing was written" : UserVaultCLI.oneLine(error)
+                throw CLIExit.failure("export failed: \(line)"
+                    + (state.isTemporary ? "" : "; continue it with --checkpoint \(state.path) --resume"))
+            }
+        }
+        var shown = destination.path
+        if let s3, let staging {
+            do {
+                // The archive first, then its .sha256: a reader that sees the checksum sees the archive.
+                try await S3Output.upload([
+                    (destination, s3),
+                    (URL(fileURLWithPath: destination.path + ".sha256"), S3Output.Location(bucket: s3.bucket, key: s3.key + ".sha256")),
+                ], settings: settings, logger: logger)
+            } catch {
+                throw CLIExit.failure("export written but not uploaded to \(output): \(UserVaultCLI.oneLine(error)) "
+                    + "(the archive is at \(destination.path))")
+            }
+            try? FileManager.default.removeItem(at: staging)
+            shown = output
+        }
+        return .export(.init(output: shown, runId: result.runId, users: result.itemCount, parts: result.files, bytes: result.bytes,
+                             sha256: result.sha256, format: format.rawValue))
+    }
+}
+
+extension MergeSettings {
+    func execute(_ context: JobContext) async throws -> JobOutcome {
+        let (settings, logger) = (context.settings, context.logger)
+        let destination = try ReportDestination(reportDir)
+        var parts: [AuditMerge.Part] = []
+        var fetched: [URL] = []
+        defer { for folder in fetched { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) } }
+        do {
+            for folder in folders {
+                var local = URL(fileURLWithPath: folder)
+                if folder.hasPrefix("s3://") {
+                    do {
+                        local = try await S3Output.fetchReportFolder(folder, settings: settings, logger: logger)
+                    } catch let exit as CLIExit {
+                        throw exit
+                    } catch {
+                        throw CLIExit.failure("cannot fetch \(folder): \(UserVaultCLI.oneLine(error))")
+                    }
+                    fetched.append(local)
+                }
+                parts.append(try AuditMerge.load(local))
+            }
+        } catch let error as MergeError {
+            throw CLIExit.failure(error.description)
+        }
+        let merged: JobReport
+        do {
+            if parts.contains(where: { $0.share.depth == AuditDepth.deep.rawValue }) {
+                merged = try await Backend.with(settings, readOnly: true, logger: logger) { backend in
+                    try await AuditMerge.merge(parts, keys: backend.keys)
+                }
+            } else {
+                merged = try await AuditMerge.merge(parts, keys: nil)
+            }
+        } catch let error as MergeError {
+            throw CLIExit.failure(error.description)
+        }
+        let location = try await JobLogContext.with(["runId": "\(merged.runId)"]) {
+            try await destination.deliver(merged, settings: settings, logger: logger)
+        }
+        return .report(.init(job: "merge-reports", report: merged, location: location, failOn: failOn))
+    }
+}

@@ -1,0 +1,174 @@
+import ArchiveIO
+import Foundation
+import Jobs
+
+/// A setting out of range, worded as the option it comes from (`--segments must be 1–1,000,000`):
+/// the command line and a job file's `params` say it the same way.
+struct InvalidSetting: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The scan every scanning job runs (`--segments`, `--worker`, `--checkpoint`, ...).
+struct ScanSettings: Sendable, Equatable {
+    var segments: Int?
+    var concurrency = 8
+    var worker: WorkerShare = .whole
+    var maxReadUnits: Double?
+    var checkpoint: String?
+    var resume = false
+    var progress: ProgressMode = .auto
+
+    func validate() throws {
+        if let segments, !(1...1_000_000).contains(segments) { throw InvalidSetting(description: "--segments must be 1–1,000,000") }
+        guard (1...1024).contains(concurrency) else { throw InvalidSetting(description: "--concurrency must be 1–1024") }
+        if let maxReadUnits, maxReadUnits <= 0 { throw InvalidSetting(description: "--max-read-units must be positive") }
+        if resume && checkpoint == nil { throw InvalidSetting(description: "--resume needs --checkpoint PATH") }
+    }
+
+    /// `--segments`, or about one segment per 50,000 items (at least one per worker), at most 1,000.
+    func totalSegments(itemCount: Int?) -> Int {
+        if let segments { return segments }
+        let derived = ((itemCount ?? 0) + 49_999) / 50_000
+        return min(1000, max(derived, worker.count, 1))
+    }
+
+    static func worker(parsing text: String) throws -> WorkerShare {
+        guard let share = WorkerShare(parsing: text) else { throw InvalidSetting(description: "--worker must be I/M with 0 <= I < M") }
+        return share
+    }
+}
+
+/// The KMS request budgets of a job that calls KMS (`--kms-share`, `--kms-rate`).
+struct KMSBudgetSettings: Sendable, Equatable {
+    var share = 0.5
+    /// `NAME=N` each.
+    var rates: [String] = []
+
+    func validate() throws {
+        guard share > 0, share <= 1 else { throw InvalidSetting(description: "--kms-share must be more than 0 and at most 1") }
+        for rate in rates where KMSRateLimits.parseOverride(rate) == nil {
+            throw InvalidSetting(description: "--kms-rate takes NAME=N, e.g. DescribeKey=100 (got '\(rate)')")
+        }
+    }
+
+    var overrides: [String: Double] {
+        Dictionary(rates.compactMap(KMSRateLimits.parseOverride), uniquingKeysWith: { $1 })
+    }
+}
+
+/// `uservault audit`.
+struct AuditSettings: Sendable, Equatable {
+    var scan = ScanSettings()
+    var budgets = KMSBudgetSettings()
+    var depth: AuditDepth = .standard
+    var keyState: KeyStateChoice = .auto
+    var reportDir = "reports"
+    var failOn: Severity = .high
+
+    func validate() throws {
+        try scan.validate()
+        try budgets.validate()
+    }
+}
+
+/// `uservault export`.
+struct ExportSettings: Sendable, Equatable {
+    var scan = ScanSettings()
+    var output: String
+    var format: ArchiveFormat?
+    var pageSize = 1000
+
+    func validate() throws {
+        try scan.validate()
+        guard (1...10_000).contains(pageSize) else { throw InvalidSetting(description: "--page-size must be 1–10,000") }
+        if output.hasPrefix("s3://"), S3Output.parse(output) == nil {
+            throw InvalidSetting(description: "--output s3://bucket/key needs a bucket and a key")
+        }
+        guard !output.isEmpty, !output.hasSuffix("/") else { throw InvalidSetting(description: "--output must name a file") }
+    }
+
+    /// `--format`, else the output's extension, else tar.gz.
+    var archiveFormat: ArchiveFormat {
+        if let format { return format }
+        let name = output.lowercased()
+        if name.hasSuffix(".tar.zst") || name.hasSuffix(".tzst") { return .tarZst }
+        if name.hasSuffix(".zip") { return .zip }
+        return .tarGz
+    }
+}
+
+/// `uservault rotate-keys` and `uservault backfill`: a repair over every user.
+struct RepairSettings: Sendable, Equatable {
+    enum Repair: Sendable, Equatable {
+        case rotateKeys(mode: RotationMode, olderThanDays: Int, pendingDays: Int)
+        case backfill(BackfillName)
+    }
+
+    var repair: Repair
+    var scan = ScanSettings()
+    var budgets = KMSBudgetSettings()
+    var apply = false
+    var reportDir = "reports"
+
+    /// The job's name, in reports and messages.
+    var label: String {
+        switch repair {
+        case .rotateKeys: "rotate-keys"
+        case .backfill: "backfill"
+        }
+    }
+
+    func validate() throws {
+        try scan.validate()
+        try budgets.validate()
+        if case .rotateKeys(_, let olderThanDays, let pendingDays) = repair {
+            guard (7...30).contains(pendingDays) else { throw InvalidSetting(description: "--pending-days must be 7–30 (KMS's range)") }
+            guard olderThanDays >= 0 else { throw InvalidSetting(description: "--older-than takes a number of days (365 or 365d)") }
+        }
+    }
+
+    /// `--older-than`: `365` or `365d`.
+    static func days(parsing text: String) throws -> Int {
+        guard let days = Int(text.hasSuffix("d") ? String(text.dropLast()) : text), days >= 0 else {
+            throw InvalidSetting(description: "--older-than takes a number of days (365 or 365d)")
+        }
+        return days
+    }
+}
+
+/// `uservault merge-reports`.
+struct MergeSettings: Sendable, Equatable {
+    var folders: [String]
+    var reportDir = "reports"
+    var failOn: Severity = .high
+
+    func validate() throws {
+        guard !folders.isEmpty else { throw InvalidSetting(description: "name the report folders of the worker runs") }
+    }
+}
+
+/// One job, typed: what the command line, a job file, the demo and the Lambda handler run.
+enum JobRequest: Sendable, Equatable {
+    case audit(AuditSettings)
+    case export(ExportSettings)
+    case repair(RepairSettings)
+    case mergeReports(MergeSettings)
+
+    var name: String {
+        switch self {
+        case .audit: "audit"
+        case .export: "export"
+        case .repair(let settings): settings.label
+        case .mergeReports: "merge-reports"
+        }
+    }
+
+    func validate() throws {
+        switch self {
+        case .audit(let settings): try settings.validate()
+        case .export(let settings): try settings.validate()
+        case .repair(let settings): try settings.validate()
+        case .mergeReports(let settings): try settings.validate()
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Jobs
+
+/// The scan options every scanning job takes (``ScanSettings``).
+struct ScanOptions: ParsableArguments {
+    @Option(help: "Parallel scan segments, 1–1,000,000 (default: from the table's size).")
+    var segments: Int?
+
+    @Option(help: "Segments in flight at once.")
+    var concurrency: Int = 8
+
+    @Option(help: ArgumentHelp("Scan only this worker's share of the segments (0-based I of M).", valueName: "I/M"))
+    var worker: String?
+
+    @Option(name: .customLong("max-read-units"), help: "Read capacity units per second at most (DynamoDB).")
+    var maxReadUnits: Double?
+
+    @Option(help: ArgumentHelp("Record progress here, page by page, to resume a killed run.", valueName: "path"))
+    var checkpoint: String?
+
+    @Flag(help: "Continue the interrupted run recorded in --checkpoint.")
+    var resume = false
+
+    @Option(help: "auto: a live progress line on a terminal, periodic log lines otherwise; always: the live line anywhere; never: neither.")
+    var progress: ProgressMode = .auto
+
+    func validate() throws {
+        if let worker, WorkerShare(parsing: worker) == nil { throw ValidationError("--worker must be I/M with 0 <= I < M") }
+        do { try settings.validate() } catch let error as InvalidSetting { throw ValidationError(error.description) }
+    }
+
+    /// The options as the jobs take them.
+    var settings: ScanSettings {
+        ScanSettings(segments: segments, concurrency: concurrency, worker: worker.flatMap(WorkerShare.init(parsing:)) ?? .whole,
+                     maxReadUnits: maxReadUnits, checkpoint: checkpoint, resume: resume, progress: progress)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Jobs
+import Testing
+@testable import UserVaultCLI
+
+/// A job definition becomes a typed job without a command line in between; its command line
+/// (what `run --dry-run` prints) parses to the very same job.
+@Suite("Job definitions as typed jobs")
+struct JobRequestTests {
+    static let jobs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("jobs")
+
+    /// The job the command line would run: the parsed command's own settings.
+    static func parsed(_ line: [String]) throws -> JobRequest {
+        switch try UserVaultCommand.parseAsRoot(line) {
+        case let command as AuditCommand: return .audit(command.settings)
+        case let command as ExportCommand: return .export(command.settings)
+        case let command as RotateKeysCommand: return .repair(try command.settings())
+        case let command as BackfillCommand: return .repair(command.settings)
+        case let command as MergeReportsCommand: return .mergeReports(command.settings)
+        case let command: throw InvalidSetting(description: "not a job: \(command)")
+        }
+    }
+
+    static func definition(_ json: String) throws -> JobDefinition {
+        try JobDefinition.decode(Data(json.utf8), source: "test")
+    }
+
+    @Test("every shipped job file: the typed job equals what its command line parses to")
+    func shipped() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.jobs.path).filter { $0.hasSuffix(".json") }
+        #expect(files.count >= 6)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        for file in files {
+            let definition = try JobDefinition.load(Self.jobs.appendingPathComponent(file).path)
+            let typed = try definition.request(now: now, resume: false)
+            #expect(typed == (try Self.parsed(definition.commandLine(now: now, resume: false))), "\(file)")
+        }
+    }
+
+    @Test("params of every kind, and the definition's own fields winning over the same params")
+    func kinds() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let definition = try Self.definition("""
+            {"job": "audit", "params": {"segments": 32, "worker": "0/9", "kms-rate": ["DescribeKey=100", "Cryptographic=500"],
+             "kms-share": 0.25, "depth": "deep", "fail-on": "medium", "resume": true, "checkpoint": "ignored", "report-dir": "ignored"},
+             "worker": "1/4", "checkpoint": "ck-{date}.sqlite", "reportDir": "out/{date}"}
+            """)
+        guard case .audit(let audit) = try definition.request(now: now, resume: false) else { Issue.record("not an audit"); return }
+        let stamp = JobDefinition.stamp(now)
+        #expect(audit.scan.segments == 32 && audit.scan.worker == WorkerShare(index: 1, count: 4))
+        #expect(audit.scan.checkpoint == "ck-{date}.sqlite" && audit.scan.resume)
+        #expect(audit.reportDir == "out/\(stamp)")
+        #expect(audit.budgets.rates == ["DescribeKey=100", "Cryptographic=500"] && audit.budgets.share == 0.25)
+        #expect(audit.depth == .deep && audit.failOn == .medium)
+        // The same as its command line, lists and all.
+        #expect(try definition.request(now: now, resume: false) == (try Self.parsed(definition.commandLine(now: now, resume: false))))
+    }
+
+    @Test("a bad param is an error naming the option, the values allowed or the nearest parameter", arguments: [
+        (#"{"job": "audit", "params": {"depth": "shallow"}}"#, ["--depth", "standard, deep", "'shallow'"]),
+        (#"{"job": "audit", "params": {"segmnts": 4}}"#, ["'segmnts'", "'segments'"]),
+        (#"{"job": "audit", "params": {"apply": true}}"#, ["'apply' is not a parameter of audit"]),
+        (#"{"job": "audit", "params": {"segments": 0}}"#, ["--segments must be 1–1,000,000"]),
+        (#"{"job": "audit", "params": {"segments": "many"}}"#, ["--segments takes a whole number"]),
+        (#"{"job": "rotate-keys", "params": {"apply": "yes"}}"#, ["--apply is a flag"]),
+        (#"{"job": "rotate-keys", "params": {"mode": "rotate"}}"#, ["--mode", "enable-rotation, rotate-now, rekey"]),
+        (#"{"job": "backfill", "arguments": ["everything"]}"#, ["encrypt-plaintext, email-guards, key-metadata"]),
+        (#"{"job": "export", "params": {"format": "rar"}}"#, ["--format", "tar.gz"]),
+        (#"{"job": "export"}"#, ["export needs an output"]),
+        (#"{"job": "audit", "arguments": ["x"]}"#, ["audit takes no arguments"]),
+        (#"{"job": "frobnicate"}"#, ["no such job 'frobnicate'"]),
+    ])
+    func refusals(json: String, mentions: [String]) throws {
+        let error = #expect(throws: JobDefinition.Invalid.self) { try Self.definition(json).request(resume: false) }
+        for text in mentions { #expect(error?.description.contains(text) == true, "\(text): \(error?.description ?? "")") }
+    }
+}
