@@ -105,7 +105,7 @@ public struct S3Client: Sendable {
         if client.region != "us-east-1" {
             body = Data("""
                 <CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">\
-                <LocationConstraint>\(S3XML.escape(client.region))</LocationConstraint></CreateBucketConfiguration>
+                <LocationConstraint>\(XMLElementTree.escape(client.region))</LocationConstraint></CreateBucketConfiguration>
                 """.utf8)
         }
         _ = try await send("CreateBucket", method: "PUT", bucket: bucket, key: nil, body: body)
