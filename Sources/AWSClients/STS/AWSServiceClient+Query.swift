@@ -1,8 +1,10 @@
+import AWSSigning
 import Foundation
 
 extension AWSServiceClient {
     /// One call of the AWS Query protocol (STS): `POST /` with a form-encoded body
-    /// `Action=<action>&Version=<version>&…`, answered with XML.
+    /// `Action=<action>&Version=<version>&…` (names and values percent-encoded by
+    /// ``URIEncoding``, RFC 3986 unreserved characters kept), answered with XML.
     ///
     /// With `signed: false` the request carries no `Authorization` (STS
     /// `AssumeRoleWithWebIdentity`): it is sent straight through the transport, retried on
@@ -10,7 +12,7 @@ extension AWSServiceClient {
     func queryCall(_ action: String, version: String, parameters: [(name: String, value: String)],
                    signed: Bool = true) async throws -> XMLElementTree {
         let pairs = [(name: "Action", value: action), (name: "Version", value: version)] + parameters
-        let body = Data(pairs.map { "\(QueryEncoding.encode($0.name))=\(QueryEncoding.encode($0.value))" }
+        let body = Data(pairs.map { "\(URIEncoding.encode($0.name))=\(URIEncoding.encode($0.value))" }
             .joined(separator: "&").utf8)
         let request = Request(operation: action, headers: [
             (name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8"),
@@ -58,24 +60,5 @@ extension AWSServiceClient {
             counters.retry()
             try await Task.sleep(for: retry.backoff(retry: attempt - 1))
         }
-    }
-}
-
-/// Form encoding of the Query protocol: RFC 3986 unreserved characters stay, the rest is
-/// percent-encoded as UTF-8.
-enum QueryEncoding {
-    static func encode(_ text: String) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                 UInt8(ascii: "~"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                result += String(format: "%%%02X", byte)
-            }
-        }
-        return result
     }
 }
