@@ -7,8 +7,7 @@ extension AWSServiceClient {
     /// ``URIEncoding``, RFC 3986 unreserved characters kept), answered with XML.
     ///
     /// With `signed: false` the request carries no `Authorization` (STS
-    /// `AssumeRoleWithWebIdentity`): it is sent straight through the transport, retried on
-    /// throttling and transient failures like signed calls (without the retry quota).
+    /// `AssumeRoleWithWebIdentity`); it is retried like a signed call (``send(_:signed:)``).
     func queryCall(_ action: String, version: String, parameters: [(name: String, value: String)],
                    signed: Bool = true) async throws -> XMLElementTree {
         let pairs = [(name: "Action", value: action), (name: "Version", value: version)] + parameters
@@ -17,48 +16,12 @@ extension AWSServiceClient {
         let request = Request(operation: action, headers: [
             (name: "Content-Type", value: "application/x-www-form-urlencoded; charset=utf-8"),
         ], body: body)
-        let reply = signed ? try await send(request) : try await sendUnsigned(request)
+        let reply = try await send(request, signed: signed)
         do {
             return try XMLElementTree.parse(reply.body)
         } catch {
             throw AWSError.invalidResponse(service.name, action, "the response is not the expected XML",
                                            statusCode: reply.status, requestId: reply.header("x-amzn-RequestId"))
-        }
-    }
-
-    /// Sends `request` without a signature, retrying like ``send(_:)``.
-    func sendUnsigned(_ request: Request) async throws -> HTTPReply {
-        var text = endpoint.absoluteString
-        if text.hasSuffix("/") { text.removeLast() }
-        guard let url = URL(string: text + request.path) else {
-            throw AWSError.invalidResponse(service.name, request.operation, "cannot form a URL for this request")
-        }
-        var headers = request.headers
-        headers.append((name: "Host", value: Self.hostHeader(url)))
-        let exchange = HTTPExchange(method: request.method, url: url, headers: headers, body: request.body)
-        var attempt = 0
-        while true {
-            attempt += 1
-            try Task.checkCancellation()
-            counters.request()
-            let error: AWSError
-            do {
-                let reply = try await transport.send(exchange, timeout: timeout)
-                if (200..<300).contains(reply.status) { return reply }
-                error = ErrorParsing.parse(reply, service: service, operation: request.operation)
-            } catch let failure as TransportFailure {
-                error = failure.isTimeout
-                    ? .timeout(service.name, request.operation)
-                    : .transport(service.name, request.operation, failure.description)
-            }
-            if error.isThrottling { counters.throttle() }
-            guard error.isThrottling || error.isTransient, attempt < retry.maxAttempts else {
-                var final = error
-                final.attempts = attempt
-                throw final
-            }
-            counters.retry()
-            try await Task.sleep(for: retry.backoff(retry: attempt - 1))
         }
     }
 }
