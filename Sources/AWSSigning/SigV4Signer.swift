@@ -235,7 +235,7 @@ public struct SigV4Signer: Sendable {
         let credential = URIEncoding.encode(credentials.accessKeyId + "/" + scope)
         let signedHeaders = URIEncoding.encode(canonicalHeaders.signedHeaders)
         let expiresValue = String(expires)
-        let token = credentials.sessionToken.map(URIEncoding.encode)
+        let token = credentials.sessionToken.map { URIEncoding.encode($0) }
 
         let wireQuery = url.query(percentEncoded: true)
         var parameters = CanonicalRequest.queryParameters(wireQuery)

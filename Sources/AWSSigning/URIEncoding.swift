@@ -2,9 +2,17 @@
 /// the RFC 3986 unreserved characters `A-Z a-z 0-9 - . _ ~` becomes `%XY`, with upper-case hex
 /// digits. Spaces become `%20`, never `+`.
 ///
+/// The AWS layer's one encoder: SigV4 canonical requests, S3 paths and query values, and the
+/// Query protocol's form bodies (STS) all encode with it, so what is sent is what is signed.
+///
+/// ```swift
+/// URIEncoding.encode("reports/2024 Q1/résumé.json", keepingSlash: true)  // "reports/2024%20Q1/r%C3%A9sum%C3%A9.json"
+/// URIEncoding.encode("arn:aws:iam::123456789012:role/a b")  // "arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fa%20b"
+/// ```
+///
 /// Everything works on UTF-8 bytes, appending to one output buffer, so canonicalising a request
 /// does not build intermediate strings.
-enum URIEncoding {
+public enum URIEncoding {
     @inline(__always)
     static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
@@ -17,11 +25,11 @@ enum URIEncoding {
         }
     }
 
-    /// Appends `bytes`, percent-encoded, to `output`.
-    static func encode(_ bytes: some Sequence<UInt8>, into output: inout [UInt8]) {
+    /// Appends `bytes`, percent-encoded, to `output`; with `keepingSlash`, `/` stays as is.
+    static func encode(_ bytes: some Sequence<UInt8>, keepingSlash: Bool = false, into output: inout [UInt8]) {
         HexEncoding.uppercaseDigits.withUnsafeBufferPointer { digits in
             for byte in bytes {
-                if isUnreserved(byte) {
+                if isUnreserved(byte) || (keepingSlash && byte == UInt8(ascii: "/")) {
                     output.append(byte)
                 } else {
                     output.append(UInt8(ascii: "%"))
@@ -32,11 +40,12 @@ enum URIEncoding {
         }
     }
 
-    /// `string`, percent-encoded.
-    static func encode(_ string: String) -> String {
+    /// `string`, percent-encoded as UTF-8. With `keepingSlash`, `/` stays as is (an S3 key
+    /// keeps its separators); otherwise it becomes `%2F` (a query or form value, a bucket name).
+    public static func encode(_ string: String, keepingSlash: Bool = false) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(string.utf8.count * 3 / 2)
-        encode(string.utf8, into: &output)
+        encode(string.utf8, keepingSlash: keepingSlash, into: &output)
         return String(decoding: output, as: UTF8.self)
     }
 

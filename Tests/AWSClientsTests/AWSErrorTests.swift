@@ -66,6 +66,24 @@ struct AWSErrorTests {
         #expect(fromHeader.isTransient)
     }
 
+    @Test("Query (STS) XML errors: code and message nested in <Error>, the request id beside it")
+    func queryXMLError() {
+        let body = """
+            <ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+              <Error><Type>Sender</Type><Code>ExpiredTokenException</Code>\
+            <Message>Token &quot;web&quot; expired</Message></Error>
+              <RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>
+            </ErrorResponse>
+            """
+        let error = ErrorParsing.parse(Self.reply(400, body), service: .sts, operation: "AssumeRoleWithWebIdentity")
+        #expect(error.code == "ExpiredTokenException")
+        #expect(error.message == "Token \"web\" expired")
+        #expect(error.requestId == "c6104cbe-af31-11e0-8154-cbc7ccf896c7")
+        let notXML = ErrorParsing.parse(Self.reply(502, "<html><body>Bad Gateway"), service: .sts, operation: "GetCallerIdentity")
+        #expect(notXML.code == nil)
+        #expect(notXML.statusCode == 502)
+    }
+
     @Test("classification by code, not by status alone", arguments: [
         ("ThrottlingException", 400, true, false),
         ("ProvisionedThroughputExceededException", 400, true, false),

@@ -14,6 +14,14 @@ struct AdaptiveRetryTests {
         private let skipped = Mutex(0.0)
         var now: Double { Date().timeIntervalSince1970 + skipped.withLock { $0 } }
         func skip(_ seconds: Double) { skipped.withLock { $0 += max(0, seconds) } }
+
+        /// A rate limiter clock on this time, whose sleeps are skipped instead of waited.
+        var limiterClock: RateLimiterClock {
+            RateLimiterClock(now: { self.now }, sleep: { seconds in
+                self.skip(seconds)
+                await Task.yield()
+            })
+        }
     }
 
     @Test("25% throttled: every request completes, no wait exceeds one token at the minimum rate, capacity never negative")
@@ -22,10 +30,7 @@ struct AdaptiveRetryTests {
         let clock = SkippingClock()
         let events = Recorded<RateLimiterEvent>()
         var retry = RetryStrategy.withoutJitter(.adaptive, maxAttempts: 10)
-        retry.rateLimiterClock = RateLimiterClock(now: { clock.now }, sleep: { seconds in
-            clock.skip(seconds)
-            await Task.yield()
-        })
+        retry.rateLimiterClock = clock.limiterClock
         retry.rateLimiterObserver = { event in events.append(event) }
         // Every fourth answer is a throttle, from first to last.
         let script = (0..<(requests * 2)).map { $0 % 4 == 3 ? Fault.throttle(code: "ThrottlingException") : Fault.ok() }

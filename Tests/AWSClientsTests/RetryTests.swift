@@ -1,4 +1,5 @@
 import AWSClients
+import AWSSigning
 import Foundation
 import Testing
 import TestSupport
@@ -246,5 +247,71 @@ struct RetryTests {
                 #expect(server.requestCount == 48 * 3 + 3 + 1 + 2)
             }
         }
+    }
+
+    /// STS `AssumeRoleWithWebIdentity` with a test token: the one unsigned call.
+    static func assumeRoleWithWebIdentity(_ sts: STSClient) async throws -> AWSCredentials {
+        try await sts.assumeRoleWithWebIdentity(roleArn: "arn:aws:iam::123456789012:role/web", sessionName: "s 1",
+                                                webIdentityToken: "not-a-real-token")
+    }
+
+    @Test("an unsigned call (STS AssumeRoleWithWebIdentity) spends the retry quota it shares with signed calls")
+    func unsignedRetriesSpendTheQuota() async throws {
+        try await HTTP1Transport.withTransport { transport in
+            try await withFaultServer([], otherwise: .status(500), format: .xml) { server in
+                let counters = RequestCounters()
+                let sts = STSClient(server.client(.sts, transport: transport, counters: counters))
+                // 49 signed calls of 3 attempts spend 490 of the 500 tokens: 2 retries are left.
+                for _ in 0..<49 {
+                    let error = try await #require(throws: AWSError.self) { try await sts.getCallerIdentity() }
+                    #expect(error.attempts == 3)
+                }
+                let unsigned = try await #require(throws: AWSError.self) { try await Self.assumeRoleWithWebIdentity(sts) }
+                #expect(unsigned.attempts == 3)
+                #expect(unsigned.statusCode == 500)
+                // The unsigned retries took the last tokens: neither kind of call is retried now.
+                let spentUnsigned = try await #require(throws: AWSError.self) { try await Self.assumeRoleWithWebIdentity(sts) }
+                #expect(spentUnsigned.attempts == 1)
+                let spentSigned = try await #require(throws: AWSError.self) { try await sts.getCallerIdentity() }
+                #expect(spentSigned.attempts == 1)
+                #expect(server.requestCount == 49 * 3 + 3 + 1 + 1)
+                #expect(counters.snapshot.retries == 100)
+                // The unsigned requests went out unsigned, the signed ones signed.
+                let unsignedRequests = server.requests[(49 * 3)..<(49 * 3 + 4)]
+                #expect(unsignedRequests.allSatisfy { $0.header("Authorization") == nil })
+                #expect(server.requests[0].header("Authorization") != nil)
+                #expect(server.requests.last?.header("Authorization") != nil)
+                #expect(unsignedRequests.first.map { String(decoding: $0.body, as: UTF8.self) } ==
+                    "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fweb"
+                    + "&RoleSessionName=s%201&WebIdentityToken=not-a-real-token")
+            }
+        }
+    }
+
+    @Test("adaptive mode: an unsigned call's answers go through the client's rate limiter")
+    func unsignedAnswersFeedTheRateLimiter() async throws {
+        let events = Recorded<RateLimiterEvent>()
+        var retry = RetryStrategy.withoutJitter(.adaptive, maxAttempts: 3)
+        retry.rateLimiterClock = AdaptiveRetryTests.SkippingClock().limiterClock
+        retry.rateLimiterObserver = { event in events.append(event) }
+        let answer = """
+            <AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\
+            <AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIAFAULTSERVER</AccessKeyId>\
+            <SecretAccessKey>fault-server-secret</SecretAccessKey><SessionToken>fault-server-token</SessionToken>\
+            <Expiration>2033-05-18T03:33:20Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult>\
+            </AssumeRoleWithWebIdentityResponse>
+            """
+        try await HTTP1Transport.withTransport { transport in
+            try await withFaultServer([.throttle(code: "Throttling")], otherwise: .ok(body: answer), format: .xml) { server in
+                let sts = STSClient(server.client(.sts, transport: transport, retry: retry))
+                let credentials = try await Self.assumeRoleWithWebIdentity(sts)
+                #expect(credentials.accessKeyId == "ASIAFAULTSERVER")
+                #expect(server.requestCount == 2)
+                #expect(server.requests.allSatisfy { $0.header("Authorization") == nil })
+            }
+        }
+        let states = events.values.compactMap { if case .updated(let state) = $0 { state } else { nil } }
+        #expect(states.map(\.throttled) == [true, false])
+        #expect(states.last?.enabled == true)
     }
 }

@@ -69,11 +69,16 @@ public struct AWSServiceClient: Sendable {
         }
     }
 
-    /// Sends `request`, retrying throttling and transient failures under ``retry``.
+    /// Sends `request`, retrying throttling and transient failures under ``retry``, within the
+    /// client's retry quota and (adaptive mode) through its rate limiter.
     ///
+    /// - Parameter signed: `false` sends the request without a signature (STS
+    ///   `AssumeRoleWithWebIdentity`), and without asking ``credentials`` for any. Only the
+    ///   signing differs: an unsigned request is retried, counted against the quota and rate
+    ///   limited like a signed one, as botocore does.
     /// - Returns: the 2xx reply.
     /// - Throws: ``AWSError`` (service code, status, request id, attempts), ``CredentialError``.
-    public func send(_ request: Request) async throws -> HTTPReply {
+    public func send(_ request: Request, signed: Bool = true) async throws -> HTTPReply {
         let (url, host) = try requestURL(request)
         var attempt = 0
         var lastRetryCost: Int?
@@ -81,7 +86,7 @@ public struct AWSServiceClient: Sendable {
             attempt += 1
             try Task.checkCancellation()
             if let limiter { try await limiter.acquire() }
-            let exchange = try await signed(request, url: url, host: host)
+            let exchange = try await exchange(request, url: url, host: host, signed: signed)
             counters.request()
             let error: AWSError
             do {
@@ -134,17 +139,20 @@ public struct AWSServiceClient: Sendable {
         return (url, Self.hostHeader(url))
     }
 
-    private func signed(_ request: Request, url: URL, host: String) async throws -> HTTPExchange {
+    /// `request` as it goes on the wire: with its `Host` header and, when `signed`, its SigV4
+    /// signature from the current credentials.
+    private func exchange(_ request: Request, url: URL, host: String, signed: Bool) async throws -> HTTPExchange {
+        var headers = request.headers
+        headers.append((name: "Host", value: host))
+        guard signed else { return HTTPExchange(method: request.method, url: url, headers: headers, body: request.body) }
         let credentials = try await credentials.credentials(logger: logger)
         var signer = SigV4Signer(credentials: credentials, region: region, service: service.signingName)
         signer.keyCache = signingKeys
-        var headers = request.headers
-        headers.append((name: "Host", value: host))
         // S3 paths are signed as sent: not normalised, not encoded twice, with x-amz-content-sha256.
         let options: SigV4Signer.Options = service.isS3 ? .s3 : .standard
-        let signed = signer.signHeaders(method: request.method, url: url, headers: headers,
-                                        payload: .data(request.body), date: now(), options: options)
-        return HTTPExchange(method: request.method, url: url, headers: signed.headers, body: request.body)
+        let signature = signer.signHeaders(method: request.method, url: url, headers: headers,
+                                           payload: .data(request.body), date: now(), options: options)
+        return HTTPExchange(method: request.method, url: url, headers: signature.headers, body: request.body)
     }
 
     static func hostHeader(_ url: URL) -> String {

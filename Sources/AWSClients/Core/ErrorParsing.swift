@@ -16,10 +16,11 @@ enum ErrorParsing {
             }
             if code == nil, let header = reply.header("x-amzn-ErrorType") { code = header }
         case .xml:
-            let text = String(decoding: reply.body.prefix(16_384), as: UTF8.self)
-            code = element("Code", in: text)
-            message = element("Message", in: text)
-            if requestId == nil, let id = element("RequestId", in: text) {
+            // S3 answers `<Error><Code>`, STS `<ErrorResponse><Error><Code>`: the first of each name.
+            let root = try? XMLElementTree.parse(reply.body)
+            code = root?.first("Code")?.text
+            message = root?.first("Message")?.text
+            if requestId == nil, let id = root?.first("RequestId")?.text {
                 return .service(service.name, operation, code: normalize(code), message: message,
                                 statusCode: reply.status, requestId: id)
             }
@@ -38,18 +39,5 @@ enum ErrorParsing {
         if let hash = code.lastIndex(of: "#") { code = String(code[code.index(after: hash)...]) }
         if let colon = code.firstIndex(of: ":") { code = String(code[..<colon]) }
         return code
-    }
-
-    static func element(_ name: String, in text: String) -> String? {
-        guard let open = text.range(of: "<\(name)>"),
-              let close = text.range(of: "</\(name)>", range: open.upperBound..<text.endIndex)
-        else { return nil }
-        return xmlUnescape(String(text[open.upperBound..<close.lowerBound]))
-    }
-
-    static func xmlUnescape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")
-            .replacingOccurrences(of: "&amp;", with: "&")
     }
 }

@@ -21,8 +21,7 @@ extension S3Client {
         headers += serverSideEncryption?.headers ?? []
         let reply = try await send("CreateMultipartUpload", method: "POST", bucket: bucket, key: key,
                                    query: [(name: "uploads", value: "")], headers: headers)
-        guard let uploadId = S3XML.first("UploadId", in: Substring(decoding: reply.body, as: UTF8.self)),
-              !uploadId.isEmpty
+        guard let uploadId = (try? XMLElementTree.parse(reply.body))?.child("UploadId")?.text, !uploadId.isEmpty
         else {
             throw AWSError.invalidResponse(client.service.name, "CreateMultipartUpload", "the answer has no UploadId",
                                            statusCode: reply.status, requestId: Self.requestId(reply))
@@ -57,7 +56,7 @@ extension S3Client {
                                         parts: [S3.CompletedPart]) async throws -> S3.PutObjectOutput {
         var document = #"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#
         for part in parts.sorted(by: { $0.partNumber < $1.partNumber }) {
-            document += "<Part><PartNumber>\(part.partNumber)</PartNumber><ETag>\(S3XML.escape(part.eTag))</ETag></Part>"
+            document += "<Part><PartNumber>\(part.partNumber)</PartNumber><ETag>\(XMLElementTree.escape(part.eTag))</ETag></Part>"
         }
         document += "</CompleteMultipartUpload>"
         let body = Data(document.utf8)
@@ -67,10 +66,10 @@ extension S3Client {
             let reply = try await send("CompleteMultipartUpload", method: "POST", bucket: bucket, key: key,
                                        query: [(name: "uploadId", value: uploadId)],
                                        headers: [(name: "Content-Type", value: "application/xml")], body: body)
-            let text = String(decoding: reply.body.prefix(65_536), as: UTF8.self)
-            guard S3XML.isErrorDocument(text) else {
+            let document = try? XMLElementTree.parse(reply.body)
+            guard Self.isErrorDocument(document) else {
                 var output = Self.putOutput(reply)
-                output.eTag = S3XML.first("ETag", in: Substring(text)) ?? output.eTag
+                output.eTag = document?.child("ETag")?.text ?? output.eTag
                 return output
             }
             var error = ErrorParsing.parse(reply, service: client.service, operation: "CompleteMultipartUpload")
@@ -103,20 +102,27 @@ extension S3Client {
             }
             query.append((name: "uploads", value: ""))
             let reply = try await send("ListMultipartUploads", method: "GET", bucket: bucket, key: nil, query: query)
-            let text = String(decoding: reply.body, as: UTF8.self)
-            for block in S3XML.blocks("Upload", in: text) {
-                if let key = S3XML.first("Key", in: block), let uploadId = S3XML.first("UploadId", in: block) {
+            let document = try? XMLElementTree.parse(reply.body)
+            for upload in document?.children ?? [] where upload.name == "Upload" {
+                if let key = upload.child("Key")?.text, let uploadId = upload.child("UploadId")?.text {
                     uploads.append(S3.MultipartUpload(key: key, uploadId: uploadId))
                 }
             }
-            let truncated = S3XML.first("IsTruncated", in: Substring(text)) == "true"
-            if truncated, let key = S3XML.first("NextKeyMarker", in: Substring(text)),
-               let uploadId = S3XML.first("NextUploadIdMarker", in: Substring(text)), !key.isEmpty {
+            let truncated = document?.child("IsTruncated")?.text == "true"
+            if truncated, let key = document?.child("NextKeyMarker")?.text,
+               let uploadId = document?.child("NextUploadIdMarker")?.text, !key.isEmpty {
                 markers = (key, uploadId)
             } else {
                 markers = nil
             }
         } while markers != nil
         return uploads
+    }
+
+    /// Whether a 2xx answer's document is in fact an `<Error>` (S3 can answer
+    /// `CompleteMultipartUpload` with 200 and an error body). Only the root decides: an
+    /// `<Error>` deeper down, or escaped in a key, is data.
+    static func isErrorDocument(_ document: XMLElementTree?) -> Bool {
+        document?.name == "Error"
     }
 }

@@ -1,3 +1,4 @@
+import AWSSigning
 import Foundation
 
 /// Amazon S3 over its REST-XML protocol, with path-style URLs (`<endpoint>/<bucket>/<key>`), so
@@ -105,7 +106,7 @@ public struct S3Client: Sendable {
         if client.region != "us-east-1" {
             body = Data("""
                 <CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">\
-                <LocationConstraint>\(S3XML.escape(client.region))</LocationConstraint></CreateBucketConfiguration>
+                <LocationConstraint>\(XMLElementTree.escape(client.region))</LocationConstraint></CreateBucketConfiguration>
                 """.utf8)
         }
         _ = try await send("CreateBucket", method: "PUT", bucket: bucket, key: nil, body: body)
@@ -121,8 +122,7 @@ public struct S3Client: Sendable {
         guard key.map({ !$0.isEmpty }) ?? true else { throw AWSConfigurationError("an S3 object key cannot be empty") }
         return try await client.send(AWSServiceClient.Request(
             operation: operation, method: method, path: S3URI.path(bucket: bucket, key: key),
-            query: query.map { (name: S3URI.encode($0.name, keepingSlash: false),
-                                value: S3URI.encode($0.value, keepingSlash: false)) },
+            query: query.map { (name: URIEncoding.encode($0.name), value: URIEncoding.encode($0.value)) },
             headers: headers, body: body))
     }
 

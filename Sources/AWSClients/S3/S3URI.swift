@@ -1,4 +1,7 @@
-/// Path-style S3 request paths (`/<bucket>/<key>`) and query values, percent-encoded by S3's rules.
+import AWSSigning
+
+/// Path-style S3 request paths (`/<bucket>/<key>`), percent-encoded by S3's rules with
+/// ``URIEncoding`` (query values are encoded the same way, `/` included).
 ///
 /// Every byte of the UTF-8 form except the unreserved `A-Z a-z 0-9 - . _ ~` is written `%XX`
 /// (upper-case hex), and in a key `/` is kept, so `reports/2024 Q1/résumé.json` becomes
@@ -8,34 +11,8 @@
 enum S3URI {
     /// `/<bucket>` or `/<bucket>/<key>`.
     static func path(bucket: String, key: String? = nil) -> String {
-        var path = "/" + encode(bucket, keepingSlash: false)
-        if let key { path += "/" + encode(key, keepingSlash: true) }
+        var path = "/" + URIEncoding.encode(bucket)
+        if let key { path += "/" + URIEncoding.encode(key, keepingSlash: true) }
         return path
-    }
-
-    static func encode(_ text: String, keepingSlash: Bool) -> String {
-        var encoded = ""
-        encoded.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            if isUnreserved(byte) || (keepingSlash && byte == UInt8(ascii: "/")) {
-                encoded.unicodeScalars.append(Unicode.Scalar(byte))
-            } else {
-                encoded += "%" + hexDigits[Int(byte >> 4)] + hexDigits[Int(byte & 0x0F)]
-            }
-        }
-        return encoded
-    }
-
-    private static let hexDigits = "0123456789ABCDEF".map(String.init)
-
-    private static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
     }
 }

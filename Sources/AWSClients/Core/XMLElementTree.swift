@@ -1,12 +1,14 @@
 import Foundation
 
-/// A minimal, safe reader of the small XML documents AWS query services answer with: elements
-/// and text only. No DTDs, no external entities, no attributes kept; namespace prefixes are
+/// The AWS layer's one XML reader: a minimal, safe reader of the small XML documents AWS
+/// answers with (STS's Query answers, S3's REST-XML answers, XML error bodies): elements and
+/// text only. No DTDs, no external entities, no attributes kept; namespace prefixes are
 /// dropped; depth and size are bounded.
 ///
 /// ```swift
 /// let root = try XMLElementTree.parse(data)
 /// let account = root.path("GetCallerIdentityResult", "Account")?.text
+/// let code = root.first("Code")?.text  // wherever the error document puts it
 /// ```
 struct XMLElementTree: Sendable, Hashable {
     var name: String
@@ -19,6 +21,17 @@ struct XMLElementTree: Sendable, Hashable {
     /// The first child named `name`.
     func child(_ name: String) -> XMLElementTree? {
         children.first { $0.name == name }
+    }
+
+    /// The first element named `name` below this one, in document order (depth first): for
+    /// documents whose shape varies, such as error bodies (`<Error><Code>` in S3,
+    /// `<ErrorResponse><Error><Code>` in STS).
+    func first(_ name: String) -> XMLElementTree? {
+        for child in children {
+            if child.name == name { return child }
+            if let found = child.first(name) { return found }
+        }
+        return nil
     }
 
     /// The element reached by following `names` from here, one child at a time.
@@ -34,6 +47,13 @@ struct XMLElementTree: Sendable, Hashable {
         for name in names { element = element?.child(name) }
         guard let text = element?.text.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
         return text
+    }
+
+    /// `text` escaped for an element's text or a quoted attribute value, for the few documents
+    /// this client writes (S3's `CreateBucketConfiguration` and `CompleteMultipartUpload`).
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     struct ParseError: Error, CustomStringConvertible {
