@@ -75,8 +75,8 @@ let package = Package(
             dependencies: ["UserVaultCore", "AWSClients", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
-        // Jobs: the scan engine (segments, workers, checkpoints, budgets), the audit and the export;
-        // to come, the rotation and backfill jobs. Depends on the core's ports, never on a backend.
+        // Jobs: the scan engine (segments, workers, checkpoints, budgets), the audit, the export, the
+        // rotation sweeps and backfills, reports. Depends on the core's ports, never on a backend.
         .target(
             name: "Jobs",
             dependencies: [
@@ -111,7 +111,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The CLI: argument parsing and wiring (the composition root).
+        // The CLI: the commands, the typed jobs they and the Lambda handlers run, and the
+        // composition root (Backend: settings to ports).
         .target(
             name: "UserVaultCLI",
             dependencies: [
