@@ -104,7 +104,7 @@ public struct CredentialVerifier: Sendable {
             case .binary(let data)?:
                 ciphertext = data
             }
-            if Self.looksLikePlaintext(ciphertext) {
+            if UserKeys.looksLikePlaintext(ciphertext) {
                 add(position, .credentialsPlaintext, "credentials are \(ciphertext.count) printable bytes, not ciphertext")
                 continue
             }
@@ -114,11 +114,12 @@ public struct CredentialVerifier: Sendable {
             }
             let owned = index?.keysByOwner[item.id] ?? []
             guard let only = owned.first else {
-                add(position, .keyNotFound, "the record names no key (no credentialsKeyId) and no CMK is tagged CreatedBy=\(item.id)")
+                add(position, .keyNotFound,
+                    "the record names no key (no credentialsKeyId) and no CMK is tagged \(UserKeys.ownerLabel(userId: item.id))")
                 continue
             }
             guard owned.count == 1 else {
-                add(position, .unverifiable, "the record names no key and \(owned.count) CMKs are tagged CreatedBy=\(item.id): "
+                add(position, .unverifiable, "the record names no key and \(owned.count) CMKs are tagged \(UserKeys.ownerLabel(userId: item.id)): "
                     + "record the right one (`uservault backfill key-metadata`)")
                 continue
             }
@@ -157,7 +158,7 @@ public struct CredentialVerifier: Sendable {
 
         // 2. The proof: re-encrypt to the same key, with the context the record must have.
         let proofs = try ServiceFailure.check(await keys.reEncrypt(all: enabled.map { entry, _ in
-            let context = entry.legacy ? [:] : UserService.encryptionContext(userId: items[entry.index].id)
+            let context = UserKeys.encryptionContext(of: items[entry.index])
             return ReEncryptRequest(ciphertext: entry.ciphertext, sourceKeyId: entry.keyId, sourceContext: context,
                                     destinationKeyId: entry.keyId, destinationContext: context)
         }))
@@ -213,9 +214,10 @@ public struct CredentialVerifier: Sendable {
                 }
                 switch index.ownerByKey[KeyReference.bareKeyId(entry.keyId)] {
                 case nil:
-                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId, "the CMK carries no CreatedBy tag")
+                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId, "the CMK carries no \(UserKeys.ownerTag) tag")
                 case let owner? where owner != items[entry.index].id:
-                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId, "the CMK is tagged CreatedBy=\(owner), another user")
+                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId,
+                        "the CMK is tagged \(UserKeys.ownerLabel(userId: owner)), another user")
                 default:
                     break
                 }
@@ -233,11 +235,5 @@ public struct CredentialVerifier: Sendable {
         }
         for position in verdicts.indices { verdicts[position].verified = verdicts[position].findings.isEmpty }
         return verdicts
-    }
-
-    /// Printable ASCII only, and short: a password, not ciphertext (KMS ciphertext starts with
-    /// non-printable header bytes; the embedded store's with its version byte 0x01).
-    static func looksLikePlaintext(_ data: Data) -> Bool {
-        !data.isEmpty && data.count <= 1024 && data.allSatisfy { (0x20...0x7E).contains($0) }
     }
 }

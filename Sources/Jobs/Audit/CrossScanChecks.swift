@@ -65,7 +65,8 @@ public enum CrossScanChecks {
                     }
                     guard metadata.state != .pendingDeletion else { return nil }
                     return Finding(.orphanKey, userId: owner, keyId: keyId,
-                                   detail: "a CMK tagged CreatedBy=\(owner) that no user's credentials use (state \(metadata.state.rawValue))")
+                                   detail: "a CMK tagged \(UserKeys.ownerLabel(userId: owner)) that no user's credentials use "
+                                       + "(state \(metadata.state.rawValue))")
                 }
             }
             for _ in 0..<8 { submit() }

@@ -23,8 +23,6 @@ public actor KeyOwnership {
         }
     }
 
-    public static let tag = "CreatedBy"
-
     private let keys: any KeyService
     private var building: Task<Index, any Error>?
 
@@ -36,7 +34,7 @@ public actor KeyOwnership {
     /// not kept: the next call lists again (a throttled or unreachable tagging API is a service
     /// failure, retried with its page).
     public func index() async throws -> Index {
-        let task = building ?? Task { [keys] in Index(try await keys.keysTagged(Self.tag)) }
+        let task = building ?? Task { [keys] in Index(try await keys.keysTagged(UserKeys.ownerTag)) }
         building = task
         do {
             return try await task.value
@@ -54,7 +52,7 @@ extension KeyOwnership {
         public var description: String
 
         init(_ error: any Error) {
-            description = "could not list the CMKs by their CreatedBy tag: \(UserService.safeDescription(error))"
+            description = "could not list the CMKs by their \(UserKeys.ownerTag) tag: \(UserService.safeDescription(error))"
         }
     }
 }

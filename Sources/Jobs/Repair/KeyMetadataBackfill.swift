@@ -40,7 +40,7 @@ public struct KeyMetadataBackfill: RepairPlanner {
             switch user.credentials {
             case nil:
                 return .skipped(user.id, Self.action, .credentialsMissing, "no credentials to bind")
-            case .binary(let data)? where !CredentialVerifier.looksLikePlaintext(data):
+            case .binary(let data)? where !UserKeys.looksLikePlaintext(data):
                 ciphertext = data
             case .binary?, .string?:
                 return .skipped(user.id, Self.action, .credentialsPlaintext,
@@ -49,10 +49,10 @@ public struct KeyMetadataBackfill: RepairPlanner {
                 return .skipped(user.id, Self.action, .invalidRecord, "credentials are not binary: no ciphertext to bind")
             }
             guard owned.count == 1, let keyId = owned.first else {
+                let tag = UserKeys.ownerLabel(userId: user.id)
                 return owned.isEmpty
-                    ? .skipped(user.id, Self.action, .keyNotFound, "no CMK is tagged CreatedBy=\(user.id): left as is (the audit reports it)")
-                    : .skipped(user.id, Self.action, .unverifiable,
-                               "\(owned.count) CMKs are tagged CreatedBy=\(user.id): left as is, for people to decide")
+                    ? .skipped(user.id, Self.action, .keyNotFound, "no CMK is tagged \(tag): left as is (the audit reports it)")
+                    : .skipped(user.id, Self.action, .unverifiable, "\(owned.count) CMKs are tagged \(tag): left as is, for people to decide")
             }
             guard apply else {
                 return .init(userId: user.id, action: Self.action, keyId: keyId, outcome: .planned,
@@ -61,8 +61,8 @@ public struct KeyMetadataBackfill: RepairPlanner {
             let proof: ReEncryptResult
             do {
                 proof = try await keys.reEncrypt(ReEncryptRequest(
-                    ciphertext: ciphertext, sourceKeyId: keyId, sourceContext: [:], destinationKeyId: keyId,
-                    destinationContext: UserService.encryptionContext(userId: user.id)))
+                    ciphertext: ciphertext, sourceKeyId: keyId, sourceContext: UserKeys.encryptionContext(of: user),
+                    destinationKeyId: keyId, destinationContext: UserKeys.encryptionContext(userId: user.id)))
             } catch {
                 return try .outcome(of: error, userId: user.id, action: Self.action, keyId: keyId,
                                     doing: "ReEncrypt under the user's key")

@@ -64,7 +64,7 @@ public struct RekeySweep: RepairPlanner {
             switch user.credentials {
             case nil:
                 return .skipped(user.id, Self.action, .credentialsMissing, "no credentials to move")
-            case .binary(let data)? where !CredentialVerifier.looksLikePlaintext(data):
+            case .binary(let data)? where !UserKeys.looksLikePlaintext(data):
                 ciphertext = data
             case .binary?, .string?:
                 return .skipped(user.id, Self.action, .credentialsPlaintext,
@@ -75,10 +75,11 @@ public struct RekeySweep: RepairPlanner {
             let legacy = user.credentialsKeyId == nil
             let tagged = legacy ? taggedKeys(user.id) : []
             guard let oldKey = user.credentialsKeyId ?? (tagged.count == 1 ? tagged.first : nil) else {
+                let tag = UserKeys.ownerLabel(userId: user.id)
                 return tagged.isEmpty
-                    ? .skipped(user.id, Self.action, .keyNotFound, "the record names no key and no CMK is tagged CreatedBy=\(user.id)")
+                    ? .skipped(user.id, Self.action, .keyNotFound, "the record names no key and no CMK is tagged \(tag)")
                     : .skipped(user.id, Self.action, .unverifiable,
-                               "the record names no key and \(tagged.count) CMKs are tagged CreatedBy=\(user.id): run backfill key-metadata")
+                               "the record names no key and \(tagged.count) CMKs are tagged \(tag): run backfill key-metadata")
             }
             guard apply else {
                 return .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .planned,
@@ -87,15 +88,16 @@ public struct RekeySweep: RepairPlanner {
             if ours[KeyReference.bareKeyId(oldKey)] != nil {
                 return try await Self.finishMoved(userId: user.id, currentKey: oldKey, keys: keys, pendingDays: days)
             }
-            let context = UserService.encryptionContext(userId: user.id)
+            let context = UserKeys.encryptionContext(userId: user.id)
             let previous = [Self.previousKeyTag: KeyReference.bareKeyId(oldKey)]
             let key: KeyMetadata
             if let unused = try await runKeys.reusable(for: user.id, in: runId) {
                 key = unused  // made for this user before the kill, never written
                 try await keys.tagKey(keyId: key.keyId, tags: previous)
             } else {
-                key = try await keys.createKey(description: "UserVault credentials key for user \(user.id) (rekey)",
-                                               tags: ["CreatedBy": user.id, Self.runTag: RunKeys.value(runId: runId, userId: user.id)]
+                key = try await keys.createKey(description: UserKeys.keyDescription(userId: user.id, purpose: "rekey"),
+                                               tags: UserKeys.ownerTags(userId: user.id,
+                                                                        with: [Self.runTag: RunKeys.value(runId: runId, userId: user.id)])
                                                    .merging(previous) { $1 })
             }
             func abandon(_ reason: String) async -> RepairAction {
@@ -113,7 +115,7 @@ public struct RekeySweep: RepairPlanner {
             do {
                 try await keys.enableKeyRotation(keyId: key.keyId)
                 moved = try await keys.reEncrypt(ReEncryptRequest(
-                    ciphertext: ciphertext, sourceKeyId: oldKey, sourceContext: legacy ? [:] : context,
+                    ciphertext: ciphertext, sourceKeyId: oldKey, sourceContext: UserKeys.encryptionContext(of: user),
                     destinationKeyId: key.keyId, destinationContext: context))
                 guard try await table.replaceCredentials(userId: user.id, expected: .binary(ciphertext), expectedKeyId: user.credentialsKeyId,
                                                          ciphertext: moved.ciphertext, keyId: key.arn, createdAt: nil) else {

@@ -70,10 +70,10 @@ public struct EnableRotationSweep: RepairPlanner {
                 throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
             }
             guard owned.count == 1, let keyId = owned.first else {
+                let tag = UserKeys.ownerLabel(userId: user.id)
                 skipped.append(owned.isEmpty
-                    ? .skipped(user.id, action, .keyNotFound, "the record names no key and no CMK is tagged CreatedBy=\(user.id)")
-                    : .skipped(user.id, action, .unverifiable,
-                               "\(owned.count) CMKs are tagged CreatedBy=\(user.id): record the right one (backfill key-metadata)"))
+                    ? .skipped(user.id, action, .keyNotFound, "the record names no key and no CMK is tagged \(tag)")
+                    : .skipped(user.id, action, .unverifiable, "\(owned.count) CMKs are tagged \(tag): record the right one (backfill key-metadata)"))
                 continue
             }
             targets.append((user.id, keyId))
