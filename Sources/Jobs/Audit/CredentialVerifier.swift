@@ -33,8 +33,8 @@ public enum KeyStateSource: String, Sendable, Codable, CaseIterable {
 ///
 /// Which verification applies is read from the item itself: records written by UserVault carry
 /// `credentialsKeyId` and are bound to `{"userId": id}`; legacy records (the original service)
-/// have neither, and their key is the one tagged `CreatedBy=<id>` (``KeyOwnership``). No call is
-/// ever made just to find out which case applies.
+/// have neither, and their key is the one tagged `CreatedBy=<id>` (``UserKeys``, listed once per
+/// run by ``KeyOwnership``). No call is ever made just to find out which case applies.
 public struct CredentialVerifier: Sendable {
     /// The outcome for one user.
     public struct Verdict: Sendable, Hashable {
@@ -81,13 +81,9 @@ public struct CredentialVerifier: Sendable {
         }
         // 0. What the item itself says: no request.
         var pending: [(index: Int, keyId: String, ciphertext: Data, legacy: Bool)] = []
-        var index: KeyOwnership.Index?
+        var index: UserKeys.Owners?
         if depth == .deep || items.contains(where: { $0.credentialsKeyId == nil }) {
-            do {
-                index = try await ownership.index()
-            } catch {
-                throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
-            }
+            index = try await ownership.indexForPage()
         }
         for (position, item) in items.enumerated() {
             let ciphertext: Data
@@ -108,22 +104,16 @@ public struct CredentialVerifier: Sendable {
                 add(position, .credentialsPlaintext, "credentials are \(ciphertext.count) printable bytes, not ciphertext")
                 continue
             }
-            if let recorded = item.credentialsKeyId {
-                pending.append((position, recorded, ciphertext, false))
-                continue
-            }
-            let owned = index?.keysByOwner[item.id] ?? []
-            guard let only = owned.first else {
+            switch UserKeys.key(of: item, owners: index) {
+            case .found(let keyId):
+                pending.append((position, keyId, ciphertext, item.credentialsKeyId == nil))
+            case .notFound:
                 add(position, .keyNotFound,
                     "the record names no key (no credentialsKeyId) and no CMK is tagged \(UserKeys.ownerLabel(userId: item.id))")
-                continue
-            }
-            guard owned.count == 1 else {
-                add(position, .unverifiable, "the record names no key and \(owned.count) CMKs are tagged \(UserKeys.ownerLabel(userId: item.id)): "
+            case .ambiguous(let count):
+                add(position, .unverifiable, "the record names no key and \(count) CMKs are tagged \(UserKeys.ownerLabel(userId: item.id)): "
                     + "record the right one (`uservault backfill key-metadata`)")
-                continue
             }
-            pending.append((position, only, ciphertext, true))
         }
         for entry in pending { verdicts[entry.index].keyId = entry.keyId }
 
@@ -212,7 +202,7 @@ public struct CredentialVerifier: Sendable {
                 if let metadata, metadata.keySpec != "SYMMETRIC_DEFAULT" {
                     add(entry.index, .keySpecUnexpected, keyId: entry.keyId, "the key spec is \(metadata.keySpec), expected SYMMETRIC_DEFAULT")
                 }
-                switch index.ownerByKey[KeyReference.bareKeyId(entry.keyId)] {
+                switch index.owner(ofKey: entry.keyId) {
                 case nil:
                     add(entry.index, .keyOwnerMismatch, keyId: entry.keyId, "the CMK carries no \(UserKeys.ownerTag) tag")
                 case let owner? where owner != items[entry.index].id:

@@ -36,18 +36,12 @@ public struct RekeySweep: RepairPlanner {
 
     public func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction] {
         // The CreatedBy listing names legacy records' keys: only listed when the page has one.
-        var listed: KeyOwnership.Index?
-        if users.contains(where: { $0.credentialsKeyId == nil }) {
-            do {
-                listed = try await ownership.index()
-            } catch {
-                throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
-            }
-        }
+        var listed: UserKeys.Owners?
+        if users.contains(where: { $0.credentialsKeyId == nil }) { listed = try await ownership.indexForPage() }
         let index = listed
-        let ours: [String: String]
+        let ours: UserKeys.Owners
         do {
-            ours = apply ? try await runKeys.made(in: runId).ownerByKey : [:]
+            ours = apply ? try await runKeys.made(in: runId) : UserKeys.Owners([])
         } catch {
             if let failure = ServiceFailure(error) { throw failure }
             // Without it, a resumed page could move a user twice: touch nobody.
@@ -56,7 +50,7 @@ public struct RekeySweep: RepairPlanner {
         }
         /// A legacy record's keys: the ones tagged for the user, leaving out keys this run made.
         @Sendable func taggedKeys(_ userId: String) -> [String] {
-            (index?.keysByOwner[userId] ?? []).filter { ours[KeyReference.bareKeyId($0)] == nil }
+            (index?.keys(taggedFor: userId) ?? []).filter { ours.owner(ofKey: $0) == nil }
         }
         let (table, keys, days, runKeys) = (self.table, self.keys, self.pendingDays, self.runKeys)
         let results = try ServiceFailure.check(await concurrentMap(users) { user -> RepairAction? in
@@ -72,20 +66,22 @@ public struct RekeySweep: RepairPlanner {
             case .other?:
                 return .skipped(user.id, Self.action, .invalidRecord, "credentials are not binary: no ciphertext to move")
             }
-            let legacy = user.credentialsKeyId == nil
-            let tagged = legacy ? taggedKeys(user.id) : []
-            guard let oldKey = user.credentialsKeyId ?? (tagged.count == 1 ? tagged.first : nil) else {
-                let tag = UserKeys.ownerLabel(userId: user.id)
-                return tagged.isEmpty
-                    ? .skipped(user.id, Self.action, .keyNotFound, "the record names no key and no CMK is tagged \(tag)")
-                    : .skipped(user.id, Self.action, .unverifiable,
-                               "the record names no key and \(tagged.count) CMKs are tagged \(tag): run backfill key-metadata")
+            let oldKey: String
+            switch UserKeys.Lookup(recorded: user.credentialsKeyId, tagged: taggedKeys(user.id)) {
+            case .found(let key):
+                oldKey = key
+            case .notFound:
+                return .skipped(user.id, Self.action, .keyNotFound,
+                                "the record names no key and no CMK is tagged \(UserKeys.ownerLabel(userId: user.id))")
+            case .ambiguous(let count):
+                return .skipped(user.id, Self.action, .unverifiable, "the record names no key and \(count) CMKs are tagged "
+                                    + "\(UserKeys.ownerLabel(userId: user.id)): run backfill key-metadata")
             }
             guard apply else {
                 return .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .planned,
                              detail: "would move the credentials to a new CMK and schedule this one for deletion in \(days) days")
             }
-            if ours[KeyReference.bareKeyId(oldKey)] != nil {
+            if ours.owner(ofKey: oldKey) != nil {
                 return try await Self.finishMoved(userId: user.id, currentKey: oldKey, keys: keys, pendingDays: days)
             }
             let context = UserKeys.encryptionContext(userId: user.id)

@@ -48,4 +48,63 @@ public enum UserKeys {
     public static func looksLikePlaintext(_ data: Data) -> Bool {
         !data.isEmpty && data.count <= 1024 && data.allSatisfy { (0x20...0x7E).contains($0) }
     }
+
+    /// Which key is `item`'s: the one its record names; else (a legacy record) the one CMK tagged
+    /// with its id among `owners` (`nil`: none listed).
+    public static func key(of item: StoredItem, owners: Owners?) -> Lookup {
+        Lookup(recorded: item.credentialsKeyId, tagged: owners?.keys(taggedFor: item.id) ?? [])
+    }
+}
+
+extension UserKeys {
+    /// The per-user CMKs by their owner tag, indexed both ways (from one
+    /// ``KeyService/keysTagged(_:)`` listing of ``UserKeys/ownerTag``, or of another tag whose
+    /// values name users).
+    public struct Owners: Sendable {
+        /// Bare key id → the owner tag's value.
+        public var ownerByKey: [String: String] = [:]
+        /// The owner tag's value → the keys (as listed: ARNs on AWS) tagged with it.
+        public var keysByOwner: [String: [String]] = [:]
+        /// Bare key id → the key as listed.
+        public var keyByBareId: [String: String] = [:]
+
+        public init(_ tagged: [TaggedKey]) {
+            for key in tagged {
+                let bare = KeyReference.bareKeyId(key.keyId)
+                ownerByKey[bare] = key.value
+                keyByBareId[bare] = key.keyId
+                keysByOwner[key.value, default: []].append(key.keyId)
+            }
+        }
+
+        /// The keys tagged for `userId`, as listed.
+        public func keys(taggedFor userId: String) -> [String] { keysByOwner[userId] ?? [] }
+
+        /// The user a key (its ARN or bare id) is tagged for; `nil` when it carries no such tag.
+        public func owner(ofKey reference: String) -> String? { ownerByKey[KeyReference.bareKeyId(reference)] }
+    }
+
+    /// Which key is a user's, or why none can be named.
+    public enum Lookup: Sendable, Hashable {
+        /// The key the record names, else the one CMK tagged for the user (as listed).
+        case found(String)
+        /// The record names no key and no CMK is tagged for the user.
+        case notFound
+        /// The record names no key and several CMKs are tagged for the user: people must decide.
+        case ambiguous(count: Int)
+
+        /// The recorded key when there is one, else the only one of `tagged`.
+        public init(recorded: String?, tagged: @autoclosure () -> [String]) {
+            if let recorded {
+                self = .found(recorded)
+                return
+            }
+            let tagged = tagged()
+            switch tagged.count {
+            case 0: self = .notFound
+            case 1: self = .found(tagged[0])
+            default: self = .ambiguous(count: tagged.count)
+            }
+        }
+    }
 }
