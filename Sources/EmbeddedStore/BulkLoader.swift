@@ -32,7 +32,7 @@ extension EmbeddedStore {
                 let material = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
                 let ciphertext = try LocalCiphertext.seal(
                     Data((input.credentials ?? "").utf8), keyId: keyId, materialVersion: 1, material: material,
-                    context: UserService.encryptionContext(userId: id))
+                    context: UserKeys.encryptionContext(userId: id))
                 let user = StoredItem(
                     id: id, type: userItemType, firstname: input.firstname, lastname: input.lastname, email: input.email,
                     username: input.username, createdAt: createdAt, credentials: .binary(ciphertext),
@@ -49,12 +49,12 @@ extension EmbeddedStore {
                     INSERT INTO kms_keys (key_id, state, description, rotation_enabled, created_at) VALUES (?, 'Enabled', ?, 1, ?)
                     """)
                 let version = try db.cachedStatement(sql: "INSERT INTO kms_key_versions (key_id, version, material) VALUES (?, 1, ?)")
-                let tag = try db.cachedStatement(sql: "INSERT INTO kms_tags (key_id, tag_key, tag_value) VALUES (?, 'CreatedBy', ?)")
+                let tag = try db.cachedStatement(sql: "INSERT INTO kms_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)")
                 let guardItem = try db.cachedStatement(sql: "INSERT INTO items (h, id, type, guard_user_id) VALUES (?, ?, ?, ?)")
                 for (user, keyId, material) in batch {
-                    try key.execute(arguments: [keyId, "UserVault credentials key for user \(user.id)", now])
+                    try key.execute(arguments: [keyId, UserKeys.keyDescription(userId: user.id), now])
                     try version.execute(arguments: [keyId, material])
-                    try tag.execute(arguments: [keyId, user.id])
+                    try tag.execute(arguments: [keyId, UserKeys.ownerTag, user.id])
                     try EmbeddedUserTable.put(db, user)
                     let guardId = EmailGuard.itemId(forEmail: user.email ?? "")
                     try guardItem.execute(arguments: [SegmentHash.hash(guardId), guardId, EmailGuard.itemType, user.id])

@@ -27,7 +27,7 @@ public struct EmbeddedKeyService: KeyService {
     }
 
     public func createKey(description: String, tags: [String: String]) async throws -> KeyMetadata {
-        let keyId = SegmentHash.keyId(owner: tags["CreatedBy"])
+        let keyId = SegmentHash.keyId(owner: tags[UserKeys.ownerTag])
         let material = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let now = Date()
         try await pool.write { db in

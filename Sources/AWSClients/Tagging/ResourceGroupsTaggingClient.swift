@@ -12,7 +12,7 @@ extension AWSService {
 ///
 /// ```swift
 /// let tagging = ResourceGroupsTaggingClient(factory.client(for: .tagging))
-/// for try await page in tagging.resourcesPages(type: "kms:key", tagKey: "CreatedBy") {
+/// for try await page in tagging.resourcesPages(type: "kms:key", tagKey: "Team") {
 ///     for resource in page.ResourceTagMappingList ?? [] { print(resource.ResourceARN) }
 /// }
 /// ```

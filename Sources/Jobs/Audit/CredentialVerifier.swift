@@ -33,8 +33,8 @@ public enum KeyStateSource: String, Sendable, Codable, CaseIterable {
 ///
 /// Which verification applies is read from the item itself: records written by UserVault carry
 /// `credentialsKeyId` and are bound to `{"userId": id}`; legacy records (the original service)
-/// have neither, and their key is the one tagged `CreatedBy=<id>` (``KeyOwnership``). No call is
-/// ever made just to find out which case applies.
+/// have neither, and their key is the one tagged `CreatedBy=<id>` (``UserKeys``, listed once per
+/// run by ``KeyOwnership``). No call is ever made just to find out which case applies.
 public struct CredentialVerifier: Sendable {
     /// The outcome for one user.
     public struct Verdict: Sendable, Hashable {
@@ -81,13 +81,9 @@ public struct CredentialVerifier: Sendable {
         }
         // 0. What the item itself says: no request.
         var pending: [(index: Int, keyId: String, ciphertext: Data, legacy: Bool)] = []
-        var index: KeyOwnership.Index?
+        var index: UserKeys.Owners?
         if depth == .deep || items.contains(where: { $0.credentialsKeyId == nil }) {
-            do {
-                index = try await ownership.index()
-            } catch {
-                throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
-            }
+            index = try await ownership.indexForPage()
         }
         for (position, item) in items.enumerated() {
             let ciphertext: Data
@@ -104,25 +100,20 @@ public struct CredentialVerifier: Sendable {
             case .binary(let data)?:
                 ciphertext = data
             }
-            if Self.looksLikePlaintext(ciphertext) {
+            if UserKeys.looksLikePlaintext(ciphertext) {
                 add(position, .credentialsPlaintext, "credentials are \(ciphertext.count) printable bytes, not ciphertext")
                 continue
             }
-            if let recorded = item.credentialsKeyId {
-                pending.append((position, recorded, ciphertext, false))
-                continue
-            }
-            let owned = index?.keysByOwner[item.id] ?? []
-            guard let only = owned.first else {
-                add(position, .keyNotFound, "the record names no key (no credentialsKeyId) and no CMK is tagged CreatedBy=\(item.id)")
-                continue
-            }
-            guard owned.count == 1 else {
-                add(position, .unverifiable, "the record names no key and \(owned.count) CMKs are tagged CreatedBy=\(item.id): "
+            switch UserKeys.key(of: item, owners: index) {
+            case .found(let keyId):
+                pending.append((position, keyId, ciphertext, item.credentialsKeyId == nil))
+            case .notFound:
+                add(position, .keyNotFound,
+                    "the record names no key (no credentialsKeyId) and no CMK is tagged \(UserKeys.ownerLabel(userId: item.id))")
+            case .ambiguous(let count):
+                add(position, .unverifiable, "the record names no key and \(count) CMKs are tagged \(UserKeys.ownerLabel(userId: item.id)): "
                     + "record the right one (`uservault backfill key-metadata`)")
-                continue
             }
-            pending.append((position, only, ciphertext, true))
         }
         for entry in pending { verdicts[entry.index].keyId = entry.keyId }
 
@@ -157,7 +148,7 @@ public struct CredentialVerifier: Sendable {
 
         // 2. The proof: re-encrypt to the same key, with the context the record must have.
         let proofs = try ServiceFailure.check(await keys.reEncrypt(all: enabled.map { entry, _ in
-            let context = entry.legacy ? [:] : UserService.encryptionContext(userId: items[entry.index].id)
+            let context = UserKeys.encryptionContext(of: items[entry.index])
             return ReEncryptRequest(ciphertext: entry.ciphertext, sourceKeyId: entry.keyId, sourceContext: context,
                                     destinationKeyId: entry.keyId, destinationContext: context)
         }))
@@ -211,11 +202,12 @@ public struct CredentialVerifier: Sendable {
                 if let metadata, metadata.keySpec != "SYMMETRIC_DEFAULT" {
                     add(entry.index, .keySpecUnexpected, keyId: entry.keyId, "the key spec is \(metadata.keySpec), expected SYMMETRIC_DEFAULT")
                 }
-                switch index.ownerByKey[KeyReference.bareKeyId(entry.keyId)] {
+                switch index.owner(ofKey: entry.keyId) {
                 case nil:
-                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId, "the CMK carries no CreatedBy tag")
+                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId, "the CMK carries no \(UserKeys.ownerTag) tag")
                 case let owner? where owner != items[entry.index].id:
-                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId, "the CMK is tagged CreatedBy=\(owner), another user")
+                    add(entry.index, .keyOwnerMismatch, keyId: entry.keyId,
+                        "the CMK is tagged \(UserKeys.ownerLabel(userId: owner)), another user")
                 default:
                     break
                 }
@@ -233,11 +225,5 @@ public struct CredentialVerifier: Sendable {
         }
         for position in verdicts.indices { verdicts[position].verified = verdicts[position].findings.isEmpty }
         return verdicts
-    }
-
-    /// Printable ASCII only, and short: a password, not ciphertext (KMS ciphertext starts with
-    /// non-printable header bytes; the embedded store's with its version byte 0x01).
-    static func looksLikePlaintext(_ data: Data) -> Bool {
-        !data.isEmpty && data.count <= 1024 && data.allSatisfy { (0x20...0x7E).contains($0) }
     }
 }

@@ -46,7 +46,7 @@ public enum CrossScanChecks {
     /// already scheduled for deletion: one DescribeKey per candidate, a few at a time.
     ///
     /// - Returns: the findings and the key requests made.
-    public static func orphans(index: KeyOwnership.Index, referenced: Set<String>,
+    public static func orphans(index: UserKeys.Owners, referenced: Set<String>,
                                keys: any KeyService) async throws -> (findings: [Finding], requests: Int) {
         let candidates = index.ownerByKey.keys.filter { !referenced.contains($0) }.sorted()
         var findings: [Finding] = []
@@ -65,7 +65,8 @@ public enum CrossScanChecks {
                     }
                     guard metadata.state != .pendingDeletion else { return nil }
                     return Finding(.orphanKey, userId: owner, keyId: keyId,
-                                   detail: "a CMK tagged CreatedBy=\(owner) that no user's credentials use (state \(metadata.state.rawValue))")
+                                   detail: "a CMK tagged \(UserKeys.ownerLabel(userId: owner)) that no user's credentials use "
+                                       + "(state \(metadata.state.rawValue))")
                 }
             }
             for _ in 0..<8 { submit() }

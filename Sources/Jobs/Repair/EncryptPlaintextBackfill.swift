@@ -30,7 +30,7 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
     static func plaintext(_ credentials: StoredCredentials?) -> Data? {
         switch credentials {
         case .string(let text)?: return Data(text.utf8)
-        case .binary(let data)? where CredentialVerifier.looksLikePlaintext(data): return data
+        case .binary(let data)? where UserKeys.looksLikePlaintext(data): return data
         default: return nil
         }
     }
@@ -50,8 +50,9 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
             if let unused = try await runKeys.reusable(for: user.id, in: runId) {
                 key = unused  // made for this user before a kill, never written
             } else {
-                key = try await keys.createKey(description: "UserVault credentials key for user \(user.id) (backfill encrypt-plaintext)",
-                                               tags: ["CreatedBy": user.id, Self.runTag: RunKeys.value(runId: runId, userId: user.id)])
+                key = try await keys.createKey(description: UserKeys.keyDescription(userId: user.id, purpose: "backfill encrypt-plaintext"),
+                                               tags: UserKeys.ownerTags(userId: user.id,
+                                                                        with: [Self.runTag: RunKeys.value(runId: runId, userId: user.id)]))
             }
             func abandon(_ reason: String) async -> RepairAction {
                 .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
@@ -60,7 +61,7 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
             do {
                 try await keys.enableKeyRotation(keyId: key.keyId)
                 let ciphertext = try await keys.encrypt(keyId: key.keyId, plaintext: password,
-                                                        context: UserService.encryptionContext(userId: user.id))
+                                                        context: UserKeys.encryptionContext(userId: user.id))
                 guard try await table.replaceCredentials(userId: user.id, expected: credentials, expectedKeyId: user.credentialsKeyId,
                                                          ciphertext: ciphertext, keyId: key.arn, createdAt: nil) else {
                     return await abandon("the record changed since it was read: not overwritten")
@@ -73,7 +74,7 @@ public struct EncryptPlaintextBackfill: RepairPlanner {
                 return outcome
             }
             return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .done,
-                         detail: "encrypted under a new CMK tagged CreatedBy=\(user.id), rotation on")
+                         detail: "encrypted under a new CMK tagged \(UserKeys.ownerLabel(userId: user.id)), rotation on")
         })
         return try zip(plain, results).map { user, result in
             switch result {

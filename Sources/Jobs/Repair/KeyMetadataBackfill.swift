@@ -27,20 +27,14 @@ public struct KeyMetadataBackfill: RepairPlanner {
     public func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction] {
         let legacy = users.filter { $0.credentialsKeyId == nil }
         guard !legacy.isEmpty else { return [] }
-        let index: KeyOwnership.Index
-        do {
-            index = try await ownership.index()
-        } catch {
-            throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
-        }
+        let index = try await ownership.indexForPage()
         let (table, keys) = (self.table, self.keys)
         let results = try ServiceFailure.check(await concurrentMap(legacy) { user -> RepairAction in
-            let owned = index.keysByOwner[user.id] ?? []
             let ciphertext: Data
             switch user.credentials {
             case nil:
                 return .skipped(user.id, Self.action, .credentialsMissing, "no credentials to bind")
-            case .binary(let data)? where !CredentialVerifier.looksLikePlaintext(data):
+            case .binary(let data)? where !UserKeys.looksLikePlaintext(data):
                 ciphertext = data
             case .binary?, .string?:
                 return .skipped(user.id, Self.action, .credentialsPlaintext,
@@ -48,11 +42,16 @@ public struct KeyMetadataBackfill: RepairPlanner {
             case .other?:
                 return .skipped(user.id, Self.action, .invalidRecord, "credentials are not binary: no ciphertext to bind")
             }
-            guard owned.count == 1, let keyId = owned.first else {
-                return owned.isEmpty
-                    ? .skipped(user.id, Self.action, .keyNotFound, "no CMK is tagged CreatedBy=\(user.id): left as is (the audit reports it)")
-                    : .skipped(user.id, Self.action, .unverifiable,
-                               "\(owned.count) CMKs are tagged CreatedBy=\(user.id): left as is, for people to decide")
+            let keyId: String
+            switch UserKeys.key(of: user, owners: index) {
+            case .found(let key):
+                keyId = key
+            case .notFound:
+                return .skipped(user.id, Self.action, .keyNotFound,
+                                "no CMK is tagged \(UserKeys.ownerLabel(userId: user.id)): left as is (the audit reports it)")
+            case .ambiguous(let count):
+                return .skipped(user.id, Self.action, .unverifiable,
+                                "\(count) CMKs are tagged \(UserKeys.ownerLabel(userId: user.id)): left as is, for people to decide")
             }
             guard apply else {
                 return .init(userId: user.id, action: Self.action, keyId: keyId, outcome: .planned,
@@ -61,8 +60,8 @@ public struct KeyMetadataBackfill: RepairPlanner {
             let proof: ReEncryptResult
             do {
                 proof = try await keys.reEncrypt(ReEncryptRequest(
-                    ciphertext: ciphertext, sourceKeyId: keyId, sourceContext: [:], destinationKeyId: keyId,
-                    destinationContext: UserService.encryptionContext(userId: user.id)))
+                    ciphertext: ciphertext, sourceKeyId: keyId, sourceContext: UserKeys.encryptionContext(of: user),
+                    destinationKeyId: keyId, destinationContext: UserKeys.encryptionContext(userId: user.id)))
             } catch {
                 return try .outcome(of: error, userId: user.id, action: Self.action, keyId: keyId,
                                     doing: "ReEncrypt under the user's key")

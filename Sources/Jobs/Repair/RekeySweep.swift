@@ -36,18 +36,12 @@ public struct RekeySweep: RepairPlanner {
 
     public func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction] {
         // The CreatedBy listing names legacy records' keys: only listed when the page has one.
-        var listed: KeyOwnership.Index?
-        if users.contains(where: { $0.credentialsKeyId == nil }) {
-            do {
-                listed = try await ownership.index()
-            } catch {
-                throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
-            }
-        }
+        var listed: UserKeys.Owners?
+        if users.contains(where: { $0.credentialsKeyId == nil }) { listed = try await ownership.indexForPage() }
         let index = listed
-        let ours: [String: String]
+        let ours: UserKeys.Owners
         do {
-            ours = apply ? try await runKeys.made(in: runId).ownerByKey : [:]
+            ours = apply ? try await runKeys.made(in: runId) : UserKeys.Owners([])
         } catch {
             if let failure = ServiceFailure(error) { throw failure }
             // Without it, a resumed page could move a user twice: touch nobody.
@@ -56,7 +50,7 @@ public struct RekeySweep: RepairPlanner {
         }
         /// A legacy record's keys: the ones tagged for the user, leaving out keys this run made.
         @Sendable func taggedKeys(_ userId: String) -> [String] {
-            (index?.keysByOwner[userId] ?? []).filter { ours[KeyReference.bareKeyId($0)] == nil }
+            (index?.keys(taggedFor: userId) ?? []).filter { ours.owner(ofKey: $0) == nil }
         }
         let (table, keys, days, runKeys) = (self.table, self.keys, self.pendingDays, self.runKeys)
         let results = try ServiceFailure.check(await concurrentMap(users) { user -> RepairAction? in
@@ -64,7 +58,7 @@ public struct RekeySweep: RepairPlanner {
             switch user.credentials {
             case nil:
                 return .skipped(user.id, Self.action, .credentialsMissing, "no credentials to move")
-            case .binary(let data)? where !CredentialVerifier.looksLikePlaintext(data):
+            case .binary(let data)? where !UserKeys.looksLikePlaintext(data):
                 ciphertext = data
             case .binary?, .string?:
                 return .skipped(user.id, Self.action, .credentialsPlaintext,
@@ -72,30 +66,34 @@ public struct RekeySweep: RepairPlanner {
             case .other?:
                 return .skipped(user.id, Self.action, .invalidRecord, "credentials are not binary: no ciphertext to move")
             }
-            let legacy = user.credentialsKeyId == nil
-            let tagged = legacy ? taggedKeys(user.id) : []
-            guard let oldKey = user.credentialsKeyId ?? (tagged.count == 1 ? tagged.first : nil) else {
-                return tagged.isEmpty
-                    ? .skipped(user.id, Self.action, .keyNotFound, "the record names no key and no CMK is tagged CreatedBy=\(user.id)")
-                    : .skipped(user.id, Self.action, .unverifiable,
-                               "the record names no key and \(tagged.count) CMKs are tagged CreatedBy=\(user.id): run backfill key-metadata")
+            let oldKey: String
+            switch UserKeys.Lookup(recorded: user.credentialsKeyId, tagged: taggedKeys(user.id)) {
+            case .found(let key):
+                oldKey = key
+            case .notFound:
+                return .skipped(user.id, Self.action, .keyNotFound,
+                                "the record names no key and no CMK is tagged \(UserKeys.ownerLabel(userId: user.id))")
+            case .ambiguous(let count):
+                return .skipped(user.id, Self.action, .unverifiable, "the record names no key and \(count) CMKs are tagged "
+                                    + "\(UserKeys.ownerLabel(userId: user.id)): run backfill key-metadata")
             }
             guard apply else {
                 return .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .planned,
                              detail: "would move the credentials to a new CMK and schedule this one for deletion in \(days) days")
             }
-            if ours[KeyReference.bareKeyId(oldKey)] != nil {
+            if ours.owner(ofKey: oldKey) != nil {
                 return try await Self.finishMoved(userId: user.id, currentKey: oldKey, keys: keys, pendingDays: days)
             }
-            let context = UserService.encryptionContext(userId: user.id)
+            let context = UserKeys.encryptionContext(userId: user.id)
             let previous = [Self.previousKeyTag: KeyReference.bareKeyId(oldKey)]
             let key: KeyMetadata
             if let unused = try await runKeys.reusable(for: user.id, in: runId) {
                 key = unused  // made for this user before the kill, never written
                 try await keys.tagKey(keyId: key.keyId, tags: previous)
             } else {
-                key = try await keys.createKey(description: "UserVault credentials key for user \(user.id) (rekey)",
-                                               tags: ["CreatedBy": user.id, Self.runTag: RunKeys.value(runId: runId, userId: user.id)]
+                key = try await keys.createKey(description: UserKeys.keyDescription(userId: user.id, purpose: "rekey"),
+                                               tags: UserKeys.ownerTags(userId: user.id,
+                                                                        with: [Self.runTag: RunKeys.value(runId: runId, userId: user.id)])
                                                    .merging(previous) { $1 })
             }
             func abandon(_ reason: String) async -> RepairAction {
@@ -113,7 +111,7 @@ public struct RekeySweep: RepairPlanner {
             do {
                 try await keys.enableKeyRotation(keyId: key.keyId)
                 moved = try await keys.reEncrypt(ReEncryptRequest(
-                    ciphertext: ciphertext, sourceKeyId: oldKey, sourceContext: legacy ? [:] : context,
+                    ciphertext: ciphertext, sourceKeyId: oldKey, sourceContext: UserKeys.encryptionContext(of: user),
                     destinationKeyId: key.keyId, destinationContext: context))
                 guard try await table.replaceCredentials(userId: user.id, expected: .binary(ciphertext), expectedKeyId: user.credentialsKeyId,
                                                          ciphertext: moved.ciphertext, keyId: key.arn, createdAt: nil) else {

@@ -48,35 +48,30 @@ public struct EnableRotationSweep: RepairPlanner {
         return actions
     }
 
-    /// Each user's key: the one the record names, else the one CMK tagged `CreatedBy=<id>`; users
-    /// without exactly one come back as `skipped` actions (`KEY_NOT_FOUND`, or `UNVERIFIABLE`
-    /// for several), which the audit reports too.
+    /// Each user's key (``UserKeys/key(of:owners:)``): the one the record names, else the one CMK
+    /// tagged `CreatedBy=<id>`; users without exactly one come back as `skipped` actions
+    /// (`KEY_NOT_FOUND`, or `UNVERIFIABLE` for several), which the audit reports too.
     ///
     /// - Throws: when the `CreatedBy` listing a legacy record needs cannot be had (a
     ///   ``ServiceFailure`` is tried again with its page; any other error stops the run).
     static func userKeys(_ users: [StoredItem], ownership: KeyOwnership, action: String) async throws
         -> (targets: [(userId: String, keyId: String)], skipped: [RepairAction]) {
+        var owners: UserKeys.Owners?
+        if users.contains(where: { $0.credentialsKeyId == nil }) { owners = try await ownership.indexForPage() }
         var targets: [(userId: String, keyId: String)] = []
         var skipped: [RepairAction] = []
         for user in users {
-            if let keyId = user.credentialsKeyId {
+            switch UserKeys.key(of: user, owners: owners) {
+            case .found(let keyId):
                 targets.append((user.id, keyId))
-                continue
+            case .notFound:
+                let tag = UserKeys.ownerLabel(userId: user.id)
+                skipped.append(.skipped(user.id, action, .keyNotFound, "the record names no key and no CMK is tagged \(tag)"))
+            case .ambiguous(let count):
+                let tag = UserKeys.ownerLabel(userId: user.id)
+                skipped.append(.skipped(user.id, action, .unverifiable,
+                                        "\(count) CMKs are tagged \(tag): record the right one (backfill key-metadata)"))
             }
-            let owned: [String]
-            do {
-                owned = try await ownership.index().keysByOwner[user.id] ?? []
-            } catch {
-                throw ServiceFailure(error) ?? KeyOwnership.ListingError(error)
-            }
-            guard owned.count == 1, let keyId = owned.first else {
-                skipped.append(owned.isEmpty
-                    ? .skipped(user.id, action, .keyNotFound, "the record names no key and no CMK is tagged CreatedBy=\(user.id)")
-                    : .skipped(user.id, action, .unverifiable,
-                               "\(owned.count) CMKs are tagged CreatedBy=\(user.id): record the right one (backfill key-metadata)"))
-                continue
-            }
-            targets.append((user.id, keyId))
         }
         return (targets, skipped)
     }

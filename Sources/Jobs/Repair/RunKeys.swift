@@ -11,9 +11,9 @@ import UserVaultCore
 actor RunKeys {
     let keys: any KeyService
     let tag: String
-    /// The keys of one run, indexed by the user each was made for (as the audit indexes keys by
-    /// their `CreatedBy` owner).
-    private var loaded: (runId: String, task: Task<KeyOwnership.Index, any Error>)?
+    /// The keys of one run, indexed by the user each was made for (as ``UserKeys/Owners`` indexes
+    /// keys by their `CreatedBy` owner).
+    private var loaded: (runId: String, task: Task<UserKeys.Owners, any Error>)?
 
     init(keys: any KeyService, tag: String) {
         self.keys = keys
@@ -24,11 +24,11 @@ actor RunKeys {
     nonisolated static func value(runId: String, userId: String) -> String { "\(runId):\(userId)" }
 
     /// The keys made in `runId` before this process started, by the user each was made for.
-    func made(in runId: String) async throws -> KeyOwnership.Index {
+    func made(in runId: String) async throws -> UserKeys.Owners {
         if let loaded, loaded.runId == runId { return try await loaded.task.value }
         let prefix = runId + ":"
         let task = Task { [keys, tag] in
-            KeyOwnership.Index(try await keys.keysTagged(tag).compactMap { tagged in
+            UserKeys.Owners(try await keys.keysTagged(tag).compactMap { tagged in
                 tagged.value.hasPrefix(prefix) ? TaggedKey(keyId: tagged.keyId, value: String(tagged.value.dropFirst(prefix.count))) : nil
             })
         }
@@ -38,7 +38,7 @@ actor RunKeys {
 
     /// A key made for `userId` in `runId` that can still be used (enabled), if there is one.
     func reusable(for userId: String, in runId: String) async throws -> KeyMetadata? {
-        for keyId in try await made(in: runId).keysByOwner[userId] ?? [] {
+        for keyId in try await made(in: runId).keys(taggedFor: userId) {
             let key = try await keys.describeKey(keyId: keyId)
             if key.state == .enabled { return key }
         }

@@ -44,7 +44,7 @@ public struct DefectPlanter: Sendable {
         case .foreignOwnerTag:
             if let keyId = item.credentialsKeyId {
                 let stranger = UUID().uuidString.lowercased()
-                try await keys.tagKey(keyId: keyId, tags: ["CreatedBy": stranger])
+                try await keys.tagKey(keyId: keyId, tags: UserKeys.ownerTags(userId: stranger))
             }
             return PlantedDefect(kind: kind, userId: userId)
         case .sharedKey:
@@ -61,7 +61,7 @@ public struct DefectPlanter: Sendable {
               var borrowerItem = try await table.item(id: borrower)
         else { throw UserTableError.invalidItem("users for the shared-key defect vanished") }
         let ciphertext = try await keys.encrypt(keyId: ownerKey, plaintext: Data(password.utf8),
-                                                context: UserService.encryptionContext(userId: borrower))
+                                                context: UserKeys.encryptionContext(userId: borrower))
         let abandoned = borrowerItem.credentialsKeyId
         borrowerItem.credentials = .binary(ciphertext)
         borrowerItem.credentialsKeyId = ownerKey

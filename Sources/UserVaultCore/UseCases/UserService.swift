@@ -48,14 +48,12 @@ public struct UserService: Sendable {
         self.emailLocks = KeyedLock()
     }
 
-    /// The encryption context that binds a ciphertext to its user.
-    public static func encryptionContext(userId: String) -> [String: String] { ["userId": userId] }
-
     /// Validates, creates a per-user CMK (tagged `CreatedBy=<id>`, rotation on), seals the
-    /// password under it with context `{"userId": id}` and writes the user and its email guard
-    /// in one transaction. If anything fails after the key exists, the key is scheduled for
-    /// deletion so none leaks. Concurrent creates of one email in this process take turns (so the
-    /// losers spend no key); across processes the transaction's guard item decides.
+    /// password under it with context `{"userId": id}` (the rules of ``UserKeys``) and writes the
+    /// user and its email guard in one transaction. If anything fails after the key exists, the
+    /// key is scheduled for deletion so none leaks. Concurrent creates of one email in this
+    /// process take turns (so the losers spend no key); across processes the transaction's guard
+    /// item decides.
     ///
     /// - Throws: ``ValidationFailure``, ``UserTableError/duplicateEmail``, or the backend's error.
     public func create(_ input: NewUserInput, logger: Logger = Logger(label: "uservault.core")) async throws -> UserSummary {
@@ -81,12 +79,11 @@ public struct UserService: Sendable {
             throw UserTableError.duplicateEmail
         }
         let id = makeId()
-        let key = try await keys.createKey(
-            description: "UserVault credentials key for user \(id)", tags: ["CreatedBy": id])
+        let key = try await keys.createKey(description: UserKeys.keyDescription(userId: id), tags: UserKeys.ownerTags(userId: id))
         do {
             try await keys.enableKeyRotation(keyId: key.keyId)
             let ciphertext = try await keys.encrypt(
-                keyId: key.keyId, plaintext: Data(valid.password.utf8), context: Self.encryptionContext(userId: id))
+                keyId: key.keyId, plaintext: Data(valid.password.utf8), context: UserKeys.encryptionContext(userId: id))
             let attributes = UserAttributes(
                 firstname: valid.firstname, lastname: valid.lastname, email: valid.email,
                 username: valid.username, createdAt: Self.timestamp(now()))
