@@ -75,8 +75,8 @@ public struct AuditJob: Sendable {
                         verdicts[position].verified = false
                     }
                     let verdict = verdicts[position]
-                    page.count("keyRequests", by: verdict.keyRequests)
-                    if verdict.verified { page.count("verified") }
+                    page.count(.keyRequests, by: verdict.keyRequests)
+                    if verdict.verified { page.count(.verified) }
                     for finding in verdict.findings {
                         page.add(kind: "finding", key: "\(item.id)|\(finding.code.rawValue)", value: try JSONEncoder.sorted.encode(finding))
                     }
@@ -88,7 +88,7 @@ public struct AuditJob: Sendable {
                         emailGroup: item.email.map(Membership.emailGroup) ?? "",
                         namedKey: item.credentialsKeyId.map(KeyReference.bareKeyId) ?? "", verified: verdict.verified))
                 }
-                page.count("users", by: users.count)
+                page.count(.users, by: users.count)
                 // Keyed by the page's first user: a page replayed after a kill replaces itself.
                 page.add(kind: MemberPages.kind, key: first.id, value: MemberPages.encode(members))
                 return page
@@ -99,7 +99,7 @@ public struct AuditJob: Sendable {
         let (groupFindings, unverified) = CrossScanChecks.groups(keyRefs: cross.keyRefs, emails: cross.emails)
         findings += groupFindings
         let counters = try state.counters()
-        var keyRequests = counters["keyRequests"] ?? 0
+        var keyRequests = counters[.keyRequests]
         if deepWhole {
             let orphans = try await CrossScanChecks.orphans(index: try await ownership.index(), referenced: cross.referenced, keys: keys)
             findings += orphans.findings
@@ -121,7 +121,7 @@ public struct AuditJob: Sendable {
                               externalStats: JobReport.Stats = JobReport.Stats()) -> JobReport {
         let counters = (try? state.counters()) ?? [:]
         var stats = externalStats
-        if stats.kmsRequests == 0 { stats.kmsRequests = counters["keyRequests"] ?? 0 }
+        if stats.kmsRequests == 0 { stats.kmsRequests = counters[.keyRequests] }
         var parameters = self.parameters
         parameters["error"] = error
         return report(runId: state.runId, startedAt: state.startedAt, table: table, complete: false, parameters: parameters,
@@ -134,12 +134,9 @@ public struct AuditJob: Sendable {
     func report(runId: String, startedAt: Date, table: any UserTable, complete: Bool, parameters: [String: String],
                 segments: JobReport.Segments, counters: [String: Int], verifiedLost: Int, findings: [Finding],
                 stats: JobReport.Stats) -> JobReport {
-        JobReport(
-            runId: runId, job: "audit", backend: table.backendName, table: table.tableName,
-            startedAt: JobReport.timestamp(startedAt), finishedAt: JobReport.timestamp(Date()), complete: complete,
-            parameters: parameters, segments: segments, scanned: counters["scanned"] ?? 0, users: counters["users"] ?? 0,
-            verified: max(0, (counters["verified"] ?? 0) - verifiedLost), findings: AuditJob.ordered(findings),
-            summary: JobReport.summary(of: findings), stats: stats)
+        JobReport(job: "audit", runId: runId, startedAt: JobReport.timestamp(startedAt), backend: table.backendName,
+                  table: table.tableName, complete: complete, parameters: parameters, segments: segments, counters: counters,
+                  unverified: verifiedLost, findings: findings, stats: stats)
     }
 
     /// The per-user findings committed so far.

@@ -36,7 +36,9 @@ public enum AuditMerge {
                     share: try read(AuditShare.fileName, as: AuditShare.self), folder: folder)
     }
 
-    /// Whether the parts are the whole set of workers of one audit; orphans need `keys` at deep depth.
+    /// The report a single run would have written, from the parts of every worker of one audit.
+    /// - Parameter keys: the key service, to list orphan keys when the audit was deep (unused otherwise).
+    /// - Throws: ``MergeError`` when the parts are not every worker of one audit, exactly once each.
     public static func merge(_ parts: [Part], keys: (any KeyService)?) async throws -> JobReport {
         guard let first = parts.first else { throw MergeError("no reports to merge") }
         for part in parts {
@@ -84,15 +86,13 @@ public enum AuditMerge {
         parameters["mergedFrom"] = parts.sorted { $0.share.worker.index < $1.share.worker.index }.map(\.report.runId).joined(separator: ",")
         let starts = parts.map(\.report.startedAt).sorted(), ends = parts.map(\.report.finishedAt).sorted()
         return JobReport(
-            runId: UUID().uuidString.lowercased(), job: "audit", backend: first.share.backend, table: first.share.table,
-            startedAt: starts.first ?? first.report.startedAt, finishedAt: ends.last ?? first.report.finishedAt,
+            job: "audit", runId: UUID().uuidString.lowercased(), startedAt: starts.first ?? first.report.startedAt,
+            finishedAt: ends.last ?? first.report.finishedAt, backend: first.share.backend, table: first.share.table,
             complete: complete, parameters: parameters,
             segments: .init(total: first.share.totalSegments, worker: WorkerShare.whole.description,
                             assigned: parts.map(\.report.segments.assigned).reduce(0, +),
                             finished: parts.map(\.report.segments.finished).reduce(0, +)),
-            scanned: counters["scanned"] ?? 0, users: counters["users"] ?? 0,
-            verified: max(0, (counters["verified"] ?? 0) - unverified), findings: AuditJob.ordered(findings),
-            summary: JobReport.summary(of: findings), stats: stats)
+            counters: counters, unverified: unverified, findings: findings, stats: stats)
     }
 }
 

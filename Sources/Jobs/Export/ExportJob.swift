@@ -111,7 +111,7 @@ public struct ExportJob: Sendable {
                 let entry = FileEntry(path: path, items: users.count, bytes: document.count, sha256: Hex.lowercase(SHA256.hash(data: document)))
                 try await sink.add(path: path, contents: document)
                 records.add(kind: "file", key: path, value: try JSONEncoder().encode(entry))
-                records.count("users", by: users.count)
+                records.count(.users, by: users.count)
                 return records
             }
             guard outcome.complete else {

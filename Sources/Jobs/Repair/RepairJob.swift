@@ -61,7 +61,7 @@ public struct RepairJob: Sendable {
                 for action in try await planner.repair(users, apply: apply, runId: runId) {
                     page.add(kind: Self.kind, key: "\(action.userId)|\(action.action)", value: try JSONEncoder.sorted.encode(action))
                 }
-                page.count("users", by: users.count)
+                page.count(.users, by: users.count)
                 return page
             }
         var stats = externalStats()
@@ -84,16 +84,12 @@ public struct RepairJob: Sendable {
                 finished: Int, assigned: Int, stats: JobReport.Stats) throws -> JobReport {
         let actions = try state.records(kind: Self.kind).map { try JSONDecoder().decode(RepairAction.self, from: $0.value) }
             .sorted { ($0.userId, $0.action) < ($1.userId, $1.action) }
-        let counters = try state.counters()
-        var report = JobReport(
-            runId: state.runId, job: planner.job, backend: table.backendName, table: table.tableName,
-            startedAt: JobReport.timestamp(state.startedAt), finishedAt: JobReport.timestamp(Date()), complete: complete,
-            parameters: parameters,
+        return JobReport(
+            job: planner.job, runId: state.runId, startedAt: JobReport.timestamp(state.startedAt), backend: table.backendName,
+            table: table.tableName, complete: complete, parameters: parameters,
             segments: .init(total: configuration.scan.totalSegments, worker: configuration.scan.worker.description,
                             assigned: assigned, finished: finished),
-            scanned: counters["scanned"] ?? 0, users: counters["users"] ?? 0,
-            verified: 0, findings: [], summary: actions.reduce(into: [:]) { $0[$1.summaryKey, default: 0] += 1 }, stats: stats)
-        report.actions = actions
-        return report
+            counters: try state.counters(), summary: actions.reduce(into: [:]) { $0[$1.summaryKey, default: 0] += 1 }, stats: stats,
+            actions: actions)
     }
 }

@@ -160,7 +160,7 @@ public struct ScanEngine: Sendable {
             // Stopped while the page was being processed: its verdicts may be "could not evaluate"
             // only because of the stop. Nothing of it is committed; a resumed run redoes the page.
             if Task.isCancelled { return }
-            records.count("scanned", by: page.scannedCount)
+            records.count(.scanned, by: page.scannedCount)
             after = page.lastEvaluatedId
             // The page's results and the new position commit together, or not at all.
             try await state.commit(segment: segment, position: .init(after: after, done: after == nil), page: records)
