@@ -1,6 +1,6 @@
 import Foundation
 
-/// `report.json` (contract, SPEC §5): what a job run did and found. Its JSON Schema is
+/// `report.json` (a contract with the tools that read it): what a job run did and found. Its JSON Schema is
 /// `reports/schema/report.schema.json`. Nothing in it is a password, a ciphertext byte or a secret.
 public struct JobReport: Sendable, Codable {
     public struct Segments: Sendable, Codable, Hashable {

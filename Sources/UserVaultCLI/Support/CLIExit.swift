@@ -1,4 +1,4 @@
-/// How a command ends other than success: an exit code (SPEC §4) and one line for stderr.
+/// How a command ends other than success: an exit code (the contract in the README: 0 done, 1 findings, 2 could not run) and one line for stderr.
 struct CLIExit: Error, CustomStringConvertible {
     var code: Int32
     var message: String?
