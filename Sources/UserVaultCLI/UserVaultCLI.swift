@@ -15,7 +15,7 @@ public enum UserVaultCLI {
         }
         let names = Set(UserVaultCommand.configuration.subcommands.compactMap { $0.configuration.commandName })
             .union(["help"])
-        if let unknown = ArgumentOrder.unknownCommand(arguments, subcommands: names) {
+        if let unknown = CommandWord.unknown(arguments, subcommands: names) {
             var message = "unknown command '\(unknown)'"
             if let nearest = EditDistance.nearest(to: unknown, in: names.sorted()), nearest.distance <= 2 {
                 message += "; did you mean '\(nearest.candidate)'?"
@@ -23,10 +23,9 @@ public enum UserVaultCLI {
             writeError(message, hint: "see `uservault --help`")
             return 2
         }
-        let ordered = ArgumentOrder.hoistGlobalOptions(arguments, subcommands: names)
         let command: any ParsableCommand
         do {
-            command = try UserVaultCommand.parseAsRoot(ordered)
+            command = try UserVaultCommand.parseAsRoot(arguments)
         } catch {
             let code = UserVaultCommand.exitCode(for: error)
             let message = UserVaultCommand.fullMessage(for: error)

@@ -20,4 +20,8 @@ struct UserVaultCommand: AsyncParsableCommand {
             BackfillCommand.self, RunCommand.self, MergeReportsCommand.self,
         ]
     )
+
+    /// The global options, here and in every subcommand: argument-parser gives both the same
+    /// values, so they may stand before or after the subcommand's name.
+    @OptionGroup var global: GlobalOptions
 }

@@ -30,7 +30,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("log-format"), help: "Log lines on stderr as text, or one JSON object each. Env: USERVAULT_LOG_FORMAT. Default: text.")
     var logFormat: LogFormat?
 
-    /// The long names that take a value: hoisted when given before the subcommand.
+    /// The long names that take a value: skipped, with their values, to find the command word.
     static let valueOptionNames: Set<String> = [
         "--backend", "--store", "--table", "--region", "--profile", "--endpoint-url", "--log-level", "--log-format",
     ]
