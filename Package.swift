@@ -149,6 +149,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
