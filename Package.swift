@@ -179,6 +179,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "AWSBackendTests", dependencies: ["AWSBackend", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "LambdaRuntimeTests", dependencies: [
+            "LambdaRuntime", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "JobsTests", dependencies: [
             "Jobs", "ArchiveIO", "EmbeddedStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),
