@@ -149,6 +149,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -167,6 +168,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
+        .testTarget(name: "ArchiveIOTests", dependencies: [
+            "ArchiveIO", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AWSSigningTests", dependencies: ["AWSSigning"], swiftSettings: strict),
         .testTarget(name: "AWSClientsTests", dependencies: [
@@ -175,6 +179,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "AWSBackendTests", dependencies: ["AWSBackend", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "LambdaRuntimeTests", dependencies: [
+            "LambdaRuntime", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .testTarget(name: "JobsTests", dependencies: [
             "Jobs", "ArchiveIO", "EmbeddedStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),

@@ -9,16 +9,6 @@ import UserVaultCore
 struct AuditJobTests {
     static let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
-    static func audit(_ store: TemporaryStore, segments: Int, concurrency: Int = 4, depth: AuditDepth = .standard,
-                      worker: WorkerShare = .whole) async throws -> (report: JobReport, share: AuditShare) {
-        let job = AuditJob(configuration: .init(
-            scan: .init(totalSegments: segments, concurrency: concurrency, worker: worker, pageSize: 9), depth: depth))
-        let state = try RunState(path: nil, fingerprint: job.fingerprint(table: store.store.table), resume: false)
-        defer { state.discard() }
-        let report = try await job.run(table: store.store.table, keys: store.store.keys, state: state, logger: logger)
-        return (report, try job.share(state: state, table: store.store.table, complete: report.complete))
-    }
-
     /// The users a planted defect should flag at `depth` (both users of a shared key).
     static func defective(_ outcome: Seeder.Outcome, depth: AuditDepth) -> Set<String> {
         let found = outcome.defects.filter { depth == .deep || !$0.kind.needsDeepAudit }
@@ -33,7 +23,7 @@ struct AuditJobTests {
         let defective = Self.defective(outcome, depth: .standard)
 
         var reports: [JobReport] = []
-        for segments in [1, 4, 16] { reports.append(try await Self.audit(store, segments: segments).report) }
+        for segments in [1, 4, 16] { reports.append(try await JobsFixtures.audit(store, segments: segments).report) }
         for report in reports {
             #expect(report.complete)
             #expect(report.users == 60)
@@ -65,9 +55,9 @@ struct AuditJobTests {
         let store = try TemporaryStore()
         defer { store.cleanup() }
         _ = try await Seeder(service: store.service).run(.init(users: 25, defects: 0, seed: 3), logger: Self.logger)
-        let report = try await Self.audit(store, segments: 4).report
+        let report = try await JobsFixtures.audit(store, segments: 4).report
         #expect(report.complete && report.findings.isEmpty && report.verified == 25)
-        let deep = try await Self.audit(store, segments: 4, depth: .deep).report
+        let deep = try await JobsFixtures.audit(store, segments: 4, depth: .deep).report
         #expect(deep.complete && deep.findings.isEmpty && deep.verified == 25)
     }
 
@@ -83,7 +73,7 @@ struct AuditJobTests {
         let deleted = try await keys.createKey(description: "deleted", tags: ["CreatedBy": "deleted-user"])
         try await keys.scheduleKeyDeletion(keyId: deleted.keyId, pendingWindowDays: 7)
 
-        let whole = try await Self.audit(store, segments: 8, depth: depth).report
+        let whole = try await JobsFixtures.audit(store, segments: 8, depth: depth).report
         #expect(Set(whole.findings.filter { $0.code != .orphanKey }.compactMap(\.userId)) == Self.defective(outcome, depth: depth))
         let orphans = whole.findings.filter { $0.code == .orphanKey }.compactMap(\.keyId).map(KeyReference.bareKeyId)
         #expect(orphans == (depth == .deep ? [orphan.keyId] : []))
@@ -93,7 +83,7 @@ struct AuditJobTests {
         // even where the two users of a key fell to different workers.
         var halves: [(report: JobReport, share: AuditShare)] = []
         for worker in [WorkerShare(index: 1, count: 2), WorkerShare(index: 0, count: 2)] {
-            halves.append(try await Self.audit(store, segments: 8, depth: depth, worker: worker))
+            halves.append(try await JobsFixtures.audit(store, segments: 8, depth: depth, worker: worker))
         }
         #expect(halves.allSatisfy { $0.report.users < whole.users })
         let merged = try await AuditMerge.merge(

@@ -104,3 +104,74 @@ public func withServedUserVault<Result: Sendable>(
     process.waitUntilExit()
     return (result, process.terminationStatus, (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
 }
+
+/// What ``runUserVaultUntil(_:in:pattern:signal:)`` saw: how the process ended, its stderr, and
+/// whether the signal came mid-run (the pattern matched while the process was still running).
+public struct SignalledRun: Sendable {
+    public var reason: Process.TerminationReason
+    public var status: Int32
+    public var stderr: String
+    public var signalledMidRun: Bool
+}
+
+/// Runs `uservault` in `directory` until its stderr matches `pattern` (a regular expression; a
+/// progress line), then sends `signal`; waits for the process to end (SIGKILL if it outlives
+/// the signal by 30 s). Polls stderr every 50 ms, for 2 minutes at most: check
+/// ``SignalledRun/signalledMidRun``.
+public func runUserVaultUntil(_ arguments: [String], in directory: URL, pattern: String, signal: Int32) async throws
+    -> SignalledRun {
+    let errors = directory.appendingPathComponent("run-\(UUID().uuidString).stderr")
+    _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+    let process = SpawnedProcess()
+    process.executableURL = userVaultBinary
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = try FileHandle(forWritingTo: errors)
+    try process.run()
+    var matched = false
+    for _ in 0..<2400 where !matched && process.isRunning {
+        try await Task.sleep(for: .milliseconds(50))
+        let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        matched = text.range(of: pattern, options: .regularExpression) != nil
+    }
+    let midRun = matched && process.isRunning
+    kill(process.processIdentifier, signal)
+    for _ in 0..<600 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    return SignalledRun(reason: process.terminationReason, status: process.terminationStatus,
+                        stderr: (try? String(contentsOf: errors, encoding: .utf8)) ?? "", signalledMidRun: midRun)
+}
+
+/// Runs `uservault` (no arguments) as a Lambda function (`_HANDLER=handler`, the embedded store
+/// at `store`) on the Runtime API `standIn`, in `directory`, until `body` returns; then stops
+/// it. Returns `body`'s result and the function's output (stdout and stderr).
+public func withLambdaFunction<Result>(
+    handler: String, store: String, standIn: LambdaRuntimeStandIn, in directory: URL,
+    environment extra: [String: String] = [:], _ body: () async throws -> Result
+) async throws -> (result: Result, stderr: String) {
+    let errors = directory.appendingPathComponent("lambda-\(UUID().uuidString).stderr")
+    _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+    let process = SpawnedProcess()
+    process.executableURL = userVaultBinary
+    process.arguments = []
+    var environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": handler,
+                       "USERVAULT_BACKEND": "local", "USERVAULT_STORE": store]
+    for name in ["PATH", "HOME", "TMPDIR"] { environment[name] = ProcessInfo.processInfo.environment[name] }
+    process.environment = environment.merging(extra) { $1 }
+    process.currentDirectoryURL = directory
+    process.standardOutput = try FileHandle(forWritingTo: errors)
+    process.standardError = try FileHandle(forWritingTo: errors)
+    try process.run()
+    defer {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+    let result = try await body()
+    return (result, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+}
+
+/// The repository's root folder (this file is `Tests/TestSupport/CLIRunner.swift`).
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()

@@ -24,6 +24,11 @@ public final class LambdaRuntimeStandIn: Sendable {
         public var errorType: String? { if case .error(let type, _) = self { type } else { nil } }
     }
 
+    /// The `Lambda-Runtime-Invoked-Function-Arn` of every invocation.
+    public static let functionArn = "arn:aws:lambda:us-east-1:123456789012:function:uservault"
+    /// The `Lambda-Runtime-Trace-Id` of every invocation.
+    public static let traceId = "Root=1-00000000-000000000000000000000000;Sampled=0"
+
     /// `127.0.0.1:<port>`, the value for `AWS_LAMBDA_RUNTIME_API`.
     public let address: String
     private let channel: any Channel
@@ -64,9 +69,9 @@ public final class LambdaRuntimeStandIn: Sendable {
     public var initErrors: [(type: String, body: Data)] { state.initErrors }
 
     /// Sends one event and waits (up to `timeout`) for the runtime's answer. The invocation's
-    /// deadline is `deadline` from now.
-    public func invoke(_ event: Data, deadline: Duration = .seconds(120), timeout: Duration = .seconds(120)) async throws -> Outcome {
-        let id = UUID().uuidString.lowercased()
+    /// deadline is `deadline` from now; its request id is `requestId` (a fresh UUID by default).
+    public func invoke(_ event: Data, deadline: Duration = .seconds(120), timeout: Duration = .seconds(120),
+                       requestId id: String = UUID().uuidString.lowercased()) async throws -> Outcome {
         let (seconds, attoseconds) = deadline.components
         let deadlineMs = Int64((Date().timeIntervalSince1970 + Double(seconds) + Double(attoseconds) / 1e18) * 1000)
         return try await withThrowingTaskGroup(of: Outcome.self) { group in
@@ -178,9 +183,8 @@ final class StandInHandler: ChannelInboundHandler, @unchecked Sendable {
                     var headers = HTTPHeaders()
                     headers.add(name: "Lambda-Runtime-Aws-Request-Id", value: invocation.id)
                     headers.add(name: "Lambda-Runtime-Deadline-Ms", value: String(invocation.deadlineMs))
-                    headers.add(name: "Lambda-Runtime-Invoked-Function-Arn",
-                                value: "arn:aws:lambda:us-east-1:123456789012:function:uservault")
-                    headers.add(name: "Lambda-Runtime-Trace-Id", value: "Root=1-00000000-000000000000000000000000;Sampled=0")
+                    headers.add(name: "Lambda-Runtime-Invoked-Function-Arn", value: LambdaRuntimeStandIn.functionArn)
+                    headers.add(name: "Lambda-Runtime-Trace-Id", value: LambdaRuntimeStandIn.traceId)
                     handler.respond(context, .ok, headers: headers, body: invocation.event)
                 }
             }

@@ -1,5 +1,7 @@
 import AWSClients
+import AWSSigning
 import Foundation
+import Logging
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -162,3 +164,13 @@ private func bindLoopback(port: Int) throws -> Int? {
 
 /// `Tests/TestSupport/supervise.py`: runs a helper server tied to the test process's life.
 public let supervisorScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("supervise.py")
+
+extension MotoServer {
+    /// An S3 client on this server (moto's test credentials), over `transport`.
+    public func s3Client(_ transport: any HTTPTransport) -> S3Client {
+        S3Client(AWSServiceClient(
+            service: .s3, endpoint: URL(string: endpoint)!, region: Self.region,
+            credentials: StaticCredentialProvider(AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing")),
+            transport: transport, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+    }
+}

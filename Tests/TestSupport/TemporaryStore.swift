@@ -1,3 +1,4 @@
+import Crypto
 import EmbeddedStore
 import Foundation
 import UserVaultCore
@@ -34,4 +35,12 @@ public struct TemporaryStore: Sendable {
 public func makeTemporaryService() throws -> (service: UserService, cleanup: @Sendable () -> Void) {
     let store = try TemporaryStore()
     return (store.service, { store.cleanup() })
+}
+
+/// The SHA-256 (lowercase hex) of a SQLite store's bytes: the database file and its write-ahead
+/// log (a process that still has the store open may hold its writes there). Equal digests
+/// before and after a run mean the run changed nothing in the store.
+public func storeSHA256(_ path: String) throws -> String {
+    let log = (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data()
+    return Hex.lowercase(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path)) + log))
 }

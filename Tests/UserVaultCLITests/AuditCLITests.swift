@@ -78,13 +78,15 @@ struct AuditCLITests {
         // The same audit with a checkpoint: killed with SIGKILL once some segments are done, resumed
         // and stopped with SIGTERM further on, resumed again to the end.
         let checkpoint = directory.appendingPathComponent("audit.checkpoint").path
-        let killed = try await Self.runUntil(scan + ["--checkpoint", checkpoint, "--progress", "always", "--report-dir", "resumed"],
-                                             in: directory, pattern: #"\b(1[6-9]|2[0-9])/64 segments"#, signal: SIGKILL)
+        let killed = try await runUserVaultUntil(scan + ["--checkpoint", checkpoint, "--progress", "always", "--report-dir", "resumed"],
+                                                 in: directory, pattern: #"\b(1[6-9]|2[0-9])/64 segments"#, signal: SIGKILL)
+        #expect(killed.signalledMidRun, "signalled mid-run")
         #expect(killed.reason == .uncaughtSignal, "killed mid-run")
         #expect(FileManager.default.fileExists(atPath: checkpoint))
-        let stopped = try await Self.runUntil(scan + ["--checkpoint", checkpoint, "--resume", "--progress", "always",
-                                                      "--report-dir", "stopped"],
-                                              in: directory, pattern: #"\b(3[6-9]|4[0-9])/64 segments"#, signal: SIGTERM)
+        let stopped = try await runUserVaultUntil(scan + ["--checkpoint", checkpoint, "--resume", "--progress", "always",
+                                                          "--report-dir", "stopped"],
+                                                  in: directory, pattern: #"\b(3[6-9]|4[0-9])/64 segments"#, signal: SIGTERM)
+        #expect(stopped.signalledMidRun, "signalled mid-run")
         #expect(stopped.reason == .exit && stopped.status == 2, "SIGTERM: a clean stop, exit 2: \(stopped.stderr)")
         #expect(stopped.stderr.contains("--resume"), "says how to go on: \(stopped.stderr)")
         let partial = try latestReport(in: directory.appendingPathComponent("stopped"))
@@ -99,32 +101,6 @@ struct AuditCLITests {
         for field in ["users", "scanned", "verified"] { #expect(report.int(field) == expected.int(field), "\(field)") }
         #expect(report.stat("kmsRequests") == expected.stat("kmsRequests"), "nothing verified twice")
         #expect(!FileManager.default.fileExists(atPath: checkpoint), "a finished run removes its checkpoint")
-    }
-
-    /// Runs `uservault` until its stderr matches `pattern` (a progress line), then sends `signal`.
-    static func runUntil(_ arguments: [String], in directory: URL, pattern: String, signal: Int32) async throws
-        -> (reason: Process.TerminationReason, status: Int32, stderr: String) {
-        let errors = directory.appendingPathComponent("run-\(UUID().uuidString).stderr")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = SpawnedProcess()
-        process.executableURL = userVaultBinary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        var matched = false
-        for _ in 0..<2400 where !matched && process.isRunning {
-            try await Task.sleep(for: .milliseconds(50))
-            let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-            matched = text.range(of: pattern, options: .regularExpression) != nil
-        }
-        #expect(matched && process.isRunning, "signalled mid-run")
-        kill(process.processIdentifier, signal)
-        for _ in 0..<600 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return (process.terminationReason, process.terminationStatus, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
     }
 
     @Test("a missing store is exit 2 with one line")

@@ -35,10 +35,10 @@ struct BackfillTests {
                 id: id, type: "users", firstname: "Legacy", lastname: "User\(index)", email: email, username: "legacy\(index)",
                 credentials: .binary(Data((0..<64).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }))))
         }
-        let before = try RotateKeysTests.sha256(path)
+        let before = try storeSHA256(path)
         let dry = try await runUserVault(["backfill", "email-guards", "--progress", "never", "--report-dir", "dry"], in: directory)
         #expect(dry.exitCode == 0, "\(dry.stderr)")
-        #expect(try RotateKeysTests.sha256(path) == before, "a dry run leaves the store byte-for-byte unchanged")
+        #expect(try storeSHA256(path) == before, "a dry run leaves the store byte-for-byte unchanged")
         let planned = try latestReport(in: directory.appendingPathComponent("dry"), job: "backfill")
         #expect(try await validateJSONDocuments([planned.raw], schema: reportSchemaURL).isEmpty)
         #expect(Self.actions(planned).map(\.userId).sorted() == legacy.sorted())
@@ -107,10 +107,10 @@ struct BackfillTests {
                 username: "legacy\(index)", credentials: .binary(ciphertext)))
             legacy.append(id)
         }
-        let before = try RotateKeysTests.sha256(path)
+        let before = try storeSHA256(path)
         let dry = try await runUserVault(["backfill", "key-metadata", "--progress", "never", "--report-dir", "dry"], in: directory)
         #expect(dry.exitCode == 0 && dry.stdout.contains("3 planned"), "\(dry.stdout) \(dry.stderr)")
-        #expect(try RotateKeysTests.sha256(path) == before)
+        #expect(try storeSHA256(path) == before)
 
         let applied = try await runUserVault(["backfill", "key-metadata", "--apply", "--progress", "never", "--report-dir", "applied"],
                                              in: directory)
@@ -171,10 +171,10 @@ struct BackfillTests {
         #expect(plain.count == 2)
         let path = directory.appendingPathComponent(".uservault/store.sqlite").path
         let keysBefore = try await EmbeddedStore(path: path, configuration: .init(readOnly: true)).keys.listKeyIds().count
-        let before = try RotateKeysTests.sha256(path)
+        let before = try storeSHA256(path)
         let dry = try await runUserVault(["backfill", "encrypt-plaintext", "--progress", "never", "--report-dir", "dry"], in: directory)
         #expect(dry.exitCode == 0 && dry.stdout.contains("2 planned"), "\(dry.stdout) \(dry.stderr)")
-        #expect(try RotateKeysTests.sha256(path) == before, "a dry run creates no key and writes nothing")
+        #expect(try storeSHA256(path) == before, "a dry run creates no key and writes nothing")
         #expect(Set(Self.actions(try latestReport(in: directory.appendingPathComponent("dry"), job: "backfill")).map(\.userId)) == plain)
 
         let applied = try await runUserVault(["backfill", "encrypt-plaintext", "--apply", "--progress", "never", "--report-dir", "applied"],

@@ -98,8 +98,8 @@ struct CheckpointSafetyTests {
         let (directory, store) = try await Self.seeded("uservault-checkpoint-lambda")
         defer { try? FileManager.default.removeItem(at: directory) }
         let standIn = try await LambdaRuntimeStandIn.start()
-        _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
-                                                  environment: ["USERVAULT_REPORT_DIR": directory.appendingPathComponent("r").path]) {
+        _ = try await withLambdaFunction(handler: "job", store: store, standIn: standIn, in: directory,
+                                         environment: ["USERVAULT_REPORT_DIR": directory.appendingPathComponent("r").path]) {
             for (job, _, definition) in Self.jobs {
                 for (name, path) in try await Self.foreignFiles(for: job, store: store, in: directory) {
                     let isStore = path == store

@@ -5,10 +5,8 @@ import TestSupport
 /// `jobs/template.yaml`: cfn-lint finds no error, and the roles keep their promises.
 @Suite("The deployment template")
 struct DeploymentTemplateTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments, in: root)
+        let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), arguments, in: repositoryRoot)
         return (result.status, String(decoding: result.stdout + result.stderr, as: UTF8.self))
     }
 
@@ -22,13 +20,13 @@ struct DeploymentTemplateTests {
 
     @Test("the API role reads through an allow-list without credentials; the job role cannot Decrypt, and ReEncrypts only on the same key; the repair role cannot Decrypt and touches only per-user keys")
     func roles() async throws {
-        let checker = Self.root.appendingPathComponent("Tests/TestSupport/Fixtures/check_template.py").path
+        let checker = repositoryRoot.appendingPathComponent("Tests/TestSupport/Fixtures/check_template.py").path
         let (status, output) = try await Self.run(["python3", checker, "jobs/template.yaml"])
         #expect(status == 0, "\(output)")
         // The checker itself catches a broken promise.
         let broken = FileManager.default.temporaryDirectory.appendingPathComponent("template-\(UUID().uuidString).yaml")
         defer { try? FileManager.default.removeItem(at: broken) }
-        let text = try String(contentsOf: Self.root.appendingPathComponent("jobs/template.yaml"), encoding: .utf8)
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("jobs/template.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "dynamodb:Attributes: [id, type,", with: "dynamodb:Attributes: [credentials, id, type,")
             .replacingOccurrences(of: "kms:ReEncryptOnSameKey: \"true\"", with: "kms:ReEncryptOnSameKey: \"false\"")
             .replacingOccurrences(of: "                  - kms:Encrypt\n", with: "                  - kms:Decrypt\n                  - kms:Encrypt\n")

@@ -150,14 +150,16 @@ struct ExportCLITests {
                       "--page-size", "50", "--progress", "always"]
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("out"), withIntermediateDirectories: true)
 
-        let stopped = try await AuditCLITests.runUntil(export, in: directory, pattern: "items", signal: SIGTERM)
+        let stopped = try await runUserVaultUntil(export, in: directory, pattern: "items", signal: SIGTERM)
+        #expect(stopped.signalledMidRun, "signalled mid-run")
         #expect(stopped.status == 2, "\(stopped.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("out").path).isEmpty,
                 "a stopped export without a checkpoint leaves nothing")
 
         let checkpoint = directory.appendingPathComponent("export.checkpoint").path
-        let killed = try await AuditCLITests.runUntil(export + ["--checkpoint", checkpoint], in: directory,
-                                                      pattern: #"\b([1-9]|1[0-4])/16 segments"#, signal: SIGKILL)
+        let killed = try await runUserVaultUntil(export + ["--checkpoint", checkpoint], in: directory,
+                                                 pattern: #"\b([1-9]|1[0-4])/16 segments"#, signal: SIGKILL)
+        #expect(killed.signalledMidRun, "signalled mid-run")
         #expect(killed.reason == .uncaughtSignal)
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("out").path)
         #expect(!left.contains("users.tar.zst") && left.contains { $0.hasSuffix(".parts") }, "\(left)")

@@ -7,32 +7,6 @@ import TestSupport
 /// Gateway REST (1.0) and HTTP API (2.0) events through the same handlers as `uservault serve`.
 @Suite("uservault on Lambda: API Gateway events")
 struct LambdaAPITests {
-    /// Runs `uservault` (no arguments) as a Lambda function on `standIn` until `body` returns.
-    static func withFunction<Result>(
-        handler: String, store: String, standIn: LambdaRuntimeStandIn, in directory: URL,
-        environment extra: [String: String] = [:], _ body: () async throws -> Result
-    ) async throws -> (result: Result, stderr: String) {
-        let errors = directory.appendingPathComponent("lambda-\(UUID().uuidString).stderr")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        let process = SpawnedProcess()
-        process.executableURL = userVaultBinary
-        process.arguments = []
-        var environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": handler,
-                           "USERVAULT_BACKEND": "local", "USERVAULT_STORE": store]
-        for name in ["PATH", "HOME", "TMPDIR"] { environment[name] = ProcessInfo.processInfo.environment[name] }
-        process.environment = environment.merging(extra) { $1 }
-        process.currentDirectoryURL = directory
-        process.standardOutput = try FileHandle(forWritingTo: errors)
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        defer {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-        }
-        let result = try await body()
-        return (result, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
-    }
-
     static func json(_ data: Data?) throws -> [String: Any] {
         let data = try #require(data)
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -69,7 +43,7 @@ struct LambdaAPITests {
         let store = directory.appendingPathComponent(".uservault/store.sqlite").path
         let standIn = try await LambdaRuntimeStandIn.start()
         let password = "correct horse battery staple 42"
-        let (bodies, logs) = try await Self.withFunction(handler: "api", store: store, standIn: standIn, in: directory) {
+        let (bodies, logs) = try await withLambdaFunction(handler: "api", store: store, standIn: standIn, in: directory) {
             var bodies: [Data] = []
             let create = #"{"data":{"type":"users","attributes":{"firstname":"Ada","lastname":"Lovelace","email":"ada@example.com","username":"ada","credentials":"\#(password)"}}}"#
             let created = try Self.json(try await standIn.invoke(Self.v1("POST", "/users", body: create)).response)

@@ -21,8 +21,8 @@ struct LambdaJobTests {
         let store = directory.appendingPathComponent(".uservault/store.sqlite").path
         let standIn = try await LambdaRuntimeStandIn.start()
         let reports = directory.appendingPathComponent("lambda-reports").path
-        _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
-                                                  environment: ["USERVAULT_REPORT_DIR": reports]) {
+        _ = try await withLambdaFunction(handler: "job", store: store, standIn: standIn, in: directory,
+                                         environment: ["USERVAULT_REPORT_DIR": reports]) {
             let event = #"{"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","detail":{}}"#
             let audit = try Self.result(try await standIn.invoke(Data(event.utf8)))
             #expect(audit["job"] as? String == "audit" && audit["complete"] as? Bool == true)
@@ -48,8 +48,8 @@ struct LambdaJobTests {
         #expect(try await runUserVault(["seed", "--users", "5", "--log-level", "warning"], in: directory).exitCode == 0)
         let store = directory.appendingPathComponent(".uservault/store.sqlite").path
         let standIn = try await LambdaRuntimeStandIn.start()
-        _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
-                                                  environment: ["USERVAULT_REPORT_DIR": directory.appendingPathComponent("r").path]) {
+        _ = try await withLambdaFunction(handler: "job", store: store, standIn: standIn, in: directory,
+                                         environment: ["USERVAULT_REPORT_DIR": directory.appendingPathComponent("r").path]) {
             for (key, nearest) in [("reportdir", "reportDir"), ("chekpoint", "checkpoint")] {
                 let event = #"{"job":"audit","params":{"progress":"never"},"\#(key)":"x"}"#
                 let outcome = try await standIn.invoke(Data(event.utf8))
@@ -78,20 +78,20 @@ struct LambdaJobTests {
         #expect(try await runUserVault(["seed", "--users", "40", "--defects", "8", "--seed", "3", "--log-level", "warning"],
                                        in: directory).exitCode == 0)
         let store = directory.appendingPathComponent(".uservault/store.sqlite").path
-        let shipped = try Data(contentsOf: DeploymentTemplateTests.root.appendingPathComponent("jobs/backfill-encrypt-plaintext.json"))
+        let shipped = try Data(contentsOf: repositoryRoot.appendingPathComponent("jobs/backfill-encrypt-plaintext.json"))
         var applied = try #require(try JSONSerialization.jsonObject(with: shipped) as? [String: Any])
         applied["params"] = ["progress": "never", "apply": true]
         let reports = directory.appendingPathComponent("repair-reports").path
         let standIn = try await LambdaRuntimeStandIn.start()
-        _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
-                                                  environment: ["USERVAULT_REPORT_DIR": reports]) {
-            let before = try RotateKeysTests.sha256(store)
+        _ = try await withLambdaFunction(handler: "job", store: store, standIn: standIn, in: directory,
+                                         environment: ["USERVAULT_REPORT_DIR": reports]) {
+            let before = try storeSHA256(store)
             let dry = try Self.result(try await standIn.invoke(shipped))
             #expect(dry["job"] as? String == "backfill" && dry["complete"] as? Bool == true, "\(dry)")
             let planned = (dry["report"] as? [String: Any])?["summary"] as? [String: Any]
             let count = try #require(planned?["ENCRYPT_PLAINTEXT_PLANNED"] as? Int, "\(dry)")
             #expect(count > 0)
-            #expect(try RotateKeysTests.sha256(store) == before, "a dry run changes nothing")
+            #expect(try storeSHA256(store) == before, "a dry run changes nothing")
 
             let done = try Self.result(try await standIn.invoke(try JSONSerialization.data(withJSONObject: applied)))
             #expect(done["complete"] as? Bool == true && done["exitCode"] as? Int == 0, "\(done)")
@@ -115,8 +115,8 @@ struct LambdaJobTests {
             "AWS_ACCESS_KEY_ID": "AKIDLAMBDA", "AWS_SECRET_ACCESS_KEY": "fixture", "AWS_EC2_METADATA_DISABLED": "true",
             "USERVAULT_LOG_LEVEL": "debug", "USERVAULT_REPORT_DIR": directory.appendingPathComponent("r").path,
         ]
-        let (result, stderr) = try await LambdaAPITests.withFunction(handler: "job", store: "unused.sqlite", standIn: standIn,
-                                                                     in: directory, environment: environment) {
+        let (result, stderr) = try await withLambdaFunction(handler: "job", store: "unused.sqlite", standIn: standIn,
+                                                            in: directory, environment: environment) {
             try Self.result(try await standIn.invoke(Data(#"{"job":"audit","params":{"key-state":"proof","segments":2,"kms-share":0.008}}"#.utf8)))
         }
         await standIn.stop()
@@ -161,7 +161,7 @@ struct LambdaJobTests {
         let moto: MotoServer? = checkpointKind == "s3" ? try await MotoServer.start() : nil
         func withS3<T: Sendable>(_ body: (S3Client) async throws -> T) async throws -> T? {
             guard let moto else { return nil }
-            return try await HTTP1Transport.withTransport { try await body(S3OutputTests.s3(moto, $0)) }
+            return try await HTTP1Transport.withTransport { try await body(moto.s3Client($0)) }
         }
         _ = try await withS3 { try await $0.createBucket("state") }
         let checkpoint = moto == nil ? directory.appendingPathComponent("sfn.checkpoint").path : "s3://state/audit/worker-0.sqlite"
@@ -171,8 +171,8 @@ struct LambdaJobTests {
         }
         let standIn = try await LambdaRuntimeStandIn.start()
         let input = #"{"job":"audit",\#(params),"checkpoint":"\#(checkpoint)","reportDir":"\#(directory.path)/sfn"}"#
-        _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
-                                                  environment: ["USERVAULT_DEADLINE_MARGIN_SECONDS": "1"]
+        _ = try await withLambdaFunction(handler: "job", store: store, standIn: standIn, in: directory,
+                                         environment: ["USERVAULT_DEADLINE_MARGIN_SECONDS": "1"]
                                                       .merging(moto?.environment ?? [:]) { $1 }) {
             let first = try Self.result(try await standIn.invoke(Data(input.utf8), deadline: .seconds(2)))
             #expect(first["complete"] as? Bool == false, "\(first)")
@@ -204,10 +204,10 @@ struct LambdaJobTests {
         let expected = try latestReport(in: directory.appendingPathComponent("whole"))
         let store = directory.appendingPathComponent(".uservault/store.sqlite").path
         try await withMotoServer { moto in
-            try await HTTP1Transport.withTransport { try await S3OutputTests.s3(moto, $0).createBucket("state") }
+            try await HTTP1Transport.withTransport { try await moto.s3Client($0).createBucket("state") }
             let standIn = try await LambdaRuntimeStandIn.start()
-            _ = try await LambdaAPITests.withFunction(handler: "job", store: store, standIn: standIn, in: directory,
-                                                      environment: moto.environment.merging(["USERVAULT_REPORT_DIR": "s3://state/reports"]) { $1 }) {
+            _ = try await withLambdaFunction(handler: "job", store: store, standIn: standIn, in: directory,
+                                             environment: moto.environment.merging(["USERVAULT_REPORT_DIR": "s3://state/reports"]) { $1 }) {
                 var reports: [String] = []
                 for worker in 0..<2 {
                     let input = #"{"job":"audit","params":{"segments":8,"progress":"never"},"worker":"\#(worker)/2","#

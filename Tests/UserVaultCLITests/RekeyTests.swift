@@ -24,10 +24,10 @@ struct RekeyTests {
         ids.append(id)
         var before: [String: String] = [:]
         for user in ids { before[user] = try await store.table.item(id: user)?.credentialsKeyId ?? key.keyId }
-        let sum = try RotateKeysTests.sha256(path)
+        let sum = try storeSHA256(path)
         let dry = try await runUserVault(["rotate-keys", "--mode", "rekey", "--progress", "never"], in: directory)
         #expect(dry.exitCode == 0 && dry.stdout.contains("13 planned"), "\(dry.stdout) \(dry.stderr)")
-        #expect(try RotateKeysTests.sha256(path) == sum)
+        #expect(try storeSHA256(path) == sum)
 
         let applied = try await runUserVault(["rotate-keys", "--mode", "rekey", "--apply", "--pending-days", "7", "--progress", "never"],
                                              in: directory)
@@ -77,7 +77,8 @@ struct RekeyTests {
         // machine: the kill lands mid-run, after the first segments committed.
         let command = ["rotate-keys", "--mode", "rekey", "--apply", "--segments", "16", "--concurrency", "1",
                        "--kms-rate", "CreateKey=300", "--checkpoint", checkpoint, "--progress", "always", "--report-dir", "r"]
-        let killed = try await AuditCLITests.runUntil(command, in: directory, pattern: " [1-9]/16 segments", signal: SIGKILL)
+        let killed = try await runUserVaultUntil(command, in: directory, pattern: " [1-9]/16 segments", signal: SIGKILL)
+        #expect(killed.signalledMidRun, "signalled mid-run")
         #expect(killed.reason == .uncaughtSignal)
         let resumed = try await runUserVault(command + ["--resume"], in: directory)
         #expect(resumed.exitCode == 0, "\(resumed.stdout) \(resumed.stderr)")

@@ -1,5 +1,4 @@
 import AWSClients
-import Crypto
 import EmbeddedStore
 import Foundation
 import GRDB
@@ -12,13 +11,6 @@ import UserVaultCore
 /// moto with keys created by boto3 the way the original service created them.
 @Suite("uservault rotate-keys")
 struct RotateKeysTests {
-    /// The SQLite store's bytes: the database file and its write-ahead log (a process that still
-    /// has the store open may hold its writes there).
-    static func sha256(_ path: String) throws -> String {
-        let log = (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data()
-        return Hex.lowercase(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path)) + log))
-    }
-
     static func actions(_ report: ReportFile) -> [[String: any Sendable]] {
         report.object["actions"] as? [[String: any Sendable]] ?? []
     }
@@ -40,16 +32,16 @@ struct RotateKeysTests {
         try await DatabaseQueue(path: path).write { [offKeys] db in
             for key in offKeys { try db.execute(sql: "UPDATE kms_keys SET rotation_enabled = 0 WHERE key_id = ?", arguments: [key]) }
         }
-        let before = try Self.sha256(path)
+        let before = try storeSHA256(path)
 
         let dry = try await runUserVault(["rotate-keys", "--progress", "never", "--report-dir", "dry"], in: directory)
         #expect(dry.exitCode == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("6 planned"), "\(dry.stdout)")
-        #expect(try Self.sha256(path) == before, "a dry run leaves the store byte-for-byte unchanged")
+        #expect(try storeSHA256(path) == before, "a dry run leaves the store byte-for-byte unchanged")
         let dryNow = try await runUserVault(["rotate-keys", "--mode", "rotate-now", "--older-than", "0", "--progress", "never",
                                              "--report-dir", "dry-now"], in: directory)
         #expect(dryNow.exitCode == 0 && dryNow.stdout.contains("40 planned"), "\(dryNow.stdout) \(dryNow.stderr)")
-        #expect(try Self.sha256(path) == before, "a rotate-now dry run rotates nothing")
+        #expect(try storeSHA256(path) == before, "a rotate-now dry run rotates nothing")
         let planned = try latestReport(in: directory.appendingPathComponent("dry"), job: "rotate-keys")
         #expect(try await validateJSONDocuments([planned.raw], schema: reportSchemaURL).isEmpty)
         #expect(Set(Self.actions(planned).compactMap { $0["userId"] as? String }) == Set(off))

@@ -11,20 +11,13 @@ import TestSupport
 /// requested, `report.json`/`report.md` under the prefix, a large archive by multipart upload.
 @Suite("S3 outputs on moto", .serialized)
 struct S3OutputTests {
-    static func s3(_ moto: MotoServer, _ transport: any HTTPTransport) -> S3Client {
-        S3Client(AWSServiceClient(
-            service: .s3, endpoint: URL(string: moto.endpoint)!, region: MotoServer.region,
-            credentials: StaticCredentialProvider(AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing")),
-            transport: transport, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
-    }
-
     @Test("audit --report-dir s3://bucket/prefix: report.json (valid) and report.md there, SSE requested")
     func auditReports() async throws {
         try await withMotoServer { moto in
             try await HTTP1Transport.withTransport { transport in
                 let directory = try makeTemporaryDirectory("uservault-s3-reports")
                 defer { try? FileManager.default.removeItem(at: directory) }
-                let s3 = Self.s3(moto, transport)
+                let s3 = moto.s3Client(transport)
                 try await s3.createBucket("reports")
                 #expect(try await runOriginalServiceFixture(["create-table", "users"], moto: moto).status == 0)
                 #expect(try await runOriginalServiceFixture(["write", "users", "4"], moto: moto).status == 0)
@@ -65,7 +58,7 @@ struct S3OutputTests {
         }
         try await withMotoServer { moto in
             try await HTTP1Transport.withTransport { transport in
-                let s3 = Self.s3(moto, transport)
+                let s3 = moto.s3Client(transport)
                 try await s3.createBucket("exports")
                 let export = try await runUserVault(["export", "--output", "s3://exports/weekly/users.tar.gz", "--progress", "never"],
                                                     environment: moto.environment, in: directory)

@@ -12,7 +12,7 @@ struct ServeStartupTests {
         #expect(try await runUserVault(["seed", "--users", "3", "--log-level", "warning"], in: directory).exitCode == 0)
         let store = directory.appendingPathComponent(".uservault/store.sqlite").path
         for suffix in ["-wal", "-shm"] { #expect(!FileManager.default.fileExists(atPath: store + suffix)) }
-        let before = try RotateKeysTests.sha256(store)
+        let before = try storeSHA256(store)
         let held = try OccupiedPort()
         defer { held.release() }
 
@@ -24,7 +24,7 @@ struct ServeStartupTests {
         #expect(line.hasPrefix("uservault: error: ") && line.contains("127.0.0.1:\(held.port)") && line.contains("in use"), "\(line)")
         #expect(line.filter { $0 == "(" }.count == line.filter { $0 == ")" }.count, "balanced parentheses: \(line)")
         #expect(result.stdout.isEmpty, "no listening line: \(result.stdout)")
-        #expect(try RotateKeysTests.sha256(store) == before, "the store's bytes are unchanged")
+        #expect(try storeSHA256(store) == before, "the store's bytes are unchanged")
         for suffix in ["-wal", "-shm"] {
             #expect(!FileManager.default.fileExists(atPath: store + suffix), "no \(suffix) left behind")
         }
