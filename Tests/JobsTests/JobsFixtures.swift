@@ -67,7 +67,7 @@ enum JobsFixtures {
     static func decrypt(_ item: StoredItem?, in store: TemporaryStore) async throws -> String? {
         guard let item, case .binary(let ciphertext)? = item.credentials else { return nil }
         let plaintext = try await store.store.keys.unsafeDecryptForTesting(
-            ciphertext, context: UserService.encryptionContext(userId: item.id))
+            ciphertext, context: UserKeys.encryptionContext(userId: item.id))
         return String(decoding: plaintext, as: UTF8.self)
     }
 
