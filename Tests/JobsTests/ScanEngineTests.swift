@@ -104,6 +104,23 @@ struct ScanEngineTests {
         #expect(try resumed.counters()["users"] == ids.count, "every user processed exactly once")
     }
 
+    @Test("a run's id is known before its state is opened: a new run takes the proposed id, a resumed one keeps its own, read without writing")
+    func runIdBeforeOpening() throws {
+        let directory = try makeTemporaryDirectory("uservault-runid")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("run.checkpoint").path
+        #expect(RunState.storedRunId(at: path) == nil, "no file: no run")
+        let first = try RunState(path: path, fingerprint: Self.fingerprint(4), resume: false, proposedRunId: "run-one")
+        #expect(first.runId == "run-one")
+        #expect(RunState.storedRunId(at: path) == "run-one")
+        let resumed = try RunState(path: path, fingerprint: Self.fingerprint(4), resume: true, proposedRunId: "run-two")
+        #expect(resumed.runId == "run-one", "a resumed run keeps its id")
+        let foreign = directory.appendingPathComponent("notes.txt")
+        try Data("not a run state".utf8).write(to: foreign)
+        #expect(RunState.storedRunId(at: foreign.path) == nil)
+        #expect(try Data(contentsOf: foreign) == Data("not a run state".utf8), "left as it was")
+    }
+
     @Test("--resume without a checkpoint is refused")
     func nothingToResume() throws {
         #expect(throws: RunStateError.self) {

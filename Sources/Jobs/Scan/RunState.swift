@@ -78,7 +78,8 @@ public final class RunState: Sendable {
     ///
     /// - Throws: ``RunStateError`` when `path` is not this run's state, when a checkpoint exists
     ///   and `resume` is not set, when there is nothing to resume, or when it cannot be opened.
-    public init(path: String?, fingerprint: Fingerprint, resume: Bool) throws {
+    /// - Parameter proposedRunId: the id of a new run (a resumed run keeps its own); by default a fresh UUID.
+    public init(path: String?, fingerprint: Fingerprint, resume: Bool, proposedRunId: String? = nil) throws {
         let fileManager = FileManager.default
         temporary = path == nil
         let location = path ?? fileManager.temporaryDirectory.appendingPathComponent("uservault-run-\(UUID().uuidString).sqlite").path
@@ -108,7 +109,7 @@ public final class RunState: Sendable {
         }
         self.path = location
         let now = Date()
-        let fresh = UUID().uuidString.lowercased()
+        let fresh = proposedRunId ?? UUID().uuidString.lowercased()
         do {
             // WAL, synchronous NORMAL: a page's commit appends to the log without an fsync (the
             // rollback journal cost two fsyncs and a file created and deleted per page, on the
@@ -187,6 +188,17 @@ public final class RunState: Sendable {
     }
 
     /// The fingerprint stored in a run state, read through a read-only connection.
+    /// The id of the run whose state is at `path`, read without writing anything; `nil` when no
+    /// run state of ours is there. A job names its run in its log lines before it opens the state.
+    public static func storedRunId(at path: String) -> String? {
+        guard case .runState = identify(path) else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        guard let reader = try? DatabaseQueue(path: path, configuration: configuration) else { return nil }
+        defer { try? reader.close() }
+        return try? reader.read { db in try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'runId'") }
+    }
+
     private static func storedFingerprint(at path: String) throws -> Data? {
         var configuration = Configuration()
         configuration.readonly = true

@@ -23,24 +23,27 @@ extension AuditSettings {
         let (settings, logger) = (context.settings, context.logger)
         let destination = try ReportDestination(reportDir)
         let (scan, kms, depth, keyState, failOn) = (self.scan, budgets, self.depth, self.keyState, self.failOn)
-        let delivered = try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
-                                               logger: logger) { backend in
-            let count = try? await backend.table.approximateItemCount()
-            var configuration = scan.configuration(itemCount: count, pageSize: 1000, projection: .full)
-            configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
-            configuration.readThrottles = backend.readThrottles
-            let job = AuditJob(configuration: .init(scan: configuration, failOn: failOn, depth: depth,
-                                                    keyState: keyState.resolved(for: backend)))
-            let keys = RateLimitedKeyService(backend.keys, limits: configuration.budgets.kms, throttles: backend.kmsThrottles)
-            let state = try scan.runState(job.fingerprint(table: backend.table))
-            let runner = ScanJobRunner(label: "audit", state: state, expected: count, budgets: configuration.budgets,
-                                       progress: scan.progress, context: context)
-            return try await runner.run(
-                to: destination, extras: { Self.extras(job, state, backend, complete: $0) },
-                partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
-            ) { progress in
-                try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
-                                  progress: progress, externalStats: { backend.stats })
+        let runId = scan.plannedRunId()
+        let delivered = try await scan.naming(runId) {
+            try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
+                                   logger: logger) { backend in
+                let count = try? await backend.table.approximateItemCount()
+                var configuration = scan.configuration(itemCount: count, pageSize: 1000, projection: .full)
+                configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
+                configuration.readThrottles = backend.readThrottles
+                let job = AuditJob(configuration: .init(scan: configuration, failOn: failOn, depth: depth,
+                                                        keyState: keyState.resolved(for: backend)))
+                let keys = RateLimitedKeyService(backend.keys, limits: configuration.budgets.kms, throttles: backend.kmsThrottles)
+                let state = try scan.runState(job.fingerprint(table: backend.table), runId: runId)
+                let runner = ScanJobRunner(label: "audit", state: state, expected: count, budgets: configuration.budgets,
+                                           progress: scan.progress, context: context)
+                return try await runner.run(
+                    to: destination, extras: { Self.extras(job, state, backend, complete: $0) },
+                    partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
+                ) { progress in
+                    try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
+                                      progress: progress, externalStats: { backend.stats })
+                }
             }
         }
         return .report(.init(job: "audit", report: delivered.report, location: delivered.location, failOn: failOn,
@@ -62,24 +65,27 @@ extension RepairSettings {
         let (settings, logger) = (context.settings, context.logger)
         let destination = try ReportDestination(reportDir)
         let (scan, kms, apply, repair, label) = (self.scan, budgets, self.apply, self.repair, self.label)
+        let runId = scan.plannedRunId()
         // A dry run only reads.
-        let delivered = try await Backend.with(settings, readOnly: !apply, logger: logger) { backend in
-            let count = try? await backend.table.approximateItemCount()
-            var configuration = scan.configuration(itemCount: count, pageSize: 1000, projection: .full)
-            configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
-            configuration.readThrottles = backend.readThrottles
-            let keys = RateLimitedKeyService(backend.keys, limits: configuration.budgets.kms, throttles: backend.kmsThrottles)
-            let job = RepairJob(configuration: .init(scan: configuration, apply: apply),
-                                planner: Self.planner(repair, keys: keys, table: backend.table))
-            let state = try scan.runState(job.fingerprint(table: backend.table))
-            let runner = ScanJobRunner(label: label, state: state, expected: count, budgets: configuration.budgets,
-                                       progress: scan.progress, context: context)
-            return try await runner.run(
-                to: destination,
-                partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
-            ) { progress in
-                try await job.run(table: backend.table, state: state, logger: logger, progress: progress,
-                                  externalStats: { backend.stats })
+        let delivered = try await scan.naming(runId) {
+            try await Backend.with(settings, readOnly: !apply, logger: logger) { backend in
+                let count = try? await backend.table.approximateItemCount()
+                var configuration = scan.configuration(itemCount: count, pageSize: 1000, projection: .full)
+                configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
+                configuration.readThrottles = backend.readThrottles
+                let keys = RateLimitedKeyService(backend.keys, limits: configuration.budgets.kms, throttles: backend.kmsThrottles)
+                let job = RepairJob(configuration: .init(scan: configuration, apply: apply),
+                                    planner: Self.planner(repair, keys: keys, table: backend.table))
+                let state = try scan.runState(job.fingerprint(table: backend.table), runId: runId)
+                let runner = ScanJobRunner(label: label, state: state, expected: count, budgets: configuration.budgets,
+                                           progress: scan.progress, context: context)
+                return try await runner.run(
+                    to: destination,
+                    partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
+                ) { progress in
+                    try await job.run(table: backend.table, state: state, logger: logger, progress: progress,
+                                      externalStats: { backend.stats })
+                }
             }
         }
         return .report(.init(job: label, report: delivered.report, location: delivered.location, failure: delivered.failure,
@@ -113,28 +119,29 @@ extension ExportSettings {
         let destination = staging.map { $0.appendingPathComponent((s3!.key as NSString).lastPathComponent) }
             ?? URL(fileURLWithPath: output)
         let (scan, format, pageSize, output) = (self.scan, archiveFormat, self.pageSize, self.output)
-        let result = try await Backend.with(settings, readOnly: true, logger: logger) { backend in
-            let count = try? await backend.table.approximateItemCount()
-            var configuration = scan.configuration(itemCount: count, pageSize: pageSize, projection: .publicAttributes)
-            configuration.budgets = await scan.budgets(nil, backend: backend, logger: logger)
-            configuration.readThrottles = backend.readThrottles
-            let job = ExportJob(configuration: .init(scan: configuration, format: format))
-            let state = try scan.runState(job.fingerprint(table: backend.table, destination: URL(fileURLWithPath: output)))
-            let runner = ScanJobRunner(label: "export", state: state, expected: count, budgets: configuration.budgets,
-                                       progress: scan.progress, context: context)
-            do {
-                let result = try await JobLogContext.with(["runId": "\(state.runId)"]) {
-                    try await runner.withProgressAndStops { progress in
+        let runId = scan.plannedRunId()
+        let result = try await scan.naming(runId) {
+            try await Backend.with(settings, readOnly: true, logger: logger) { backend in
+                let count = try? await backend.table.approximateItemCount()
+                var configuration = scan.configuration(itemCount: count, pageSize: pageSize, projection: .publicAttributes)
+                configuration.budgets = await scan.budgets(nil, backend: backend, logger: logger)
+                configuration.readThrottles = backend.readThrottles
+                let job = ExportJob(configuration: .init(scan: configuration, format: format))
+                let state = try scan.runState(job.fingerprint(table: backend.table, destination: URL(fileURLWithPath: output)), runId: runId)
+                let runner = ScanJobRunner(label: "export", state: state, expected: count, budgets: configuration.budgets,
+                                           progress: scan.progress, context: context)
+                do {
+                    let result = try await runner.withProgressAndStops { progress in
                         try await job.run(table: backend.table, to: destination, state: state, logger: logger, progress: progress)
                     }
+                    state.discard()
+                    return result
+                } catch {
+                    if state.isTemporary { state.discard() }
+                    let line = error is CancellationError ? "stopped before the end: nothing was written" : UserVaultCLI.oneLine(error)
+                    throw CLIExit.failure("export failed: \(line)"
+                        + (state.isTemporary ? "" : "; continue it with --checkpoint \(state.path) --resume"))
                 }
-                state.discard()
-                return result
-            } catch {
-                if state.isTemporary { state.discard() }
-                let line = error is CancellationError ? "stopped before the end: nothing was written" : UserVaultCLI.oneLine(error)
-                throw CLIExit.failure("export failed: \(line)"
-                    + (state.isTemporary ? "" : "; continue it with --checkpoint \(state.path) --resume"))
             }
         }
         var shown = destination.path

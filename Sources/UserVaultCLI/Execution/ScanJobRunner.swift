@@ -22,7 +22,7 @@ struct ScanJobRunner {
         var failure: String?
     }
 
-    /// Runs `body` with the progress reporter and the stops, every log line naming the run. On
+    /// Runs `body` with the progress reporter and the stops. On
     /// failure or a stop, the partial report is delivered and the failure says where; otherwise
     /// the report is. The run state is dropped once the run is complete, or when it was only
     /// temporary.
@@ -38,27 +38,25 @@ struct ScanJobRunner {
         _ body: @escaping @Sendable (@escaping @Sendable (ScanEngine.Progress) -> Void) async throws -> JobReport
     ) async throws -> Delivered {
         let (settings, logger) = (context.settings, context.logger)
-        return try await JobLogContext.with(["runId": "\(state.runId)"]) {
-            let report: JobReport
-            do {
-                report = try await withProgressAndStops(body)
-            } catch {
-                let line = !(error is CancellationError) ? UserVaultCLI.oneLine(error)
-                    : context.deadline != nil ? "stopped before the invocation's deadline" : "stopped by a signal"
-                var delivered: Delivered?
-                if let partial = partial(line),
-                   let location = try? await destination.deliver(partial, extras: extras(false), settings: settings, logger: logger) {
-                    delivered = Delivered(report: partial, location: location,
-                                          failure: "\(label) failed: \(line) (partial report: \(location)/report.json)")
-                }
-                if state.isTemporary { state.discard() }
-                guard let delivered else { throw CLIExit.failure("\(label) failed: \(line)") }
-                return delivered
+        let report: JobReport
+        do {
+            report = try await withProgressAndStops(body)
+        } catch {
+            let line = !(error is CancellationError) ? UserVaultCLI.oneLine(error)
+                : context.deadline != nil ? "stopped before the invocation's deadline" : "stopped by a signal"
+            var delivered: Delivered?
+            if let partial = partial(line),
+               let location = try? await destination.deliver(partial, extras: extras(false), settings: settings, logger: logger) {
+                delivered = Delivered(report: partial, location: location,
+                                      failure: "\(label) failed: \(line) (partial report: \(location)/report.json)")
             }
-            let location = try await destination.deliver(report, extras: extras(report.complete), settings: settings, logger: logger)
-            if report.complete || state.isTemporary { state.discard() }
-            return Delivered(report: report, location: location, failure: nil)
+            if state.isTemporary { state.discard() }
+            guard let delivered else { throw CLIExit.failure("\(label) failed: \(line)") }
+            return delivered
         }
+        let location = try await destination.deliver(report, extras: extras(report.complete), settings: settings, logger: logger)
+        if report.complete || state.isTemporary { state.discard() }
+        return Delivered(report: report, location: location, failure: nil)
     }
 
     /// Runs `body` with the `--progress` reporter; SIGINT/SIGTERM (on the command line) and the
@@ -90,11 +88,22 @@ struct ScanJobRunner {
 }
 
 extension ScanSettings {
+    /// The id the run will have: a resumed run's own, else a new one. Known before anything is
+    /// opened, so that every log line of the job names its run (``JobLogContext``).
+    func plannedRunId() -> String {
+        (resume ? checkpoint.flatMap(RunState.storedRunId(at:)) : nil) ?? UUID().uuidString.lowercased()
+    }
+
+    /// Runs `body` with every log line naming the run `runId`.
+    func naming<T>(_ runId: String, _ body: () async throws -> T) async throws -> T {
+        try await JobLogContext.with(["runId": "\(runId)"], body)
+    }
+
     /// The run state of `--checkpoint` / `--resume` (a temporary one without); its errors are
     /// one line, exit 2.
-    func runState(_ fingerprint: RunState.Fingerprint) throws -> RunState {
+    func runState(_ fingerprint: RunState.Fingerprint, runId: String) throws -> RunState {
         do {
-            return try RunState(path: checkpoint, fingerprint: fingerprint, resume: resume)
+            return try RunState(path: checkpoint, fingerprint: fingerprint, resume: resume, proposedRunId: runId)
         } catch let error as RunStateError {
             throw CLIExit.failure(error.description)
         }
