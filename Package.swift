@@ -156,7 +156,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
-            exclude: ["validate_jsonapi.py", "Fixtures", "signature_server.py", "supervise.py", "dying_proxy.py"],
+            exclude: ["validate_jsonapi.py", "validate_ocsf.py", "Fixtures", "signature_server.py", "supervise.py", "dying_proxy.py"],
             swiftSettings: strict
         ),
         .testTarget(name: "UserVaultCoreTests", dependencies: ["UserVaultCore", "TestSupport"], swiftSettings: strict),

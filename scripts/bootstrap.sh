@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what UserVault needs on a fresh Debian machine, and only what is missing.
 #   scripts/bootstrap.sh          build dependencies (Debian packages)
-#   scripts/bootstrap.sh --test   plus the test tools (Debian: zstd, unzip; PyPI: jsonschema-rs, moto[server], boto3, cfn-lint)
+#   scripts/bootstrap.sh --test   plus the test tools (Debian: zstd, unzip; PyPI: jsonschema-rs, moto[server], boto3,
+#                                 cfn-lint, py-ocsf-models)
 set -euo pipefail
 
 want_test=0
@@ -32,6 +33,8 @@ if (( want_test )); then
     command -v moto_server >/dev/null 2>&1 && python3 -c "import moto, flask, boto3, botocore.retries.adaptive" 2>/dev/null \
         || py_missing+=("moto[server]" "boto3")
     command -v cfn-lint >/dev/null 2>&1 || py_missing+=("cfn-lint")
+    # Prowler's OCSF models: the findings.ocsf.json tests validate every event with them.
+    python3 -c "import py_ocsf_models.events.findings.detection_finding" 2>/dev/null || py_missing+=("py-ocsf-models")
     if (( ${#py_missing[@]} )); then
         echo "bootstrap: installing PyPI packages: ${py_missing[*]}"
         python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}" \

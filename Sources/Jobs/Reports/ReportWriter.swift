@@ -1,7 +1,8 @@
 import Foundation
 import UserVaultCore
 
-/// Writes `<dir>/<job>/<UTC stamp>-<runId>/report.json` and `report.md`, files mode 0600.
+/// Writes `<dir>/<job>/<UTC stamp>-<runId>/report.json` and `report.md` (and for an audit,
+/// ``OCSFFindings/fileName``), files mode 0600.
 public enum ReportWriter {
     /// - Parameter extras: further files for the same folder (e.g. a worker's ``AuditShare``), by name.
     /// - Returns: the folder written.
@@ -14,6 +15,9 @@ public enum ReportWriter {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try write(try encoder.encode(report), to: folder.appendingPathComponent("report.json"))
+        if report.job == "audit" {
+            try write(try OCSFFindings.document(for: report), to: folder.appendingPathComponent(OCSFFindings.fileName))
+        }
         for (name, data) in extras.sorted(by: { $0.key < $1.key }) {
             try write(data, to: folder.appendingPathComponent(name))
         }

@@ -19,7 +19,8 @@ struct AuditCommand: AsyncParsableCommand {
             Legacy records (no credentialsKeyId) are checked against the CMK tagged CreatedBy=<id>, found \
             with one listing of the Resource Groups Tagging API (IAM: tag:GetResources).
             KMS requests stay under AWS's default request quotas per API (--kms-rate overrides).
-            Writes <report-dir>/audit/<UTC stamp>-<runId>/report.json and report.md; a --worker run also \
+            Writes <report-dir>/audit/<UTC stamp>-<runId>/report.json, report.md and findings.ocsf.json \
+            (one OCSF 1.5.0 Detection Finding per finding); a --worker run also \
             writes audit-share.json there, for `uservault merge-reports`.
             Exit 0: no finding at or above --fail-on; 1: findings; 2: the run could not finish (a partial \
             report says how far it got). SIGINT/SIGTERM stop cleanly between pages; with --checkpoint the \
