@@ -17,19 +17,25 @@ struct UserVaultBench {
                    [--kms-delay-ms N] [--defects SHARE] [--quota NAME=N]... [--record-arrivals]
         """
 
-    static func main() async throws {
+    static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        switch arguments.first {
-        case "fixture" where arguments.count >= 3:
-            try await fixture(arguments)
-        case "scan" where arguments.count >= 2:
-            try await scan(arguments)
-        case "aws-rps" where arguments.count >= 4:
-            try await awsRequestsPerSecond(arguments)
-        case "latency-fixture" where arguments.count >= 2:
-            try await latencyFixture(arguments)
-        default:
-            FileHandle.standardError.write(Data((usage + "\n").utf8))
+        do {
+            switch arguments.first {
+            case "fixture" where arguments.count >= 3:
+                try await fixture(arguments)
+            case "scan" where arguments.count >= 2:
+                try await scan(arguments)
+            case "aws-rps" where arguments.count >= 4:
+                try await awsRequestsPerSecond(arguments)
+            case "latency-fixture" where arguments.count >= 2:
+                try await latencyFixture(arguments)
+            default:
+                FileHandle.standardError.write(Data((usage + "\n").utf8))
+                exit(2)
+            }
+        } catch {
+            // A bad argument or a failed run: its message and exit 2, not a crash with a backtrace.
+            FileHandle.standardError.write(Data("uservault-bench: \(error)\n".utf8))
             exit(2)
         }
     }
