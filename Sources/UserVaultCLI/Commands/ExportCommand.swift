@@ -40,7 +40,7 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        do { try settings.validate() } catch let error as InvalidSetting { throw ValidationError(error.description) }
+        try InvalidSetting.asUsageError { try settings.validate() }
     }
 
     func run() async throws {

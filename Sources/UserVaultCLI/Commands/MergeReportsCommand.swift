@@ -29,7 +29,7 @@ struct MergeReportsCommand: AsyncParsableCommand {
     var settings: MergeSettings { MergeSettings(folders: folders, reportDir: report.reportDir, failOn: report.failOn) }
 
     func validate() throws {
-        do { try settings.validate() } catch let error as InvalidSetting { throw ValidationError(error.description) }
+        try InvalidSetting.asUsageError { try settings.validate() }
     }
 
     func run() async throws {

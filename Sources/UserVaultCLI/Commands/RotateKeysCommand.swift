@@ -44,7 +44,7 @@ struct RotateKeysCommand: AsyncParsableCommand {
     var pendingDays: Int = 30
 
     func validate() throws {
-        do { try settings().validate() } catch let error as InvalidSetting { throw ValidationError(error.description) }
+        try InvalidSetting.asUsageError { try settings().validate() }
     }
 
     func settings() throws -> RepairSettings {

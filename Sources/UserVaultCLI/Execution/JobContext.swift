@@ -141,14 +141,7 @@ extension JobRequest {
     }
 
     /// The run state's file, for the line that says how to resume.
-    var checkpoint: String? {
-        switch self {
-        case .audit(let settings): settings.scan.checkpoint
-        case .export(let settings): settings.scan.checkpoint
-        case .repair(let settings): settings.scan.checkpoint
-        case .mergeReports: nil
-        }
-    }
+    var checkpoint: String? { scan?.checkpoint }
 }
 
 extension JobOutcome {
@@ -162,13 +155,36 @@ extension JobOutcome {
 }
 
 extension JobRequest {
-    /// The run continues one recorded in its checkpoint.
-    var resumes: Bool {
-        switch self {
-        case .audit(let settings): settings.scan.resume
-        case .export(let settings): settings.scan.resume
-        case .repair(let settings): settings.scan.resume
-        case .mergeReports: false
+    /// The scan of a scanning job (all but merge-reports); setting it on merge-reports does nothing.
+    var scan: ScanSettings? {
+        get {
+            switch self {
+            case .audit(let settings): settings.scan
+            case .export(let settings): settings.scan
+            case .repair(let settings): settings.scan
+            case .mergeReports: nil
+            }
+        }
+        set {
+            guard let scan = newValue else { return }
+            switch self {
+            case .audit(var settings): settings.scan = scan; self = .audit(settings)
+            case .export(var settings): settings.scan = scan; self = .export(settings)
+            case .repair(var settings): settings.scan = scan; self = .repair(settings)
+            case .mergeReports: break
+            }
         }
     }
+
+    /// Runs with its checkpoint at `path` (a local copy of one kept elsewhere), resuming the run
+    /// recorded there, if any.
+    mutating func useCheckpoint(_ path: String) {
+        guard var scan else { return }
+        scan.checkpoint = path
+        scan.resume = scan.resume || FileManager.default.fileExists(atPath: path)
+        self.scan = scan
+    }
+
+    /// The run continues one recorded in its checkpoint.
+    var resumes: Bool { scan?.resume ?? false }
 }

@@ -45,22 +45,16 @@ struct LambdaJobs: Sendable {
         if definition.output == nil, definition.job == "export" {
             definition.output = (environment["USERVAULT_EXPORT_DIR"] ?? "/tmp/exports") + "/users-{date}.tar.zst"
         }
+        // A checkpoint in S3 is worked on locally: read as a job here, resumed once fetched.
+        let remote = definition.checkpoint.flatMap { S3Output.parse($0) }
         // Checked before anything is fetched: a bad input is the invocation's error.
+        var request: JobRequest
         do {
-            _ = try definition.request(resume: false)
+            request = try definition.request(resume: remote == nil ? nil : false)
         } catch let error as JobDefinition.Invalid {
             throw LambdaInvocationError(error.description.hasPrefix("no such job") ? "UnknownJob" : "InvalidJob", error.description)
         }
-        // A checkpoint in S3 is worked on locally.
-        let remote = definition.checkpoint.flatMap { S3Output.parse($0) }
-        var local = definition
-        if let remote { local.checkpoint = try await fetch(remote, logger: context.logger) }
-        let request: JobRequest
-        do {
-            request = try local.request()
-        } catch let error as JobDefinition.Invalid {
-            throw LambdaInvocationError("InvalidJob", error.description)
-        }
+        if let remote { request.useCheckpoint(try await fetch(remote, logger: context.logger)) }
         context.logger.info("job", metadata: ["job": "\(definition.job)", "worker": "\(definition.worker ?? "whole")",
                                               "resume": "\(request.resumes)"])
         var invocation: Logger.Metadata = ["requestId": "\(context.requestId)"]

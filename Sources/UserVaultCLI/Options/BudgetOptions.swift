@@ -18,7 +18,7 @@ struct KMSBudgetOptions: ParsableArguments {
     var kmsRates: [String] = []
 
     func validate() throws {
-        do { try settings.validate() } catch let error as InvalidSetting { throw ValidationError(error.description) }
+        try InvalidSetting.asUsageError { try settings.validate() }
     }
 
     var settings: KMSBudgetSettings { KMSBudgetSettings(share: kmsShare, rates: kmsRates) }

@@ -26,13 +26,27 @@ struct ScanOptions: ParsableArguments {
     var progress: ProgressMode = .auto
 
     func validate() throws {
-        if let worker, WorkerShare(parsing: worker) == nil { throw ValidationError("--worker must be I/M with 0 <= I < M") }
-        do { try settings.validate() } catch let error as InvalidSetting { throw ValidationError(error.description) }
+        try InvalidSetting.asUsageError {
+            if let worker { _ = try ScanSettings.worker(parsing: worker) }
+            try settings.validate()
+        }
     }
 
     /// The options as the jobs take them.
     var settings: ScanSettings {
         ScanSettings(segments: segments, concurrency: concurrency, worker: worker.flatMap(WorkerShare.init(parsing:)) ?? .whole,
                      maxReadUnits: maxReadUnits, checkpoint: checkpoint, resume: resume, progress: progress)
+    }
+}
+
+extension InvalidSetting {
+    /// Runs a settings check for argument-parser: a setting out of range becomes its usage
+    /// error, worded as the option (the same words a job file's params get).
+    static func asUsageError(_ check: () throws -> Void) throws {
+        do {
+            try check()
+        } catch let error as InvalidSetting {
+            throw ValidationError(error.description)
+        }
     }
 }
