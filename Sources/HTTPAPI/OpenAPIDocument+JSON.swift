@@ -104,9 +104,6 @@ extension OpenAPIDocument {
               "description": "The document carries a client-generated `data.id` (`CLIENT_GENERATED_ID`).",
               "$ref": "#/components/responses/Error403"
              },
-             "404": {
-              "$ref": "#/components/responses/NotFound"
-             },
              "405": {
               "$ref": "#/components/responses/MethodNotAllowed"
              },
@@ -170,9 +167,6 @@ extension OpenAPIDocument {
              "400": {
               "description": "A bad query: `INVALID_PAGE_SIZE`, `INVALID_CURSOR` (a `page[after]` this server did\nnot issue, or issued for another `filter[email]`), `UNSUPPORTED_QUERY_PARAMETER`,\n`DUPLICATE_QUERY_PARAMETER` or `MALFORMED_QUERY`; `source.parameter` names the\nparameter.\n",
               "$ref": "#/components/responses/Error400"
-             },
-             "404": {
-              "$ref": "#/components/responses/NotFound"
              },
              "405": {
               "$ref": "#/components/responses/MethodNotAllowed"
@@ -274,9 +268,6 @@ extension OpenAPIDocument {
                 }
                }
               }
-             },
-             "404": {
-              "$ref": "#/components/responses/NotFound"
              },
              "405": {
               "$ref": "#/components/responses/MethodNotAllowed"
