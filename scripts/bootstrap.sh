@@ -2,7 +2,7 @@
 # Installs what UserVault needs on a fresh Debian machine, and only what is missing.
 #   scripts/bootstrap.sh          build dependencies (Debian packages)
 #   scripts/bootstrap.sh --test   plus the test tools (Debian: zstd, unzip; PyPI: jsonschema-rs, moto[server], boto3,
-#                                 cfn-lint, py-ocsf-models)
+#                                 cfn-lint, py-ocsf-models, openapi-spec-validator, schemathesis)
 set -euo pipefail
 
 want_test=0
@@ -35,6 +35,11 @@ if (( want_test )); then
     command -v cfn-lint >/dev/null 2>&1 || py_missing+=("cfn-lint")
     # Prowler's OCSF models: the findings.ocsf.json tests validate every event with them.
     python3 -c "import py_ocsf_models.events.findings.detection_finding" 2>/dev/null || py_missing+=("py-ocsf-models")
+    # The OpenAPI contract tests: openapi.yaml validated, and schemathesis 4.32+ (its CLI and
+    # per-operation check settings) run against a live serve.
+    python3 -c "import openapi_spec_validator, yaml, jsonschema" 2>/dev/null || py_missing+=("openapi-spec-validator>=0.7")
+    python3 -c "import schemathesis as s; raise SystemExit(tuple(map(int, s.__version__.split('.')[:2])) < (4, 32))" 2>/dev/null \
+        || py_missing+=("schemathesis>=4.32,<5")
     if (( ${#py_missing[@]} )); then
         echo "bootstrap: installing PyPI packages: ${py_missing[*]}"
         python3 -m pip install -q --disable-pip-version-check "${py_missing[@]}" \

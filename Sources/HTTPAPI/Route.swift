@@ -4,12 +4,14 @@ enum Route: Sendable, Hashable {
     case users
     /// `/users/{id}` (the id percent-decoded).
     case user(id: String)
+    /// `/openapi.json`: the API's own OpenAPI document (not a JSON:API resource).
+    case openAPIDocument
 
     /// The methods each route supports, for `Allow`.
     var allowedMethods: [String] {
         switch self {
         case .users: return ["GET", "POST"]
-        case .user: return ["GET"]
+        case .user, .openAPIDocument: return ["GET"]
         }
     }
 
@@ -23,6 +25,10 @@ enum Route: Sendable, Hashable {
         if path.hasSuffix("/") { path.removeLast() }
         guard path.hasPrefix("/") else { return nil }
         let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        if segments == ["openapi.json"] {
+            self = .openAPIDocument
+            return
+        }
         guard segments.first == "users" else { return nil }
         switch segments.count {
         case 1:

@@ -3,7 +3,8 @@ import Logging
 import UserVaultCore
 
 /// The users HTTP API as a plain function over ``UserService``: `POST /users`,
-/// `GET /users`, `GET /users/{id}`, answered with JSON:API 1.0 documents.
+/// `GET /users`, `GET /users/{id}`, answered with JSON:API 1.0 documents, and its OpenAPI
+/// document at `GET /openapi.json` (``OpenAPIDocument``; `openapi.yaml` is the contract).
 ///
 /// The same value serves the local Hummingbird server (``APIServer``) and API Gateway
 /// Lambda events: each transport only converts its request to an ``APIRequest`` and writes
@@ -57,8 +58,11 @@ public struct UsersAPI: Sendable {
         guard route.allowedMethods.contains(method) else {
             throw APIProblem.methodNotAllowed(allow: route.allowedMethods)
         }
-        try ContentNegotiation.checkAccept(request.headerValues("Accept"))
+        // The OpenAPI document is plain JSON: the JSON:API rules for Accept do not apply to it.
+        if route != .openAPIDocument { try ContentNegotiation.checkAccept(request.headerValues("Accept")) }
         switch (route, method) {
+        case (.openAPIDocument, _):
+            return OpenAPIDocument.response
         case (.users, "POST"):
             return await create(request, declaredBodyLength: declaredBodyLength, logger: logger)
         case (.users, _):

@@ -9,7 +9,8 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the JSON:API users API over HTTP (the same handlers as the Lambda).",
         discussion: """
-            POST /users, GET /users?page[size]=N&page[after]=CURSOR&filter[email]=E, GET /users/{id}.
+            POST /users, GET /users?page[size]=N&page[after]=CURSOR&filter[email]=E, GET /users/{id}; \
+            GET /openapi.json is the API's OpenAPI 3.1 document (openapi.yaml).
             Stops cleanly on SIGINT or SIGTERM. --port 0 picks a free port; the first line on \
             stdout says where it listens. The port is bound before the store is opened: a port \
             in use leaves the store untouched.
