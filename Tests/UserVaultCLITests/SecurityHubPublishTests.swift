@@ -150,6 +150,8 @@ struct SecurityHubPublishTests {
                 let published = Self.published(report)
                 #expect(published["failed"] as? Int == 1 && published["errorCodes"] as? [String: Int] == ["InvalidInput": 1])
                 #expect(published["sent"] as? Int == report.findings.count - 1, "the others were taken: \(published)")
+                let markdown = try String(contentsOf: report.folder.appendingPathComponent("report.md"), encoding: .utf8)
+                #expect(markdown.contains("| findings | published to securityhub: "), "report.md says it too")
                 // GetFindings, the batch, then the refused finding alone twice more (3 attempts in all).
                 let imports = server.requests.filter { $0.uri == "/findings/import" }
                 #expect(server.requests.first?.uri == "/findings" && imports.count == 3)
