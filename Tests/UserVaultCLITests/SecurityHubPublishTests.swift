@@ -31,6 +31,14 @@ struct SecurityHubPublishTests {
             .map { try JSONDecoder().decode(HubFinding.self, from: Data($0.utf8)) }
     }
 
+    /// `Fixtures/validate_asff.py`: BatchImportFindings bodies checked against botocore's model.
+    static func validateASFF(_ files: [String]) async throws -> (status: Int32, output: String) {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TestSupport/Fixtures/validate_asff.py")
+        let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path] + files)
+        return (result.status, String(decoding: result.stdout + result.stderr, as: UTF8.self))
+    }
+
     /// The Security Hub id of a (user, code) of table `users` on moto.
     static func id(_ userId: String, _ code: String) -> String {
         "uservault/aws/\(MotoServer.accountId)/\(MotoServer.region)/users/\(userId)/\(code)"
@@ -132,6 +140,36 @@ struct SecurityHubPublishTests {
         }
     }
 
+    @Test("moto: merge-reports of every worker publishes the merged findings and archives the fixed ones")
+    func merged() async throws {
+        try await Self.withPlantedUsers { moto, directory, kinds in
+            let plaintext = kinds.filter { $0.value.hasPrefix("plaintext-") }.keys.map { Self.id($0, "CREDENTIALS_PLAINTEXT") }
+            let aws = ["--backend", "aws"]
+            let first = try await runUserVault(aws + ["audit", "--progress", "never", "--report-dir", "r1", "--publish-findings", "securityhub"],
+                                               environment: moto.environment, in: directory)
+            #expect(first.exitCode == 1, "\(first.stderr)")
+            let backfill = try await runUserVault(aws + ["backfill", "encrypt-plaintext", "--apply", "--progress", "never"],
+                                                  environment: moto.environment, in: directory)
+            #expect(backfill.exitCode == 0, "\(backfill.stderr)")
+            var halves: [String] = []
+            for (index, worker) in ["0/2", "1/2"].enumerated() {
+                let half = try await runUserVault(aws + ["audit", "--progress", "never", "--segments", "2", "--worker", worker,
+                                                         "--report-dir", "w\(index)"], environment: moto.environment, in: directory)
+                #expect(half.exitCode == 1, "\(half.stderr)")
+                halves.append(try latestReport(in: directory.appendingPathComponent("w\(index)")).folder.path)
+            }
+            #expect(try await Self.hubFindings(moto).allSatisfy { $0.RecordState == "ACTIVE" }, "workers without the option publish nothing")
+            let merge = try await runUserVault(aws + ["merge-reports", "--report-dir", "m", "--publish-findings", "securityhub"] + halves,
+                                               environment: moto.environment, in: directory)
+            #expect(merge.exitCode == 1 && merge.stdout.contains("published to securityhub: "), "\(merge.stdout) \(merge.stderr)")
+            let published = Self.published(try latestReport(in: directory.appendingPathComponent("m")))
+            #expect(published["archiving"] as? Bool == true && published["archived"] as? Int == plaintext.count, "\(published)")
+            let findings = try await Self.hubFindings(moto)
+            #expect(Set(findings.map(\.Id)).count == findings.count)
+            #expect(findings.filter { $0.RecordState == "ARCHIVED" }.map(\.Id).sorted() == plaintext.sorted())
+        }
+    }
+
     @Test("refused findings are retried, then reported: exit 2, one line, the report written with its published section")
     func refused() async throws {
         try await Self.withPlantedUsers { moto, directory, kinds in
@@ -206,6 +244,21 @@ struct SecurityHubPublishTests {
                 #expect(archived.first?.Workflow?.Status == "RESOLVED")
                 let again = batches.joined().first { $0.Id == scope.id(of: findings[0]) }
                 #expect(again?.RecordState == "ACTIVE" && again?.CreatedAt == "1970-01-01T00:00:00.000Z", "u0 keeps its CreatedAt")
+                // Every request body is valid BatchImportFindings input by botocore's model; the check catches a broken one.
+                let folder = try makeTemporaryDirectory("uservault-asff")
+                defer { try? FileManager.default.removeItem(at: folder) }
+                var files = try server.requests.filter { $0.uri == "/findings/import" }.enumerated().map { index, request in
+                    let file = folder.appendingPathComponent("import-\(index).json")
+                    try request.body.write(to: file)
+                    return file.path
+                }
+                #expect(try await Self.validateASFF(files) == (0, ""))
+                let broken = folder.appendingPathComponent("broken.json")
+                try Data(#"{"Findings": [{"Id": "x", "Bogus": 1}]}"#.utf8).write(to: broken)
+                files.append(broken.path)
+                let refused = try await Self.validateASFF(files)
+                #expect(refused.status == 1 && refused.output.contains("Missing required parameter") && refused.output.contains("Bogus"),
+                        "\(refused.output)")
             }
         }
     }
