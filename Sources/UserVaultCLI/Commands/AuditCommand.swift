@@ -25,8 +25,8 @@ struct AuditCommand: AsyncParsableCommand {
             --publish-findings securityhub also sends the findings to AWS Security Hub once the report is \
             written (report.json then says what was published, in `published`).
             Exit 0: no finding at or above --fail-on; 1: findings; 2: the run could not finish (a partial \
-            report says how far it got), or its findings were not all published. SIGINT/SIGTERM stop cleanly between pages; with --checkpoint the \
-            run can be resumed with --resume.
+            report says how far it got), or its findings were not all published. SIGINT/SIGTERM stop cleanly \
+            between pages; with --checkpoint the run can be resumed with --resume.
             """)
 
     @OptionGroup var global: GlobalOptions
