@@ -18,7 +18,7 @@ struct DeploymentTemplateTests {
         #expect(status & ~(2 | 4 | 8) == 0, "cfn-lint could not run: \(output)")
     }
 
-    @Test("the API role reads through an allow-list without credentials; the job role cannot Decrypt, and ReEncrypts only on the same key; the repair role cannot Decrypt and touches only per-user keys")
+    @Test("the API role reads through an allow-list without credentials; the job role cannot Decrypt, ReEncrypts only on the same key and publishes findings only into its default product; the repair role cannot Decrypt and touches only per-user keys")
     func roles() async throws {
         let checker = repositoryRoot.appendingPathComponent("Tests/TestSupport/Fixtures/check_template.py").path
         let (status, output) = try await Self.run(["python3", checker, "jobs/template.yaml"])
@@ -30,10 +30,12 @@ struct DeploymentTemplateTests {
             .replacingOccurrences(of: "dynamodb:Attributes: [id, type,", with: "dynamodb:Attributes: [credentials, id, type,")
             .replacingOccurrences(of: "kms:ReEncryptOnSameKey: \"true\"", with: "kms:ReEncryptOnSameKey: \"false\"")
             .replacingOccurrences(of: "                  - kms:Encrypt\n", with: "                  - kms:Decrypt\n                  - kms:Encrypt\n")
+            .replacingOccurrences(of: "product/${AWS::AccountId}/default", with: "product/*")
         try text.write(to: broken, atomically: true, encoding: .utf8)
         let (brokenStatus, brokenOutput) = try await Self.run(["python3", checker, broken.path])
         #expect(brokenStatus == 1 && brokenOutput.contains("credentials is on the attribute allow-list")
-            && brokenOutput.contains("without kms:ReEncryptOnSameKey") && brokenOutput.contains("RepairRole: may kms:Decrypt"),
+            && brokenOutput.contains("without kms:ReEncryptOnSameKey") && brokenOutput.contains("RepairRole: may kms:Decrypt")
+            && brokenOutput.contains("JobRole: securityhub:BatchImportFindings beyond the account's default product"),
                "\(brokenOutput)")
     }
 }

@@ -33,13 +33,16 @@ extension AWSServiceClient {
     private func jsonReply(
         _ operation: String, targetPrefix: String, contentType: String, input: some Encodable
     ) async throws -> HTTPReply {
-        let body: Data
+        try await jsonReply(operation, targetPrefix: targetPrefix, contentType: contentType, body: try encoded(input, operation))
+    }
+
+    /// `input` as a JSON request body.
+    func encoded(_ input: some Encodable, _ operation: String) throws -> Data {
         do {
-            body = try JSONCoding.encoder.encode(input)
+            return try JSONCoding.encoder.encode(input)
         } catch {
             throw AWSError.invalidResponse(service.name, operation, "the request could not be encoded")
         }
-        return try await jsonReply(operation, targetPrefix: targetPrefix, contentType: contentType, body: body)
     }
 
     private func jsonReply(_ operation: String, targetPrefix: String, contentType: String, body: Data) async throws -> HTTPReply {
@@ -50,7 +53,7 @@ extension AWSServiceClient {
             body: body))
     }
 
-    private func decoded<Output>(_ reply: HTTPReply, _ operation: String, _ decode: (Data) throws -> Output) throws -> Output {
+    func decoded<Output>(_ reply: HTTPReply, _ operation: String, _ decode: (Data) throws -> Output) throws -> Output {
         do {
             return try decode(reply.body.isEmpty ? Data("{}".utf8) : reply.body)
         } catch {

@@ -41,6 +41,8 @@ public struct JobReport: Sendable, Codable {
     public var stats: Stats
     /// `rotate-keys` and `backfill`: per user, what was done or would be done, and failures.
     public var actions: [RepairAction]?
+    /// Where the findings were published (`--publish-findings`), and how that went.
+    public var published: FindingsPublication?
 
     /// Findings at or above `severity`.
     public func findings(atOrAbove severity: Severity) -> [Finding] {

@@ -21,9 +21,19 @@ public enum OCSFFindings {
     }
 
     /// The id of a finding that stays the same from run to run: the same user (or key) with the
-    /// same code on the same table is the same finding, updated rather than added.
-    public static func findingUID(_ finding: Finding, backend: String, table: String) -> String {
-        "uservault/\(backend)/\(table)/\(finding.userId ?? finding.keyId ?? "-")/\(finding.code.rawValue)"
+    /// same code on the same table is the same finding, updated rather than added. With an
+    /// `account` and `region` (Security Hub), they are part of it:
+    /// `uservault/aws/123456789012/eu-west-1/users/<user>/CREDENTIALS_PLAINTEXT`.
+    public static func findingUID(_ finding: Finding, backend: String, table: String, account: String? = nil,
+                                  region: String? = nil) -> String {
+        findingUIDPrefix(backend: backend, table: table, account: account, region: region)
+            + "\(finding.userId ?? finding.keyId ?? "-")/\(finding.code.rawValue)"
+    }
+
+    /// What every ``findingUID(_:backend:table:account:region:)`` of one table begins with.
+    public static func findingUIDPrefix(backend: String, table: String, account: String? = nil, region: String? = nil) -> String {
+        let place = [account, region].compactMap { $0 }.map { $0 + "/" }.joined()
+        return "uservault/\(backend)/\(place)\(table)/"
     }
 
     static func events(for report: JobReport) -> [Event] {

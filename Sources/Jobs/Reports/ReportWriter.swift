@@ -53,6 +53,7 @@ public enum ReportWriter {
             lines.append("| budgets (this process) | KMS \(kms)" + (report.parameters["kmsShare"].map { " (share \($0) of the account's quotas)" } ?? "")
                          + "; reads \(reads == "none" ? "not capped" : reads + " RCU/s") |")
         }
+        if let published = report.published { lines.append("| findings | \(published.summary) |") }
         lines.append("")
         if let actions = report.actions {
             let mode = report.parameters["apply"] == "true" ? "applied" : "dry run: nothing was changed"

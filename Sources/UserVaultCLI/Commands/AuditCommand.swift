@@ -22,9 +22,11 @@ struct AuditCommand: AsyncParsableCommand {
             Writes <report-dir>/audit/<UTC stamp>-<runId>/report.json, report.md and findings.ocsf.json \
             (one OCSF 1.5.0 Detection Finding per finding); a --worker run also \
             writes audit-share.json there, for `uservault merge-reports`.
+            --publish-findings securityhub also sends the findings to AWS Security Hub once the report is \
+            written (report.json then says what was published, in `published`).
             Exit 0: no finding at or above --fail-on; 1: findings; 2: the run could not finish (a partial \
-            report says how far it got). SIGINT/SIGTERM stop cleanly between pages; with --checkpoint the \
-            run can be resumed with --resume.
+            report says how far it got), or its findings were not all published. SIGINT/SIGTERM stop cleanly \
+            between pages; with --checkpoint the run can be resumed with --resume.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -43,7 +45,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     var settings: AuditSettings {
         AuditSettings(scan: scan.settings, budgets: budgets.settings, depth: depth, keyState: keyState,
-                      reportDir: report.reportDir, failOn: report.failOn)
+                      reportDir: report.reportDir, failOn: report.failOn, publishFindings: report.publishFindings)
     }
 
     func run() async throws {

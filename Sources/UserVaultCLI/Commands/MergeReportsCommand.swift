@@ -15,8 +15,10 @@ struct MergeReportsCommand: AsyncParsableCommand {
             found across all of them. Merging deep audits reads the CMK listing and describes orphan \
             candidates, so it needs the backend's options. Writes <report-dir>/audit/<stamp>-<runId>/.
             Folders and --report-dir may be in S3 (s3://bucket/prefix/audit/<stamp>-<runId>).
+            --publish-findings securityhub sends the merged findings to AWS Security Hub (and, the merge \
+            of every worker being a complete run, archives those gone since the last run).
             Exit 0: no finding at or above --fail-on; 1: findings; 2: a worker is missing, incomplete or \
-            from another run.
+            from another run, or the findings were not all published.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -26,7 +28,9 @@ struct MergeReportsCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
-    var settings: MergeSettings { MergeSettings(folders: folders, reportDir: report.reportDir, failOn: report.failOn) }
+    var settings: MergeSettings {
+        MergeSettings(folders: folders, reportDir: report.reportDir, failOn: report.failOn, publishFindings: report.publishFindings)
+    }
 
     func validate() throws {
         try InvalidSetting.asUsageError { try settings.validate() }

@@ -34,6 +34,8 @@ enum JobOutcome: Sendable {
         var failure: String?
         /// Whether the job changed things or only planned (repairs).
         var applied: Bool?
+        /// Why the findings were not all published (`--publish-findings`); the report is written.
+        var publishFailure: String?
     }
 
     struct ExportOutcome: Sendable {
@@ -51,7 +53,7 @@ enum JobOutcome: Sendable {
         switch self {
         case .export: return 0
         case .report(let outcome):
-            if outcome.failure != nil || !outcome.report.complete { return 2 }
+            if outcome.failure != nil || !outcome.report.complete || outcome.publishFailure != nil { return 2 }
             if let failOn = outcome.failOn { return outcome.report.findings(atOrAbove: failOn).isEmpty ? 0 : 1 }
             return (outcome.report.actions ?? []).contains { $0.outcome == .failed } ? 1 : 0
         }
@@ -78,7 +80,8 @@ enum JobOutcome: Sendable {
             return ("report", [
                 "report": outcome.location + "/report.json", "runId": report.runId, "complete": report.complete,
                 "users": report.users, "verified": report.verified, "findings": report.findings.count, "summary": report.summary,
-            ])
+            ].merging(report.published.map { ["published": ["sent": $0.sent, "failed": $0.failed, "archived": $0.archived]] } ?? [:],
+                      uniquingKeysWith: { $1 }))
         case .export(let outcome):
             return ("export", ["output": outcome.output, "runId": outcome.runId, "users": outcome.users, "parts": outcome.parts,
                                "bytes": outcome.bytes, "sha256": outcome.sha256])
@@ -107,7 +110,7 @@ enum JobOutcome: Sendable {
                 head = "audit of \(report.users) users on \(report.backend) table '\(report.table)': \(report.verified) verified, "
                     + "\(report.findings.count) findings" + summary
             }
-            return [head, "report: \(outcome.location)/report.md"]
+            return [head] + (report.published.map { [$0.summary] } ?? []) + ["report: \(outcome.location)/report.md"]
         }
     }
 
@@ -115,6 +118,7 @@ enum JobOutcome: Sendable {
     func exitMessage(checkpoint: String?) -> String? {
         guard case .report(let outcome) = self else { return nil }
         if let failure = outcome.failure { return failure }
+        if let publishFailure = outcome.publishFailure, outcome.report.complete { return publishFailure }
         guard outcome.report.complete else {
             let what = outcome.job == "merge-reports" ? "a worker's run did not finish: the merged report is partial"
                 : outcome.job == "audit" ? "the audit stopped before the end: the report is partial"

@@ -57,7 +57,8 @@ extension JobDefinition {
             try noArguments()
             return .audit(AuditSettings(scan: try scan(), budgets: try budgets(), depth: try reader.choice("depth") ?? .standard,
                                         keyState: try reader.choice("key-state") ?? .auto, reportDir: try folder(),
-                                        failOn: try reader.choice("fail-on") ?? .high))
+                                        failOn: try reader.choice("fail-on") ?? .high,
+                                        publishFindings: try reader.choice("publish-findings") ?? .none))
         case "export":
             try noArguments()
             let (scan, format, pageSize) = (try scan(), try reader.choice("format") as ArchiveFormat?, try reader.int("page-size") ?? 1000)
@@ -82,7 +83,8 @@ extension JobDefinition {
             return .repair(RepairSettings(repair: .backfill(name), scan: try scan(), budgets: try budgets(),
                                           apply: try reader.flag("apply"), reportDir: try folder()))
         default:  // merge-reports
-            return .mergeReports(MergeSettings(folders: positional, reportDir: try folder(), failOn: try reader.choice("fail-on") ?? .high))
+            return .mergeReports(MergeSettings(folders: positional, reportDir: try folder(), failOn: try reader.choice("fail-on") ?? .high,
+                                               publishFindings: try reader.choice("publish-findings") ?? .none))
         }
     }
 }

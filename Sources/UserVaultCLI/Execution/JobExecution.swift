@@ -21,6 +21,7 @@ extension JobRequest {
 extension AuditSettings {
     func execute(_ context: JobContext) async throws -> JobOutcome {
         let (settings, logger) = (context.settings, context.logger)
+        try publishFindings.check(settings)
         let destination = try ReportDestination(reportDir)
         let (scan, kms, depth, keyState, failOn) = (self.scan, budgets, self.depth, self.keyState, self.failOn)
         let runId = scan.plannedRunId()
@@ -46,8 +47,11 @@ extension AuditSettings {
                 }
             }
         }
-        return .report(.init(job: "audit", report: delivered.report, location: delivered.location, failOn: failOn,
-                             failure: delivered.failure))
+        let published = try await scan.naming(runId) {
+            await publishFindings.publish(delivered.report, to: destination, settings: settings, logger: logger)
+        }
+        return .report(.init(job: "audit", report: published.report, location: delivered.location, failOn: failOn,
+                             failure: delivered.failure, publishFailure: published.failure))
     }
 
     /// A `--worker` run's share of the cross-worker checks, for `merge-reports`.
@@ -167,6 +171,7 @@ extension ExportSettings {
 extension MergeSettings {
     func execute(_ context: JobContext) async throws -> JobOutcome {
         let (settings, logger) = (context.settings, context.logger)
+        try publishFindings.check(settings)
         let destination = try ReportDestination(reportDir)
         var parts: [AuditMerge.Part] = []
         var fetched: [URL] = []
@@ -201,9 +206,11 @@ extension MergeSettings {
         } catch let error as MergeError {
             throw CLIExit.failure(error.description)
         }
-        let location = try await JobLogContext.with(["runId": "\(merged.runId)"]) {
-            try await destination.deliver(merged, settings: settings, logger: logger)
+        let (location, published) = try await JobLogContext.with(["runId": "\(merged.runId)"]) {
+            let location = try await destination.deliver(merged, settings: settings, logger: logger)
+            return (location, await publishFindings.publish(merged, to: destination, settings: settings, logger: logger))
         }
-        return .report(.init(job: "merge-reports", report: merged, location: location, failOn: failOn))
+        return .report(.init(job: "merge-reports", report: published.report, location: location, failOn: failOn,
+                             publishFailure: published.failure))
     }
 }

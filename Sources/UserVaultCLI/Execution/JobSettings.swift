@@ -64,6 +64,7 @@ struct AuditSettings: Sendable, Equatable {
     var keyState: KeyStateChoice = .auto
     var reportDir = "reports"
     var failOn: Severity = .high
+    var publishFindings: FindingsTarget = .none
 
     func validate() throws {
         try scan.validate()
@@ -141,6 +142,7 @@ struct MergeSettings: Sendable, Equatable {
     var folders: [String]
     var reportDir = "reports"
     var failOn: Severity = .high
+    var publishFindings: FindingsTarget = .none
 
     func validate() throws {
         guard !folders.isEmpty else { throw InvalidSetting(description: "name the report folders of the worker runs") }

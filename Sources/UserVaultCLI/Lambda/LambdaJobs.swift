@@ -73,7 +73,8 @@ struct LambdaJobs: Sendable {
         let code = outcome?.exitCode ?? 2
         let stopped = outcome?.complete != true && ContinuousClock.now >= deadline
         if let remote { try await store(remote, logger: context.logger) }
-        var result: [String: Any] = ["job": definition.job, "exitCode": Int(code), "complete": !stopped && code != 2]
+        // Complete: the run finished (a failed publishing of its findings is in exitCode, not here).
+        var result: [String: Any] = ["job": definition.job, "exitCode": Int(code), "complete": outcome?.complete == true]
         if let checkpoint = definition.checkpoint, stopped { result["checkpoint"] = checkpoint }
         var ended: Logger.Metadata = ["job": "\(definition.job)", "exitCode": "\(code)", "stoppedAtDeadline": "\(stopped)"]
         if let outcome {

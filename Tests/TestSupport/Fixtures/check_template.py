@@ -6,7 +6,9 @@
 - the job role has no kms:Decrypt (nor kms:*), and every kms:ReEncrypt* it may call is
   conditioned on kms:ReEncryptOnSameKey = true;
 - the repair role has no kms:Decrypt (nor kms:*), and every KMS action on existing keys it may
-  call is conditioned on the per-user tag (aws:ResourceTag/CreatedBy present).
+  call is conditioned on the per-user tag (aws:ResourceTag/CreatedBy present);
+- the job role may securityhub:BatchImportFindings into the account's default product only, and
+  securityhub:GetFindings on its hub only: no other Security Hub action, nor on anything else.
 
 Usage: check_template.py TEMPLATE. Prints one line per broken promise; exit 1 if any.
 """
@@ -44,6 +46,25 @@ def per_user_keys(statement, action):
     return None
 
 
+# The Security Hub actions the job role may call, each on its one resource.
+SECURITY_HUB = {
+    "securityhub:BatchImportFindings": ":product/${AWS::AccountId}/default",
+    "securityhub:GetFindings": ":hub/default",
+}
+
+
+def security_hub(statement, action):
+    """The job role publishes into its own account's default product, and reads back from its hub."""
+    if action.startswith("securityhub:"):
+        resource = statement.get("Resource")
+        text = resource.get("Fn::Sub") if isinstance(resource, dict) else resource
+        expected = SECURITY_HUB.get(action)
+        if expected is None or not isinstance(text, str) or not text.startswith("arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:") \
+                or not text.endswith(expected):
+            return f"{action} beyond the account's default product and hub"
+    return None
+
+
 def main(path):
     template = cfn_yaml.load(path)
     problems = []
@@ -61,7 +82,7 @@ def main(path):
             for action in actions:
                 if action in ("kms:Decrypt", "kms:*", "*"):
                     problems.append(f"{role}: may {action}")
-                elif (problem := rule(statement, action)):
+                elif (problem := rule(statement, action) or security_hub(statement, action)):
                     problems.append(f"{role}: {problem}")
     for problem in problems:
         print(problem)

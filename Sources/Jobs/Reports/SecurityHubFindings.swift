@@ -1,0 +1,167 @@
+import Foundation
+
+/// An audit's findings in the AWS Security Finding Format (ASFF), for Security Hub: one finding
+/// per (account, region, table, user or key, code), under the account's default product.
+///
+/// Pure: the findings of a report, given where they go and what Security Hub already holds.
+/// Like the report, nothing in them is a password, a ciphertext byte or a secret.
+///
+/// ```swift
+/// let scope = SecurityHubFindings.Scope(account: "123456789012", region: "eu-west-1", table: "users")
+/// let findings = SecurityHubFindings.findings(for: report, scope: scope, now: Date(), existing: [:])
+/// ```
+public enum SecurityHubFindings {
+    public static let schemaVersion = "2018-10-08"
+
+    /// Where the findings go: the account and region of the table (and of its product and hub).
+    public struct Scope: Sendable, Hashable {
+        public var account: String
+        public var region: String
+        public var table: String
+
+        public init(account: String, region: String, table: String) {
+            self.account = account
+            self.region = region
+            self.table = table
+        }
+
+        /// `aws`, `aws-cn` or `aws-us-gov`, by the region.
+        public var partition: String {
+            region.hasPrefix("cn-") ? "aws-cn" : region.hasPrefix("us-gov-") ? "aws-us-gov" : "aws"
+        }
+
+        /// The account's default product: the only one findings may be imported into here.
+        public var productArn: String { "arn:\(partition):securityhub:\(region):\(account):product/\(account)/default" }
+        /// The hub, the resource of `securityhub:GetFindings`.
+        public var hubArn: String { "arn:\(partition):securityhub:\(region):\(account):hub/default" }
+        public var tableArn: String { "arn:\(partition):dynamodb:\(region):\(account):table/\(table)" }
+        /// What the `Id` of every finding of this table begins with.
+        public var idPrefix: String {
+            OCSFFindings.findingUIDPrefix(backend: "aws", table: table, account: account, region: region)
+        }
+
+        public func id(of finding: Finding) -> String {
+            OCSFFindings.findingUID(finding, backend: "aws", table: table, account: account, region: region)
+        }
+
+        func keyArn(_ keyId: String) -> String {
+            keyId.hasPrefix("arn:") ? keyId : "arn:\(partition):kms:\(region):\(account):key/\(keyId)"
+        }
+    }
+
+    /// `report`'s findings, ACTIVE, updated at `now`: one per `Id` (the first of the report's
+    /// findings with that id). A finding Security Hub already holds (`existing`, by `Id`) keeps
+    /// its `CreatedAt` and workflow status.
+    public static func findings(for report: JobReport, scope: Scope, now: Date,
+                                existing: [String: ASFFFinding]) -> [ASFFFinding] {
+        let updatedAt = timestamp(now)
+        var seen: Set<String> = []
+        return report.findings.compactMap { finding in
+            let id = scope.id(of: finding)
+            guard seen.insert(id).inserted else { return nil }
+            let known = existing[id]
+            var other = ["code": finding.code.rawValue]
+            if let userId = finding.userId { other["userId"] = userId }
+            var resources = [ASFFFinding.Resource(Type: "AwsDynamoDbTable", Id: scope.tableArn, Partition: scope.partition,
+                                                  Region: scope.region, Details: .init(Other: other))]
+            if let keyId = finding.keyId {
+                resources.append(.init(Type: "AwsKmsKey", Id: scope.keyArn(keyId), Partition: scope.partition, Region: scope.region))
+            }
+            var fields = ["uservault/code": finding.code.rawValue, "uservault/runId": report.runId, "uservault/table": report.table]
+            if let userId = finding.userId { fields["uservault/userId"] = userId }
+            return ASFFFinding(
+                SchemaVersion: schemaVersion, Id: id, ProductArn: scope.productArn,
+                GeneratorId: "uservault/audit/\(finding.code.rawValue)", AwsAccountId: scope.account,
+                Types: [type(finding.code)], CreatedAt: known?.CreatedAt ?? updatedAt, UpdatedAt: updatedAt,
+                Severity: .init(Label: finding.severity.rawValue.uppercased()),
+                Title: String(OCSFFindings.title(finding.code).prefix(256)), Description: String(finding.detail.prefix(1024)),
+                Remediation: .init(Recommendation: .init(Text: String(finding.code.remedy.prefix(512)))),
+                ProductFields: fields, Resources: resources,
+                Workflow: .init(Status: known?.Workflow?.Status ?? "NEW"), RecordState: "ACTIVE")
+        }
+    }
+
+    /// `finding`, sent once more as fixed: ARCHIVED, its workflow RESOLVED, updated at `now`.
+    public static func archived(_ finding: ASFFFinding, now: Date) -> ASFFFinding {
+        var finding = finding
+        finding.RecordState = "ARCHIVED"
+        finding.Workflow = .init(Status: "RESOLVED")
+        finding.UpdatedAt = timestamp(now)
+        return finding
+    }
+
+    /// Whether `finding` is one of this scope's ACTIVE findings (Security Hub's filters, checked
+    /// again: an emulator may ignore them).
+    public static func isActive(_ finding: ASFFFinding, in scope: Scope) -> Bool {
+        finding.ProductArn == scope.productArn && finding.Id.hasPrefix(scope.idPrefix) && (finding.RecordState ?? "ACTIVE") == "ACTIVE"
+    }
+
+    /// The ASFF type (`namespace/category`) of a code.
+    static func type(_ code: FindingCode) -> String {
+        switch code {
+        case .credentialsPlaintext:
+            "Sensitive Data Identifications/Passwords"
+        case .keyNotFound, .keyDisabled, .keyPendingDeletion, .keyNotCustomerManaged, .keySpecUnexpected, .keyShared,
+             .keyOwnerMismatch, .keyRotationDisabled, .orphanKey:
+            "Software and Configuration Checks/AWS Security Best Practices"
+        case .credentialsMissing, .notKMSCiphertext, .duplicateEmail, .invalidRecord, .unverifiable:
+            "Software and Configuration Checks/Vulnerabilities"
+        }
+    }
+
+    /// ASFF timestamps: RFC 3339, UTC (`Z`), milliseconds.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+/// One finding in the AWS Security Finding Format, with the attributes this project writes
+/// (Security Hub answers with more; they are not read).
+public struct ASFFFinding: Codable, Sendable, Hashable {
+    public struct Severity: Codable, Sendable, Hashable {
+        public var Label: String
+    }
+
+    public struct Details: Codable, Sendable, Hashable {
+        public var Other: [String: String]?
+    }
+
+    public struct Resource: Codable, Sendable, Hashable {
+        public var `Type`: String
+        public var Id: String
+        public var Partition: String?
+        public var Region: String?
+        public var Details: Details?
+    }
+
+    public struct Recommendation: Codable, Sendable, Hashable {
+        public var Text: String
+    }
+
+    public struct Remediation: Codable, Sendable, Hashable {
+        public var Recommendation: Recommendation?
+    }
+
+    public struct Workflow: Codable, Sendable, Hashable {
+        public var Status: String
+    }
+
+    public var SchemaVersion: String
+    public var Id: String
+    public var ProductArn: String
+    public var GeneratorId: String
+    public var AwsAccountId: String
+    public var Types: [String]
+    public var CreatedAt: String
+    public var UpdatedAt: String
+    public var Severity: Severity
+    public var Title: String
+    public var Description: String
+    public var Remediation: Remediation?
+    public var ProductFields: [String: String]?
+    public var Resources: [Resource]
+    public var Workflow: Workflow?
+    public var RecordState: String?
+}
