@@ -10,16 +10,31 @@ struct APIResponder: HTTPResponder {
 
     let deferred: DeferredUsersAPI
     let logger: Logger
+    /// Request metrics, and `GET /metrics`; `nil`: neither.
+    var metrics: APIMetrics?
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let (apiResponse, route) = try await answer(request)
+        metrics?.record(method: request.method.rawValue, route: route, status: apiResponse.status, duration: started.duration(to: .now))
+        return Self.response(apiResponse)
+    }
+
+    /// The answer, and the route template it is counted under.
+    private func answer(_ request: Request) async throws -> (APIResponse, route: String) {
+        let path = request.uri.path
+        if let metrics, path == APIMetrics.path { return (metrics.response(method: request.method.rawValue), APIMetrics.path) }
+        guard let api = deferred.current else { return (APIProblem.starting.response, "unmatched") }
+        return (try await handle(request, api: api), api.routeTemplate(path))
+    }
+
+    /// The API's answer, with its access log line.
+    private func handle(_ request: Request, api: UsersAPI) async throws -> APIResponse {
         let started = ContinuousClock.now
         var logger = logger
         logger[metadataKey: "requestId"] = "\(RequestID())"
         let path = request.uri.path
         let method = request.method.rawValue
-        guard let api = deferred.current else {
-            return Self.response(APIProblem.starting.response)
-        }
 
         // A body declared too large is not read at all (nor is `100 Continue` sent for it).
         let limit = api.configuration.maxBodyBytes
@@ -39,7 +54,7 @@ struct APIResponder: HTTPResponder {
             "status": "\(apiResponse.status)",
             "ms": "\((milliseconds * 10).rounded() / 10)",
         ])
-        return Self.response(apiResponse)
+        return apiResponse
     }
 
     /// The Hummingbird response for an ``APIResponse``.

@@ -26,23 +26,25 @@ public enum APIServer {
     ///
     /// Logs one access line per request at `info` (method, path without query, status,
     /// milliseconds) with a `requestId` in its metadata; never a header value or a body.
+    /// With `metrics`, counts and times every request (``APIMetrics``) and answers `GET /metrics`.
     ///
     /// - Throws: ``APIServerError`` when the address cannot be bound.
     public static func run(
-        api: UsersAPI, host: String, port: Int, limits: ConnectionLimits = .init(), logger: Logger,
+        api: UsersAPI, host: String, port: Int, limits: ConnectionLimits = .init(), metrics: APIMetrics? = nil, logger: Logger,
         onReady: @escaping @Sendable (Int) async -> Void
     ) async throws {
-        try await run(api: DeferredUsersAPI(api), host: host, port: port, limits: limits, logger: logger, onReady: onReady)
+        try await run(api: DeferredUsersAPI(api), host: host, port: port, limits: limits, metrics: metrics, logger: logger,
+                      onReady: onReady)
     }
 
-    /// ``run(api:host:port:limits:logger:onReady:)`` with an API set later: the port is bound
+    /// ``run(api:host:port:limits:metrics:logger:onReady:)`` with an API set later: the port is bound
     /// before the backend behind it is opened (requests meanwhile get 503).
     public static func run(
-        api: DeferredUsersAPI, host: String, port: Int, limits: ConnectionLimits = .init(), logger: Logger,
-        onReady: @escaping @Sendable (Int) async -> Void
+        api: DeferredUsersAPI, host: String, port: Int, limits: ConnectionLimits = .init(), metrics: APIMetrics? = nil,
+        logger: Logger, onReady: @escaping @Sendable (Int) async -> Void
     ) async throws {
         let app = Application(
-            responder: APIResponder(deferred: api, logger: logger),
+            responder: APIResponder(deferred: api, logger: logger, metrics: metrics),
             server: HTTPServerBuilder { responder in GuardedHTTP1Channel(responder: responder, limits: limits) },
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port),

@@ -29,7 +29,7 @@ public struct UsersAPI: Sendable {
     public let service: UserService
     public let configuration: Configuration
     /// The path part of ``Configuration/basePath``, stripped from incoming paths.
-    private let routingPrefix: String
+    let routingPrefix: String
 
     public init(service: UserService, configuration: Configuration = .init()) {
         self.service = service

@@ -161,8 +161,10 @@ public func withLambdaFunction<Result>(
     for name in ["PATH", "HOME", "TMPDIR"] { environment[name] = ProcessInfo.processInfo.environment[name] }
     process.environment = environment.merging(extra) { $1 }
     process.currentDirectoryURL = directory
-    process.standardOutput = try FileHandle(forWritingTo: errors)
-    process.standardError = try FileHandle(forWritingTo: errors)
+    // One descriptor for both (one file offset), so that stdout lines do not overwrite stderr's.
+    let output = try FileHandle(forWritingTo: errors)
+    process.standardOutput = output
+    process.standardError = output
     try process.run()
     defer {
         if process.isRunning { process.terminate() }

@@ -43,13 +43,15 @@ struct AuditCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
+    @OptionGroup var metrics: MetricsOptions
+
     var settings: AuditSettings {
         AuditSettings(scan: scan.settings, budgets: budgets.settings, depth: depth, keyState: keyState,
                       reportDir: report.reportDir, failOn: report.failOn, publishFindings: report.publishFindings)
     }
 
     func run() async throws {
-        try await JobRequest.audit(settings).runFromCommandLine(global)
+        try await JobRequest.audit(settings).runFromCommandLine(global, metrics: metrics.settings())
     }
 }
 

@@ -37,11 +37,13 @@ struct BackfillCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportFolderOption
 
+    @OptionGroup var metrics: MetricsOptions
+
     var settings: RepairSettings {
         RepairSettings(repair: .backfill(name), scan: scan.settings, budgets: budgets.settings, apply: apply, reportDir: report.reportDir)
     }
 
     func run() async throws {
-        try await JobRequest.repair(settings).runFromCommandLine(global)
+        try await JobRequest.repair(settings).runFromCommandLine(global, metrics: metrics.settings())
     }
 }

@@ -35,6 +35,8 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .customLong("page-size"), help: "Users per document (and per scan page), 1–10,000.")
     var pageSize: Int = 1000
 
+    @OptionGroup var metrics: MetricsOptions
+
     var settings: ExportSettings {
         ExportSettings(scan: scan.settings, output: output, format: format, pageSize: pageSize)
     }
@@ -44,7 +46,7 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await JobRequest.export(settings).runFromCommandLine(global)
+        try await JobRequest.export(settings).runFromCommandLine(global, metrics: metrics.settings())
     }
 }
 

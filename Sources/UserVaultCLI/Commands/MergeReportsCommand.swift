@@ -28,6 +28,8 @@ struct MergeReportsCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
+    @OptionGroup var metrics: MetricsOptions
+
     var settings: MergeSettings {
         MergeSettings(folders: folders, reportDir: report.reportDir, failOn: report.failOn, publishFindings: report.publishFindings)
     }
@@ -37,6 +39,6 @@ struct MergeReportsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await JobRequest.mergeReports(settings).runFromCommandLine(global)
+        try await JobRequest.mergeReports(settings).runFromCommandLine(global, metrics: metrics.settings())
     }
 }

@@ -36,6 +36,8 @@ struct RotateKeysCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportFolderOption
 
+    @OptionGroup var metrics: MetricsOptions
+
     @Option(name: .customLong("older-than"),
             help: ArgumentHelp("rotate-now: rotate keys whose material is older than this many days (e.g. 365 or 365d).", valueName: "days"))
     var olderThan: String = "365"
@@ -53,6 +55,6 @@ struct RotateKeysCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await JobRequest.repair(try settings()).runFromCommandLine(global)
+        try await JobRequest.repair(try settings()).runFromCommandLine(global, metrics: metrics.settings())
     }
 }

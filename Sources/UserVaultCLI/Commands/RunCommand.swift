@@ -11,6 +11,7 @@ struct RunCommand: AsyncParsableCommand {
             worker share and a checkpoint (resumed when it exists). The global options and their \
             environment variables (USERVAULT_BACKEND, USERVAULT_TABLE, AWS_REGION, ...) apply as for the command.
             --dry-run checks the file, prints the equivalent command line, and runs nothing.
+            The params "metrics" and "metrics-file" are --metrics and --metrics-file (the options win).
             The exit code is the job's.
             """)
 
@@ -22,12 +23,16 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Validate and print the plan; run nothing.")
     var dryRun = false
 
+    @OptionGroup var metrics: MetricsOptions
+
     func run() async throws {
         let definition: JobDefinition
         let request: JobRequest
+        let metricsSettings: MetricsSettings
         do {
             definition = try JobDefinition.load(jobFile)
             request = try definition.request()
+            metricsSettings = metrics.settings(over: try definition.metrics())
         } catch let error as JobDefinition.Invalid {
             throw CLIExit.failure(error.description.hasPrefix(jobFile) ? error.description : "\(jobFile): \(error.description)")
         }
@@ -36,7 +41,7 @@ struct RunCommand: AsyncParsableCommand {
             print("would run: uservault " + (try definition.commandLine()).map(Self.quoted).joined(separator: " "))
             return
         }
-        try await request.runFromCommandLine(global)
+        try await request.runFromCommandLine(global, metrics: metricsSettings)
     }
 
     static func quoted(_ word: String) -> String {

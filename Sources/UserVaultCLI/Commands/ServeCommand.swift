@@ -41,6 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
             help: "Open connections at most (default: the descriptor limit, ulimit -n, less a quarter and at least 64).")
     var maxConnections: Int?
 
+    @Option(help: ServerMetricsFormat.help)
+    var metrics: ServerMetricsFormat = .none
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
         guard idleTimeout > 0, idleTimeout.isFinite else { throw ValidationError("--idle-timeout must be a positive number of seconds") }
@@ -60,13 +63,13 @@ struct ServeCommand: AsyncParsableCommand {
         LogBootstrap.bootstrap(settings)
         let logger = Logger(label: "uservault.api")
         let api = DeferredUsersAPI()
-        let (host, port, limits) = (self.host, self.port, self.limits)
+        let (host, port, limits, metrics) = (self.host, self.port, self.limits, self.metrics.apiMetrics())
         try await withThrowingTaskGroup(of: Void.self) { group in
             let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
             group.addTask {
                 defer { boundContinuation.finish() }
                 do {
-                    try await APIServer.run(api: api, host: host, port: port, limits: limits, logger: logger) {
+                    try await APIServer.run(api: api, host: host, port: port, limits: limits, metrics: metrics, logger: logger) {
                         boundContinuation.yield($0)
                     }
                 } catch let error as APIServerError {

@@ -136,11 +136,18 @@ enum JobOutcome: Sendable {
 
 extension JobRequest {
     /// The command line's way: settings from the global options, the job run with stops on
-    /// SIGINT/SIGTERM, its summary printed, its exit code thrown (``CLIExit``).
-    func runFromCommandLine(_ global: GlobalOptions) async throws {
+    /// SIGINT/SIGTERM, its metrics written as asked, its summary printed, its exit code thrown (``CLIExit``).
+    func runFromCommandLine(_ global: GlobalOptions, metrics: MetricsSettings = .init()) async throws {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
-        let outcome = try await execute(JobContext(settings: settings, logger: Logger(label: "uservault.\(name)")))
+        let outcome: JobOutcome
+        do {
+            outcome = try await execute(JobContext(settings: settings, logger: Logger(label: "uservault.\(name)")))
+        } catch {
+            try metrics.write(nil, job: name, table: settings.tableName)
+            throw error
+        }
+        try metrics.write(outcome, job: name, table: settings.tableName)
         try outcome.conclude(checkpoint: checkpoint)
     }
 

@@ -17,6 +17,7 @@ extension JobDefinition {
         let request: JobRequest
         do {
             request = try read(&reader, resume: resume)
+            _ = try reader.metrics()  // every job's; see ``metrics(now:)``
             try reader.finish(job: job)
             try request.validate()
         } catch let error as InvalidSetting {

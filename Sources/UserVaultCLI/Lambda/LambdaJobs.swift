@@ -19,6 +19,9 @@ import UserVaultCore
 /// fetched into /tmp before the run, put back when the run stops early, and deleted when the
 /// job completes.
 ///
+/// After the job, its metrics go to stdout as CloudWatch Embedded Metric Format lines
+/// (``EMFMetrics``; a job that failed outright: `Complete` 0), whatever its `metrics` params say.
+///
 /// The result: `{"job", "complete", "exitCode", "checkpoint"?, "report"?: {location, runId,
 /// counts, summary}, "export"?: {output, users, parts, sha256}}`. An unknown job or a malformed
 /// input is an invocation error.
@@ -83,6 +86,8 @@ struct LambdaJobs: Sendable {
             ended["runId"] = "\(outcome.runId)"
         }
         context.logger.info("job ended", metadata: ended)
+        // CloudWatch Logs makes metrics of these lines (alarms and dashboards need no API call).
+        MetricsSettings.writeToStandardOutput(JobOutcome.emfLines(outcome, job: request.name, table: settings.tableName))
         return try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
     }
 
