@@ -56,7 +56,7 @@ mkdir -p "$logs"
 
 # ------------------------------------------------------------------ what the Dockerfile says
 # Continuation lines joined; the last FROM starts the runtime stage.
-eval "$(python3 - "$dockerfile" <<'EOF'
+parsed=$(python3 - "$dockerfile" <<'EOF'
 import json, re, shlex, sys
 text = re.sub(r"\\\n", " ", open(sys.argv[1]).read())
 lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
@@ -87,7 +87,8 @@ if out["binary_from"] != out["build_output"]:
 for name, value in out.items():
     print(f"{name}={shlex.quote(value)}")
 EOF
-)"
+) || exit 1  # the parser said why
+eval "$parsed"
 [[ $base =~ ^debian:([a-z]+)(-slim)?$ ]] || fail "the runtime stage's base is $base, not debian:<suite>[-slim]"
 suite=${BASH_REMATCH[1]}
 step "$dockerfile: FROM $base; apt-get install $packages; $binary; $jobs_dir; ENTRYPOINT $entrypoint; CMD $cmd"
