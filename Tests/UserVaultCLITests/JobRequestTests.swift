@@ -26,6 +26,25 @@ struct JobRequestTests {
         try JobDefinition.decode(Data(json.utf8), source: "test")
     }
 
+    @Test("on Lambda every shipped job file writes under the function's folders: a relative reportDir or output never reaches the read-only working directory")
+    func shippedOnLambda() throws {
+        let environment = ["USERVAULT_REPORT_DIR": "s3://bucket/reports", "USERVAULT_EXPORT_DIR": "/tmp/exports"]
+        let lambda = LambdaJobs(environment: environment, settings: try Settings(try GlobalOptions.parse([]), environment: [:]))
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.jobs.path).filter { $0.hasSuffix(".json") }
+        for file in files {
+            var definition = try JobDefinition.load(Self.jobs.appendingPathComponent(file).path)
+            lambda.placeOutputs(&definition)
+            if definition.job == "export" {
+                #expect(definition.output == "/tmp/exports/users-{date}.tar.zst", "\(file)")
+            } else {
+                #expect(definition.reportDir == "s3://bucket/reports", "\(file)")
+            }
+        }
+        var absolute = try Self.definition(#"{"job": "audit", "reportDir": "/tmp/nightly/{date}"}"#)
+        lambda.placeOutputs(&absolute)
+        #expect(absolute.reportDir == "/tmp/nightly/{date}", "an absolute folder or an s3:// prefix is the job's own choice")
+    }
+
     @Test("every shipped job file: the typed job equals what its command line parses to")
     func shipped() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.jobs.path).filter { $0.hasSuffix(".json") }

@@ -92,6 +92,10 @@ struct LambdaJobTests {
             let count = try #require(planned?["ENCRYPT_PLAINTEXT_PLANNED"] as? Int, "\(dry)")
             #expect(count > 0)
             #expect(try storeSHA256(store) == before, "a dry run changes nothing")
+            // The job file says "reports": on Lambda (a read-only working directory) that is the function's folder.
+            let location = try #require((dry["report"] as? [String: Any])?["report"] as? String, "\(dry)")
+            #expect(location.hasPrefix(reports), "\(location)")
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("reports").path))
 
             let done = try Self.result(try await standIn.invoke(try JSONSerialization.data(withJSONObject: applied)))
             #expect(done["complete"] as? Bool == true && done["exitCode"] as? Int == 0, "\(done)")

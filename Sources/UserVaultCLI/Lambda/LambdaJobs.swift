@@ -22,7 +22,7 @@ import UserVaultCore
 /// After the job, its metrics go to stdout as CloudWatch Embedded Metric Format lines
 /// (``EMFMetrics``; a job that failed outright: `Complete` 0), whatever its `metrics` params say.
 ///
-/// The result: `{"job", "complete", "exitCode", "checkpoint"?, "report"?: {location, runId,
+/// The result: `{"job", "complete", "exitCode", "checkpoint"?, "report"?: {report (report.json's path), runId,
 /// counts, summary}, "export"?: {output, users, parts, sha256}}`. An unknown job or a malformed
 /// input is an invocation error.
 struct LambdaJobs: Sendable {
@@ -42,12 +42,24 @@ struct LambdaJobs: Sendable {
             || [environment["USERVAULT_REPORT_DIR"], environment["USERVAULT_EXPORT_DIR"]].contains { $0?.hasPrefix("s3://") == true }
     }
 
+    var defaultExportDir: String { environment["USERVAULT_EXPORT_DIR"] ?? "/tmp/exports" }
+
+    /// Where the job writes on Lambda. A job without a folder or output gets the function's own;
+    /// a relative one — the shipped job files say `"reportDir": "reports"`, written for cron and
+    /// the command line — is taken as the function's too (an export keeps its file name): the
+    /// working directory of a Lambda function is read-only.
+    func placeOutputs(_ definition: inout JobDefinition) {
+        func isRelative(_ path: String) -> Bool { !path.hasPrefix("/") && !path.hasPrefix("s3://") }
+        if definition.job != "export", definition.reportDir.map(isRelative) ?? true { definition.reportDir = defaultReportDir }
+        if definition.job == "export" {
+            let name = definition.output.flatMap { isRelative($0) ? $0.split(separator: "/").last.map(String.init) : nil }
+            if definition.output == nil || name != nil { definition.output = defaultExportDir + "/" + (name ?? "users-{date}.tar.zst") }
+        }
+    }
+
     func run(_ event: Data, context: LambdaContext) async throws -> Data {
         var definition = try Self.definition(from: event)
-        if definition.reportDir == nil, definition.job != "export" { definition.reportDir = defaultReportDir }
-        if definition.output == nil, definition.job == "export" {
-            definition.output = (environment["USERVAULT_EXPORT_DIR"] ?? "/tmp/exports") + "/users-{date}.tar.zst"
-        }
+        placeOutputs(&definition)
         // A checkpoint in S3 is worked on locally: read as a job here, resumed once fetched.
         let remote = definition.checkpoint.flatMap { S3Output.parse($0) }
         // Checked before anything is fetched: a bad input is the invocation's error.
