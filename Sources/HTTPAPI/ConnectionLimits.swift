@@ -13,7 +13,9 @@ import Foundation
 ///   short a kept-alive connection that is merely idle.
 /// - ``maxConnections``: at most this many connections are open; more wait in the listen
 ///   backlog until one closes. The default stays below the descriptor limit (see
-///   ``defaultMaxConnections(descriptorLimit:)``).
+///   ``defaultMaxConnections(descriptorLimit:)``), and so does a value given: it is capped at
+///   ``highestMaxConnections(descriptorLimit:)``, because running out of descriptors kills the
+///   process (libdispatch's worker-pool monitor traps when it cannot open `/proc/self/task/N/stat`).
 /// - ``acceptBackoff``: when `accept(2)` fails anyway for lack of descriptors or memory
 ///   (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`), the server stops accepting for this long
 ///   instead of trying again at once.
@@ -31,7 +33,7 @@ public struct ConnectionLimits: Sendable, Equatable {
                 maxConnections: Int? = nil, acceptBackoff: Duration = .seconds(1)) {
         self.idleTimeout = idleTimeout
         self.headerTimeout = headerTimeout
-        self.maxConnections = maxConnections ?? Self.defaultMaxConnections()
+        self.maxConnections = maxConnections.map { min($0, Self.highestMaxConnections()) } ?? Self.defaultMaxConnections()
         self.acceptBackoff = acceptBackoff
     }
 
@@ -46,6 +48,15 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// and its WAL, event loops, the listening socket, connections to AWS, logs): a quarter of
     /// the limit, and at least 64 (or half of a limit under 128). Under `ulimit -n 256` that is
     /// 192 connections, under 1,024 it is 768; with no known limit, 1,024.
+    /// The most connections a server may hold under `limit`: the limit less what the process
+    /// cannot do without (the store, the event loops, stdio, and a descriptor free whenever
+    /// libdispatch looks at its threads): an eighth of the limit, at least 32. Under
+    /// `ulimit -n 256`, 224.
+    public static func highestMaxConnections(descriptorLimit limit: Int? = descriptorLimit()) -> Int {
+        guard let limit else { return .max }
+        return max(1, limit - max(32, limit / 8))
+    }
+
     public static func defaultMaxConnections(descriptorLimit limit: Int? = descriptorLimit()) -> Int {
         guard let limit else { return 1024 }
         let headroom = max(min(64, limit / 2), limit / 4)

@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     var headerTimeout: Double = ConnectionLimits.defaultHeaderTimeout.inSeconds
 
     @Option(name: .customLong("max-connections"),
-            help: "Open connections at most (default: the descriptor limit, ulimit -n, less a quarter and at least 64).")
+            help: "Open connections at most (default: the descriptor limit, ulimit -n, less a quarter and at least 64; a larger value is capped at the limit less an eighth and at least 32: a process out of descriptors is killed).")
     var maxConnections: Int?
 
     @Option(help: ServerMetricsFormat.help)
@@ -64,6 +64,11 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "uservault.api")
         let api = DeferredUsersAPI()
         let (host, port, limits, metrics) = (self.host, self.port, self.limits, self.metrics.apiMetrics())
+        if let maxConnections, maxConnections > limits.maxConnections {
+            logger.warning("--max-connections is above what the descriptor limit allows: capped",
+                           metadata: ["requested": "\(maxConnections)", "held": "\(limits.maxConnections)",
+                                      "descriptorLimit": "\(ConnectionLimits.descriptorLimit().map(String.init) ?? "unknown")"])
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
             group.addTask {
