@@ -5,7 +5,7 @@ import TestSupport
 /// `--metrics emf`, `--metrics-file` and a job file's `metrics` on the command line.
 @Suite("Job metrics on the command line")
 struct JobMetricsCLITests {
-    @Test("audit --metrics emf: valid EMF lines on stdout before the summary; export --metrics-file appends; a job file's metrics param; a bad value is a usage error")
+    @Test("audit --metrics emf: valid EMF lines on stdout before the summary; export --metrics-file appends; a job file's metrics param; a bad value, or a --metrics-file that is not an EMF file, is a usage error")
     func commandLine() async throws {
         let directory = try makeTemporaryDirectory("uservault-cli-emf")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -34,6 +34,18 @@ struct JobMetricsCLITests {
         let backfill = EMFDocument.all(in: run.stdout)
         #expect(run.exitCode == 0 && backfill.count == 1 && backfill.first?.string("Job") == "backfill", "\(run.stdout) \(run.stderr)")
         #expect(backfill.first?.number("Complete") == 1)
+
+        // A path that is not an EMF file is refused before the job runs: exit 2, the file untouched, no report.
+        let foreign = directory.appendingPathComponent("notes.txt")
+        try Data("someone else's notes\n".utf8).write(to: foreign)
+        let reportsBefore = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("reports/audit").path).count
+        for path in [foreign.path, directory.path, directory.appendingPathComponent("missing/metrics.log").path] {
+            let refused = try await runUserVault(["audit", "--metrics-file", path, "--progress", "never"], in: directory)
+            #expect(refused.exitCode == 2 && refused.stderr.contains("--metrics-file"), "\(path): \(refused.stderr)")
+        }
+        #expect(try String(contentsOf: foreign, encoding: .utf8) == "someone else's notes\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("reports/audit").path).count == reportsBefore,
+                "no audit ran")
 
         let bad = try await runUserVault(["audit", "--metrics", "prometheus"], in: directory)
         #expect(bad.exitCode == 2 && bad.stderr.contains("--metrics"), "\(bad.stderr)")

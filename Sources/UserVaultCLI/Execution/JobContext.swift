@@ -140,11 +140,12 @@ extension JobRequest {
     func runFromCommandLine(_ global: GlobalOptions, metrics: MetricsSettings = .init()) async throws {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
+        try InvalidSetting.asUsageError { try metrics.validate() }
         let outcome: JobOutcome
         do {
             outcome = try await execute(JobContext(settings: settings, logger: Logger(label: "uservault.\(name)")))
         } catch {
-            try metrics.write(nil, job: name, table: settings.tableName)
+            try? metrics.write(nil, job: name, table: settings.tableName)  // the job's own error is the one to tell
             throw error
         }
         try metrics.write(outcome, job: name, table: settings.tableName)

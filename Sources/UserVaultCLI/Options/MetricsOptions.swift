@@ -19,6 +19,35 @@ struct MetricsSettings: Sendable, Equatable {
         self.format = format ?? (file == nil ? .none : .emf)
         self.file = file
     }
+
+    /// Checked before the job runs: the file is absent in an existing folder (it will be
+    /// created), or a regular file that is empty or already holds EMF lines (its first line a JSON
+    /// object with `_aws`). Anything else is someone else's file, and stays untouched.
+    func validate() throws {
+        guard let file else { return }
+        let url = URL(fileURLWithPath: file)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+            guard FileManager.default.fileExists(atPath: url.deletingLastPathComponent().path, isDirectory: &isDirectory),
+                  isDirectory.boolValue
+            else { throw InvalidSetting(description: "--metrics-file \(file): its folder does not exist") }
+            return
+        }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file)
+        guard !isDirectory.boolValue, attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw InvalidSetting(description: "--metrics-file \(file) is not a regular file")
+        }
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw InvalidSetting(description: "--metrics-file \(file) cannot be read")
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 64 * 1024)) ?? Data()
+        guard let firstLine = head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).first,
+              !firstLine.isEmpty else { return }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(firstLine)) as? [String: Any], object["_aws"] != nil else {
+            throw InvalidSetting(description: "--metrics-file \(file) holds something other than EMF lines: not appending to it")
+        }
+    }
 }
 
 /// The metrics options of every job that ends with a report or an archive (`audit`, `export`,
@@ -28,7 +57,7 @@ struct MetricsOptions: ParsableArguments {
     var metrics: MetricsFormat?
 
     @Option(name: .customLong("metrics-file"),
-            help: ArgumentHelp("Append the EMF lines to this file instead of stdout (for the CloudWatch agent to ship); implies --metrics emf.",
+            help: ArgumentHelp("Append the EMF lines to this file instead of stdout (for the CloudWatch agent to ship); implies --metrics emf. The file must be absent (in an existing folder), empty, or hold EMF lines: anything else is refused before the job runs.",
                                valueName: "path"))
     var metricsFile: String?
 
