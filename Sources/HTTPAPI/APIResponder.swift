@@ -25,7 +25,8 @@ struct APIResponder: HTTPResponder {
         let path = request.uri.path
         if let metrics, path == APIMetrics.path { return (metrics.response(method: request.method.rawValue), APIMetrics.path) }
         guard let api = deferred.current else { return (APIProblem.starting.response, "unmatched") }
-        return (try await handle(request, api: api), api.routeTemplate(path))
+        // The template costs a second routing of the path: only when it is counted.
+        return (try await handle(request, api: api), metrics == nil ? "" : api.routeTemplate(path))
     }
 
     /// The API's answer, with its access log line.
