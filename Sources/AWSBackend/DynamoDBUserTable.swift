@@ -286,6 +286,7 @@ public struct DynamoDBUserTable: UserTable {
         guard let error = error as? AWSError else { return error }
         if error.isThrottling { return UserTableError.throttled(error.description) }
         if error.code == "ResourceNotFoundException" { return UserTableError.tableNotFound(table) }
+        if error.isUnreachable { return UserTableError.unreachable(error.description) }
         if error.isTransient { return UserTableError.unavailable(error.description) }
         return error
     }

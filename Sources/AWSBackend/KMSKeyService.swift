@@ -131,7 +131,9 @@ public struct KMSKeyService: KeyService {
         // The whole description: it names the service that failed (KMS, or the tagging API).
         let detail = error.description
         if error.isThrottling { return KeyServiceError.throttled(detail) }
-        // 5xx, the network, timeouts after the retries: the service, not the key (ServiceFailure).
+        // 5xx, the network, timeouts after the retries: the service, not the key (ServiceFailure);
+        // final when nothing has ever answered at the endpoint.
+        if error.isUnreachable { return KeyServiceError.unreachable(detail) }
         if error.isTransient { return KeyServiceError.unavailable(detail) }
         switch error.code {
         case "NotFoundException": return KeyServiceError.notFound(detail)

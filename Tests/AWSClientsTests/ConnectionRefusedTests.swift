@@ -9,8 +9,8 @@ import TestSupport
 struct ConnectionRefusedTests {
     /// A client aimed at a loopback port nobody listens on; `backoffs` counts the jitter draws
     /// (one per retry), which are 0 so no retry waits.
-    static func refusingClient(host: String, port: Int, transport: HTTP1Transport, backoffs: Recorded<Int>, counters: RequestCounters)
-        -> KMSClient {
+    static func refusingClient(host: String, port: Int, transport: HTTP1Transport, backoffs: Recorded<Int>, counters: RequestCounters,
+                               contacts: EndpointContacts = EndpointContacts()) -> KMSClient {
         let retry = RetryStrategy(mode: .standard, maxAttempts: 3, jitter: {
             backoffs.append(1)
             return 0
@@ -18,7 +18,7 @@ struct ConnectionRefusedTests {
         return KMSClient(AWSServiceClient(
             service: .kms, endpoint: URL(string: "http://\(host):\(port)")!, region: "us-east-1",
             credentials: StaticCredentialProvider(FaultServer.credentials), transport: transport, retry: retry,
-            timeout: .seconds(30), counters: counters, logger: .silent))
+            timeout: .seconds(30), counters: counters, contacts: contacts, logger: .silent))
     }
 
     /// `localhost` resolves to 127.0.0.1 and ::1: every address refuses (NIO's `NIOConnectionError`).
@@ -48,6 +48,8 @@ struct ConnectionRefusedTests {
         #expect(error.attempts == 3)
         #expect(error.isTransportError && error.isTransient && !error.isTimeout)
         #expect(error.isConnectionRefused)
+        // Nothing ever answered there in this client's run: final after these attempts.
+        #expect(error.isUnreachable)
         #expect("\(error)" == "kms DescribeKey failed: connection refused by \(host):\(port) after 3 attempts")
     }
 
@@ -64,5 +66,28 @@ struct ConnectionRefusedTests {
         #expect(Set(pairs).count == pairs.count, "repeated words in: \(text)")
         #expect(words.filter { $0 == "connection" }.count == 1, "\(text)")
         #expect(!text.contains("errno"), "\(text)")
+    }
+
+    @Test("a refusal is final only while the endpoint has answered nothing: once it has, the same refusal is an outage")
+    func refusalAfterAnAnswerIsNotFinal() async throws {
+        // Outside the kernel's ephemeral range, as above: nobody else takes it once the server stops.
+        let port = try freeLoopbackPort(in: 10_000..<20_000)
+        let (backoffs, counters, contacts) = (Recorded<Int>(), RequestCounters(), EndpointContacts())
+        try await HTTP1Transport.withTransport { transport in
+            let kms = Self.refusingClient(host: "127.0.0.1", port: port, transport: transport, backoffs: backoffs,
+                                          counters: counters, contacts: contacts)
+            let server = try await FaultServer.start([], otherwise: .ok(body: #"{"KeyMetadata": {"KeyId": "k"}}"#), port: port)
+            _ = try await kms.describeKey(keyId: "alias/user")
+            await server.stop()
+            #expect(server.requestCount == 1)
+            #expect(contacts.hasAnswered("127.0.0.1:\(port)"))
+
+            let dying = try await #require(throws: AWSError.self) { try await kms.describeKey(keyId: "alias/user") }
+            #expect(dying.isConnectionRefused && dying.attempts == 3)
+            #expect(!dying.isUnreachable, "the endpoint answered earlier in this run: an outage, retried above the client")
+        }
+        // The same refusal with a client of another run (its own contacts): final.
+        let fresh = try await Self.refusedError()
+        #expect(fresh.error.isUnreachable)
     }
 }

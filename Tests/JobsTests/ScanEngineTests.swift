@@ -121,6 +121,53 @@ struct ScanEngineTests {
         #expect(try Data(contentsOf: foreign) == Data("not a run state".utf8), "left as it was")
     }
 
+    /// A table whose every scan fails with `error`, counting the scans.
+    struct FailingScans: UserTable {
+        var error: UserTableError
+        let scans = Counter()
+        var backendName: String { "failing" }
+        var tableName: String { "users" }
+        func ensureTable() async throws -> Bool { false }
+        func insertUser(_ record: NewUserRecord) async throws {}
+        func user(id: String) async throws -> UserSummary? { nil }
+        func item(id: String) async throws -> StoredItem? { nil }
+        func users(withEmails emails: [String]) async throws -> [UserSummary] { [] }
+        func scan(_ request: ScanRequest) async throws -> ScanPage {
+            _ = scans.increment()
+            throw error
+        }
+        func unconditionalPut(_ item: StoredItem) async throws {}
+        func approximateItemCount() async throws -> Int? { nil }
+    }
+
+    @Test("a table whose endpoint never answered stops the run at its first failed page; an outage's pages are tried again")
+    func unreachableIsFinal() async throws {
+        var configuration = ScanEngine.Configuration(totalSegments: 8, concurrency: 2)
+        configuration.pageRetryDelay = .zero
+        let unreachable = FailingScans(error: .unreachable("dynamodb Scan failed: connection refused by 127.0.0.1:9 after 3 attempts"))
+        let state = try RunState(path: nil, fingerprint: Self.fingerprint(8), resume: false)
+        do {
+            _ = try await ScanEngine(configuration: configuration).run(table: unreachable, state: state, logger: Self.logger) {
+                Self.recordUsers($0, $1)
+            }
+            Issue.record("the scan cannot succeed")
+        } catch let failure as ServiceFailure {
+            #expect(failure.isFinal)
+            #expect(failure.detail.contains("127.0.0.1:9"), "\(failure.detail)")
+        }
+        // At most the pages already in flight when the first one failed: none tried again.
+        #expect(unreachable.scans.increment() - 1 <= configuration.concurrency)
+
+        let outage = FailingScans(error: .unavailable("dynamodb Scan failed: connection refused by 127.0.0.1:9 after 3 attempts"))
+        let again = try RunState(path: nil, fingerprint: Self.fingerprint(8), resume: false)
+        await #expect(throws: ServiceFailure.self) {
+            _ = try await ScanEngine(configuration: configuration).run(table: outage, state: again, logger: Self.logger) {
+                Self.recordUsers($0, $1)
+            }
+        }
+        #expect(outage.scans.increment() - 1 >= configuration.pageAttempts, "a page is tried \(configuration.pageAttempts) times")
+    }
+
     @Test("--resume without a checkpoint is refused")
     func nothingToResume() throws {
         #expect(throws: RunStateError.self) {

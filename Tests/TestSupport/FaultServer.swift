@@ -56,8 +56,10 @@ public final class FaultServer: Sendable {
     public var requestCount: Int { script.received.count }
 
     /// Starts a server that answers request *n* with `script[n]`, and `otherwise` once the
-    /// script is spent. Prefer ``withFaultServer(_:otherwise:format:_:)``.
-    public static func start(_ script: [Fault], otherwise: Fault = .ok(), format: Format = .json) async throws -> FaultServer {
+    /// script is spent, on `port` of 127.0.0.1 (0: any free one). Prefer
+    /// ``withFaultServer(_:otherwise:format:_:)``.
+    public static func start(_ script: [Fault], otherwise: Fault = .ok(), format: Format = .json,
+                             port: Int = 0) async throws -> FaultServer {
         let state = FaultScript(script: script, otherwise: otherwise, format: format)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -67,7 +69,7 @@ public final class FaultServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(FaultHandler(script: state))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: "127.0.0.1", port: port).get()
         guard let port = channel.localAddress?.port else {
             try? await channel.close()
             throw LoopbackError(description: "the fault server has no port")

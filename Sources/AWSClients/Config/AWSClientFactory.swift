@@ -21,6 +21,8 @@ public struct AWSClientFactory: Sendable {
     public let logger: Logger
     /// The shared, caching credential provider.
     public let credentials: any CredentialProvider
+    /// The endpoints that have answered, shared by every client made here.
+    public let contacts = EndpointContacts()
     private let now: @Sendable () -> Date
 
     public init(configuration: AWSConfiguration, transport: any HTTPTransport, logger: Logger,
@@ -39,7 +41,7 @@ public struct AWSClientFactory: Sendable {
     public func client(for service: AWSService, counters: RequestCounters = RequestCounters()) -> AWSServiceClient {
         AWSServiceClient(service: service, endpoint: configuration.endpoint(for: service), region: configuration.region,
                          credentials: credentials, transport: transport, retry: configuration.retry,
-                         timeout: configuration.timeout, counters: counters, logger: logger, now: now)
+                         timeout: configuration.timeout, counters: counters, contacts: contacts, logger: logger, now: now)
     }
 
     /// An ``STSClient`` (e.g. to check who the credentials belong to).

@@ -72,6 +72,14 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     public var isTransportError: Bool { kind == .transport || kind == .timeout || kind == .connectionRefused }
     /// The endpoint refused the connection: nothing listens there (a retryable transport error).
     public var isConnectionRefused: Bool { kind == .connectionRefused }
+    /// The connection was refused by an endpoint that has answered no request of this run (see
+    /// ``EndpointContacts``): a wrong address or nothing running there, final after the client's
+    /// own attempts — retrying the work above them cannot help.
+    public private(set) var isUnreachable = false
+
+    mutating func markUnreachable() {
+        isUnreachable = kind == .connectionRefused
+    }
 
     /// Throttling, by the service's error code (HTTP 400 for DynamoDB's
     /// `ProvisionedThroughputExceededException`, so never by status alone).

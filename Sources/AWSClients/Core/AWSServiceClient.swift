@@ -16,6 +16,8 @@ public struct AWSServiceClient: Sendable {
     /// Per-attempt timeout.
     public let timeout: Duration
     public let counters: RequestCounters
+    /// The endpoints that have answered this run (shared by the run's clients).
+    public let contacts: EndpointContacts
     public let logger: Logger
     private let quota: RetryQuota
     private let limiter: ClientRateLimiter?
@@ -26,8 +28,8 @@ public struct AWSServiceClient: Sendable {
 
     public init(service: AWSService, endpoint: URL, region: String, credentials: any CredentialProvider,
                 transport: any HTTPTransport, retry: RetryStrategy = .standard(), timeout: Duration = .seconds(30),
-                counters: RequestCounters = RequestCounters(), logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                counters: RequestCounters = RequestCounters(), contacts: EndpointContacts = EndpointContacts(),
+                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.service = service
         self.endpoint = endpoint
         self.region = region
@@ -36,6 +38,7 @@ public struct AWSServiceClient: Sendable {
         self.retry = retry
         self.timeout = timeout
         self.counters = counters
+        self.contacts = contacts
         self.logger = logger
         self.quota = RetryQuota()
         self.limiter = retry.mode == .adaptive
@@ -76,6 +79,10 @@ public struct AWSServiceClient: Sendable {
     ///   `AssumeRoleWithWebIdentity`), and without asking ``credentials`` for any. Only the
     ///   signing differs: an unsigned request is retried, counted against the quota and rate
     ///   limited like a signed one, as botocore does.
+    /// A refused connection to an endpoint that has answered nothing in this run (``contacts``) is
+    /// final after these attempts: the error says so (``AWSError/isUnreachable``), so that the
+    /// layers above do not retry it again.
+    ///
     /// - Returns: the 2xx reply.
     /// - Throws: ``AWSError`` (service code, status, request id, attempts), ``CredentialError``.
     public func send(_ request: Request, signed: Bool = true) async throws -> HTTPReply {
@@ -91,6 +98,7 @@ public struct AWSServiceClient: Sendable {
             let error: AWSError
             do {
                 let reply = try await transport.send(exchange, timeout: timeout)
+                contacts.recordAnswer(from: url.hostAndPort)
                 if (200..<300).contains(reply.status) {
                     quota.release(lastRetryCost: lastRetryCost)
                     if let limiter { await limiter.update(throttled: false) }
@@ -110,6 +118,7 @@ public struct AWSServiceClient: Sendable {
             else {
                 var final = error
                 final.attempts = attempt
+                if final.isConnectionRefused, !contacts.hasAnswered(url.hostAndPort) { final.markUnreachable() }
                 throw final
             }
             lastRetryCost = cost

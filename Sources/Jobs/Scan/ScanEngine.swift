@@ -20,7 +20,8 @@ import UserVaultCore
 /// A ``ServiceFailure`` under a page (from the scan or from `process`) is not a result: the page
 /// is not committed and is tried again after the other pending segments, up to
 /// ``Configuration/pageAttempts`` times; then the run stops, throwing the failure, with
-/// everything committed so far kept for `--resume`.
+/// everything committed so far kept for `--resume`. A final failure (``ServiceFailure/isFinal``:
+/// an endpoint that has answered nothing in this run) stops the run at once.
 public struct ScanEngine: Sendable {
     /// Tunables; every parameter has a default.
     public struct Configuration: Sendable {
@@ -111,6 +112,8 @@ public struct ScanEngine: Sendable {
                             // A service failure is no verdict: the page was not committed; it goes
                             // back in the queue, from the segment's last committed position.
                             guard let failure = ServiceFailure(error) else { throw error }
+                            // An endpoint that has never answered: a wrong address, not an outage.
+                            if failure.isFinal { throw failure }
                             let after = try state.position(of: next.segment)?.after ?? next.after
                             let tries = await queue.requeue(segment: next.segment, after: after)
                             logger.debug("a service failed under a page: it will be tried again", metadata: [

@@ -44,6 +44,18 @@ struct Backend: Sendable {
         ThrottleWatch { [dynamoCounters] in dynamoCounters.snapshot.throttles }
     }
 
+    /// The table's approximate item count (for the progress line and the segment count), `nil`
+    /// when it cannot be had — unless the table's endpoint has never answered: then nothing else
+    /// of the run can work, and this ends it (the one DescribeTable, with the client's attempts).
+    func approximateItemCount() async throws -> Int? {
+        do {
+            return try await table.approximateItemCount()
+        } catch {
+            if let failure = ServiceFailure(error), failure.isFinal { throw failure }
+            return nil
+        }
+    }
+
     var service: UserService {
         UserService(table: table, keys: keys, cursors: PageCursorCodec(secret: cursorSecret))
     }

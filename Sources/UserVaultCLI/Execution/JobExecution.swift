@@ -28,7 +28,7 @@ extension AuditSettings {
         let delivered = try await scan.naming(runId) {
             try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
                                    logger: logger) { backend in
-                let count = try? await backend.table.approximateItemCount()
+                let count = try await backend.approximateItemCount()
                 var configuration = scan.configuration(itemCount: count, pageSize: 1000, projection: .full)
                 configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
                 configuration.readThrottles = backend.readThrottles
@@ -73,7 +73,7 @@ extension RepairSettings {
         // A dry run only reads.
         let delivered = try await scan.naming(runId) {
             try await Backend.with(settings, readOnly: !apply, logger: logger) { backend in
-                let count = try? await backend.table.approximateItemCount()
+                let count = try await backend.approximateItemCount()
                 var configuration = scan.configuration(itemCount: count, pageSize: 1000, projection: .full)
                 configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
                 configuration.readThrottles = backend.readThrottles
@@ -126,7 +126,7 @@ extension ExportSettings {
         let runId = scan.plannedRunId()
         let result = try await scan.naming(runId) {
             try await Backend.with(settings, readOnly: true, logger: logger) { backend in
-                let count = try? await backend.table.approximateItemCount()
+                let count = try await backend.approximateItemCount()
                 var configuration = scan.configuration(itemCount: count, pageSize: pageSize, projection: .publicAttributes)
                 configuration.budgets = await scan.budgets(nil, backend: backend, logger: logger)
                 configuration.readThrottles = backend.readThrottles

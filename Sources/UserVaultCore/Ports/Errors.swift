@@ -8,6 +8,8 @@ public struct UserTableError: Error, Sendable, Hashable, CustomStringConvertible
     private var code: Code
     /// A safe, human-readable detail.
     public var detail: String
+    /// An unavailable table whose endpoint has answered nothing in this run (see ``unreachable(_:)``).
+    public private(set) var isUnreachable = false
 
     private init(_ code: Code, _ detail: String) {
         self.code = code
@@ -22,6 +24,14 @@ public struct UserTableError: Error, Sendable, Hashable, CustomStringConvertible
     public static func tableNotFound(_ table: String) -> Self { .init(.tableNotFound, "table '\(table)' does not exist (run `uservault init`)") }
     public static func throttled(_ detail: String = "the table is throttling requests") -> Self { .init(.throttled, detail) }
     public static func unavailable(_ detail: String) -> Self { .init(.unavailable, detail) }
+    /// Unavailable, and its endpoint has never answered in this run (connection refused from the
+    /// first request on): a wrong address, not an outage. Still ``unavailable(_:)`` to the API
+    /// (503); to a job, a final ``ServiceFailure`` that no page retry can change.
+    public static func unreachable(_ detail: String) -> Self {
+        var error = Self(.unavailable, detail)
+        error.isUnreachable = true
+        return error
+    }
     public static func invalidItem(_ detail: String) -> Self { .init(.invalidItem, detail) }
 
     public var isThrottling: Bool { code == .throttled }
@@ -39,6 +49,8 @@ public struct KeyServiceError: Error, Sendable, Hashable, CustomStringConvertibl
     }
     private var code: Code
     public var detail: String
+    /// An unavailable service whose endpoint has answered nothing in this run (see ``unreachable(_:)``).
+    public private(set) var isUnreachable = false
 
     private init(_ code: Code, _ detail: String) {
         self.code = code
@@ -53,6 +65,12 @@ public struct KeyServiceError: Error, Sendable, Hashable, CustomStringConvertibl
     public static func accessDenied(_ detail: String = "access denied") -> Self { .init(.accessDenied, detail) }
     public static func throttled(_ detail: String = "the key service is throttling requests") -> Self { .init(.throttled, detail) }
     public static func unavailable(_ detail: String) -> Self { .init(.unavailable, detail) }
+    /// Unavailable, and its endpoint has never answered in this run: see ``UserTableError/unreachable(_:)``.
+    public static func unreachable(_ detail: String) -> Self {
+        var error = Self(.unavailable, detail)
+        error.isUnreachable = true
+        return error
+    }
 
     public static let notFound = notFound()
     public static let disabled = disabled()
@@ -81,17 +99,23 @@ public struct KeyServiceError: Error, Sendable, Hashable, CustomStringConvertibl
 public struct ServiceFailure: Error, Sendable, CustomStringConvertible {
     /// What failed, naming the service and operation (e.g. `tagging GetResources failed: ...`).
     public var detail: String
+    /// The service's endpoint has answered nothing in this run (a refused connection from the
+    /// first request on): no retry of the page can change that, so the run stops at once.
+    public var isFinal: Bool
 
-    public init(detail: String) {
+    public init(detail: String, isFinal: Bool = false) {
         self.detail = detail
+        self.isFinal = isFinal
     }
 
     /// The service failure `error` is, or `nil` when it is an answer (a verdict) or a programming error.
     public init?(_ error: any Error) {
         switch error {
         case let error as ServiceFailure: self = error
-        case let error as KeyServiceError where error.isServiceFailure: self.init(detail: error.detail)
-        case let error as UserTableError where error.isServiceFailure: self.init(detail: error.detail)
+        case let error as KeyServiceError where error.isServiceFailure:
+            self.init(detail: error.detail, isFinal: error.isUnreachable)
+        case let error as UserTableError where error.isServiceFailure:
+            self.init(detail: error.detail, isFinal: error.isUnreachable)
         default: return nil
         }
     }
