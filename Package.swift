@@ -189,6 +189,7 @@ let package = Package(
         ], swiftSettings: strict),
         .testTarget(name: "JobsTests", dependencies: [
             "Jobs", "ArchiveIO", "EmbeddedStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         .testTarget(name: "UserVaultCLITests", dependencies: [
             "UserVaultCLI", "TestSupport", "EmbeddedStore", "UserVaultCore", "AWSClients", "AWSSigning",

@@ -85,4 +85,31 @@ struct JSONWireTests {
         #expect(parsed["SourceKeyId"] as? String == awkward)
         #expect(parsed["SourceEncryptionContext"] as? [String: String] == ["userId": awkward, "b": "2"])
     }
+
+    @Test("an AttributeValue with no type key, two, or an unknown one: both readers refuse it, ours naming the fault",
+          arguments: [
+              (#"{"id": {}}"#, "an AttributeValue with exactly one type key"),
+              (#"{"id": {"S": "a", "N": "1"}}"#, "an AttributeValue with exactly one type key"),
+              (#"{"id": {"SX": "a"}}"#, "an AttributeValue type key, not SX"),
+          ])
+    func attributeValueTypeKeys(item: String, reason: String) {
+        let data = Data(item.utf8)
+        let error = #expect(throws: JSONReader.Failure.self) { try JSONReader.read(data) { try DynamoDBItem(reading: &$0) } }
+        #expect(error?.expected == reason)
+        #expect(throws: DecodingError.self) { try JSONCoding.decoder.decode(DynamoDBItem.self, from: data) }
+    }
+
+    @Test("an AttributeValue's description is its type and size, never its value; typeName is DynamoDB's")
+    func attributeValueRedacted() {
+        let secret = "hunter2-secret"
+        let values: [AttributeValue] = [.s(secret), .n("12345"), .b(Data(secret.utf8)), .bool(true), .null,
+                                        .m(["k": .s(secret)]), .l([.s(secret)]), .ss([secret]), .ns(["12345"]),
+                                        .bs([Data(secret.utf8)])]
+        #expect(values.map(\.description) == ["S(14 bytes)", "N", "B(14 bytes)", "BOOL", "NULL", "M(1 keys)", "L(1)", "SS(1)",
+                                              "NS(1)", "BS(1)"])
+        #expect(values.map(\.typeName) == ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"])
+        let item: DynamoDBItem = ["credentials": .s(secret), "n": .n("12345")]
+        #expect(!"\(item)".contains(secret) && !"\(item)".contains("12345"))
+        #expect(values.map(\.stringValue) == [secret] + Array(repeating: nil, count: 9))
+    }
 }

@@ -15,9 +15,10 @@ public let userVaultBinary: URL = {
     return directory.appendingPathComponent("uservault")
 }()
 
-/// A minimal environment, so the developer's own `USERVAULT_*` and `AWS_*` never leak into a test.
+/// A minimal environment, so the developer's own `USERVAULT_*` and `AWS_*` never leak into a
+/// test (plus where the child's coverage goes, under `--enable-code-coverage`).
 func baseEnvironment(_ extra: [String: String]) -> [String: String] {
-    var environment: [String: String] = [:]
+    var environment = childCoverageEnvironment
     for name in ["PATH", "HOME", "TMPDIR", "LANG"] {
         if let value = ProcessInfo.processInfo.environment[name] { environment[name] = value }
     }
@@ -125,6 +126,7 @@ public func runUserVaultUntil(_ arguments: [String], in directory: URL, pattern:
     let process = SpawnedProcess()
     process.executableURL = userVaultBinary
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(childCoverageEnvironment) { $1 }
     process.currentDirectoryURL = directory
     process.standardOutput = FileHandle.nullDevice
     process.standardError = try FileHandle(forWritingTo: errors)
@@ -157,7 +159,7 @@ public func withLambdaFunction<Result>(
     process.executableURL = userVaultBinary
     process.arguments = []
     var environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": handler,
-                       "USERVAULT_BACKEND": "local", "USERVAULT_STORE": store]
+                       "USERVAULT_BACKEND": "local", "USERVAULT_STORE": store].merging(childCoverageEnvironment) { $1 }
     for name in ["PATH", "HOME", "TMPDIR"] { environment[name] = ProcessInfo.processInfo.environment[name] }
     process.environment = environment.merging(extra) { $1 }
     process.currentDirectoryURL = directory

@@ -76,8 +76,14 @@ public final class LambdaRuntimeStandIn: Sendable {
         let deadlineMs = Int64((Date().timeIntervalSince1970 + Double(seconds) + Double(attoseconds) / 1e18) * 1000)
         return try await withThrowingTaskGroup(of: Outcome.self) { group in
             group.addTask {
-                try await withCheckedThrowingContinuation { continuation in
-                    self.state.enqueue(.init(id: id, event: event, deadlineMs: deadlineMs), waiter: continuation)
+                // Cancelled when the timeout below fires: the waiter is then resumed with the
+                // cancellation, or the group (which waits for every child) would wait forever.
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        self.state.enqueue(.init(id: id, event: event, deadlineMs: deadlineMs), waiter: continuation)
+                    }
+                } onCancel: {
+                    self.state.abandon(id)
                 }
             }
             group.addTask {
@@ -104,20 +110,24 @@ final class StandInState: Sendable {
         var parked: [@Sendable (PendingInvocation) -> Void] = []
         var waiters: [String: CheckedContinuation<LambdaRuntimeStandIn.Outcome, any Error>] = [:]
         var initErrors: [(type: String, body: Data)] = []
+        /// Invocations whose caller stopped waiting (possibly before its waiter was enqueued).
+        var abandoned: Set<String> = []
     }
     private let inner = Mutex(Inner())
 
     var initErrors: [(type: String, body: Data)] { inner.withLock { $0.initErrors } }
 
     func enqueue(_ invocation: PendingInvocation, waiter: CheckedContinuation<LambdaRuntimeStandIn.Outcome, any Error>) {
-        let deliver = inner.withLock { inner -> (@Sendable (PendingInvocation) -> Void)? in
+        let (deliver, abandoned) = inner.withLock { inner -> ((@Sendable (PendingInvocation) -> Void)?, Bool) in
+            if inner.abandoned.contains(invocation.id) { return (nil, true) }
             inner.waiters[invocation.id] = waiter
             if inner.parked.isEmpty {
                 inner.queue.append(invocation)
-                return nil
+                return (nil, false)
             }
-            return inner.parked.removeFirst()
+            return (inner.parked.removeFirst(), false)
         }
+        if abandoned { return waiter.resume(throwing: CancellationError()) }
         deliver?(invocation)
     }
 
@@ -131,6 +141,16 @@ final class StandInState: Sendable {
             return inner.queue.removeFirst()
         }
         if let ready { deliver(ready) }
+    }
+
+    /// The caller of ``LambdaRuntimeStandIn/invoke(_:deadline:timeout:requestId:)`` stopped
+    /// waiting for `id`: its waiter, if enqueued, is resumed with `CancellationError`.
+    func abandon(_ id: String) {
+        let waiter = inner.withLock { inner in
+            inner.abandoned.insert(id)
+            return inner.waiters.removeValue(forKey: id)
+        }
+        waiter?.resume(throwing: CancellationError())
     }
 
     func answer(_ id: String, _ outcome: LambdaRuntimeStandIn.Outcome) -> Bool {

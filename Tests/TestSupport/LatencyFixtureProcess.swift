@@ -29,6 +29,7 @@ public final class LatencyFixtureProcess: Sendable {
         let process = SpawnedProcess()
         process.executableURL = binary
         process.arguments = ["latency-fixture"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(childCoverageEnvironment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: output)
         process.standardInput = FileHandle.nullDevice

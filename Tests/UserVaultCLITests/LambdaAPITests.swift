@@ -94,6 +94,7 @@ struct LambdaAPITests {
         process.executableURL = userVaultBinary
         process.environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": "bogus", "USERVAULT_BACKEND": "local",
                                "USERVAULT_STORE": directory.appendingPathComponent("s.sqlite").path]
+            .merging(childCoverageEnvironment) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

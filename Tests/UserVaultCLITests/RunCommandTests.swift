@@ -49,6 +49,26 @@ struct RunCommandTests {
         }
     }
 
+    @Test("a job file that cannot be read, is no definition, or names a parameter its job does not have: exit 2, nothing run",
+          arguments: [
+              ("missing.json", nil, "cannot read the job file missing.json"),
+              ("cut.json", #"{"job": "#, #"cut.json is not a job definition ({"job", "params", ...}): "#),
+              ("shape.json", #"{"job": 7}"#, #"shape.json is not a job definition ({"job", "params", ...}): "#),
+              ("param.json", #"{"job":"audit","params":{"Depth":"deep"}}"#,
+               "param.json: 'Depth' is not a parameter of audit (did you mean 'depth'?)"),
+          ] as [(String, String?, String)])
+    func unusableFile(file: String, contents: String?, message: String) async throws {
+        let directory = try makeTemporaryDirectory("uservault-run-file")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        if let contents { try Data(contents.utf8).write(to: directory.appendingPathComponent(file)) }
+        for dryRun in [true, false] {
+            let result = try await runUserVault(["run", file] + (dryRun ? ["--dry-run"] : []), in: directory)
+            #expect(result.exitCode == 2, "\(result.stderr)")
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(".uservault").path), "nothing ran")
+        }
+    }
+
     @Test("every job file runs for real on the embedded store")
     func forReal() async throws {
         let directory = try makeTemporaryDirectory("uservault-run-real")
