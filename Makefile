@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN    = .build/debug/uservault
 
-.PHONY: demo test build build-tests bench clean-demo
+.PHONY: demo test build build-tests bench fuzz clean-demo
 
 ## demo: seed the embedded store and show it (installs build dependencies when missing)
 demo:
@@ -20,6 +20,11 @@ test:
 bench:
 	@scripts/bootstrap.sh
 	Benchmarks/run.sh
+
+## fuzz: every fuzz target under libFuzzer + AddressSanitizer, FUZZ_SECONDS (60) each; FUZZ_TARGETS picks (not part of test)
+fuzz:
+	@scripts/bootstrap.sh
+	Fuzz/run.sh
 
 clean-demo:
 	rm -rf .uservault
