@@ -46,10 +46,15 @@ enum LambdaEventHarness {
         else { throw InvariantViolation("the proxy response is not a JSON object with the status and a body") }
     }
 
+    /// The job function as `_HANDLER=job` makes it, once.
+    static let jobs = Result {
+        LambdaJobs(environment: environment, settings: try Settings(try GlobalOptions.parse([]), environment: environment))
+    }
+
     static func jobEvent(_ event: Data) throws {
         let jobs: LambdaJobs
         do {
-            jobs = LambdaJobs(environment: environment, settings: try Settings(try GlobalOptions.parse([]), environment: environment))
+            jobs = try Self.jobs.get()
         } catch {
             throw InvariantViolation("the job function's settings: \(error)")
         }
