@@ -6,7 +6,7 @@ BIN    = .build/debug/uservault
 # an uninstrumented .build (switching flags in one folder would rebuild every dependency).
 COVERAGE_BUILD = --scratch-path .build-coverage --enable-code-coverage
 
-.PHONY: demo test build build-tests bench clean-demo
+.PHONY: demo test build build-tests bench fuzz clean-demo
 
 ## demo: seed the embedded store and show it (installs build dependencies when missing)
 demo:
@@ -27,6 +27,11 @@ test:
 bench:
 	@scripts/bootstrap.sh
 	Benchmarks/run.sh
+
+## fuzz: every fuzz target under libFuzzer + AddressSanitizer, FUZZ_SECONDS (60) each; FUZZ_TARGETS picks (not part of test)
+fuzz:
+	@scripts/bootstrap.sh
+	Fuzz/run.sh
 
 clean-demo:
 	rm -rf .uservault

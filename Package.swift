@@ -164,6 +164,22 @@ let package = Package(
             exclude: ["validate_jsonapi.py", "validate_ocsf.py", "Fixtures", "signature_server.py", "supervise.py", "dying_proxy.py"],
             swiftSettings: strict
         ),
+        // The fuzz harnesses: each parser of outside bytes, fed any bytes, with its invariants
+        // checked. The tests replay Fuzz/corpus and Fuzz/regressions through them; `make fuzz`
+        // runs them under libFuzzer (the driver below). `@testable` imports: debug builds only.
+        .target(
+            name: "FuzzHarnesses",
+            dependencies: [
+                "AWSClients", "UserVaultCore", "EmbeddedStore", "HTTPAPI", "ArchiveIO", "Jobs", "UserVaultCLI",
+                "LambdaRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/Harnesses",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "FuzzHarnessesTests", dependencies: ["FuzzHarnesses"], swiftSettings: strict),
         .testTarget(name: "UserVaultCoreTests", dependencies: ["UserVaultCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "EmbeddedStoreTests",
@@ -199,3 +215,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `make fuzz` only (USERVAULT_FUZZ=1, its own --scratch-path .build-fuzz): the libFuzzer driver.
+// libFuzzer brings its own `main`, so a plain `swift build` must never link this target.
+if Context.environment["USERVAULT_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(
+        name: "uservault-fuzz", dependencies: ["FuzzHarnesses"], path: "Fuzz/Driver", swiftSettings: strict))
+}

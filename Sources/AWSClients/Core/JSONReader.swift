@@ -6,10 +6,15 @@ import Foundation
 /// largest single cost of a Scan page in the client's profile.
 ///
 /// Strict as RFC 8259 asks: strings must be valid UTF-8 and correctly escaped, numbers well
-/// formed, and nothing but white space may follow the document.
+/// formed, nothing but white space may follow the document, and arrays and objects nest at most
+/// ``maxDepth`` deep (as `JSONDecoder`: an answer of a million `[` must not exhaust the stack).
 struct JSONReader {
+    /// The deepest nesting of arrays and objects read: `JSONDecoder`'s limit. DynamoDB nests at most 32.
+    static let maxDepth = 512
+
     private let bytes: [UInt8]
     private var index = 0
+    private var depth = 0
 
     /// Why a document could not be read: what was expected, and where.
     struct Failure: Error, CustomStringConvertible {
@@ -37,6 +42,8 @@ struct JSONReader {
     /// which it must read (or ``skip()``).
     mutating func object(_ field: (inout JSONReader, String) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
+        try enter()
+        defer { depth -= 1 }
         if try peek() == UInt8(ascii: "}") {
             index += 1
             return
@@ -56,6 +63,8 @@ struct JSONReader {
     /// Reads an array: `element` is called with the reader at each element, which it must read.
     mutating func array(_ element: (inout JSONReader) throws -> Void) throws {
         try expect(UInt8(ascii: "["))
+        try enter()
+        defer { depth -= 1 }
         if try peek() == UInt8(ascii: "]") {
             index += 1
             return
@@ -151,6 +160,12 @@ struct JSONReader {
     }
 
     // MARK: Internals
+
+    /// One level deeper into an array or object, within ``maxDepth``.
+    private mutating func enter() throws {
+        guard depth < Self.maxDepth else { throw failure("at most \(Self.maxDepth) nested arrays and objects", at: index - 1) }
+        depth += 1
+    }
 
     /// The text of `range`. ASCII needs no validation (and `String(validating:as:)` is not
     /// specialised: its generic metadata look-ups were 2% of the audit's CPU).

@@ -370,7 +370,8 @@ struct HTTP1AnswerParser {
         return value
     }
 
-    /// `HTTP/1.x SSS [reason]`; whether the version is 1.1 (or later 1.x).
+    /// `HTTP/1.x SSS [reason]`, `SSS` from 100 (a status below has no class); whether the version
+    /// is 1.1 (or later 1.x).
     private mutating func readStatusLine(_ line: Slice<UnsafeRawBufferPointer>) throws -> Bool {
         let bytes = UnsafeRawBufferPointer(rebasing: line)
         func digit(_ index: Int) -> Int? {
@@ -378,7 +379,7 @@ struct HTTP1AnswerParser {
         }
         guard bytes.count >= 12, bytes[0] == 0x48, bytes[1] == 0x54, bytes[2] == 0x54, bytes[3] == 0x50,  // HTTP
               bytes[4] == 0x2F, bytes[5] == 0x31, bytes[6] == 0x2E, let minor = digit(7), bytes[8] == 0x20,  // /1.x
-              let hundreds = digit(9), let tens = digit(10), let units = digit(11),
+              let hundreds = digit(9), hundreds > 0, let tens = digit(10), let units = digit(11),  // 100-999 (RFC 9110 15)
               bytes.count == 12 || bytes[12] == 0x20
         else {
             throw HTTP1Codec.Malformed(expected: "an HTTP/1.x status line")

@@ -172,7 +172,9 @@ struct ParameterReader {
         throw InvalidSetting(description: problems.joined(separator: "; "))
     }
 
-    private static func text(_ number: Double) -> String {
+    /// A number as an option's text: whole numbers without a fraction (`365`, not `365.0`), and
+    /// those too large for an `Int` as written (`1e+19`).
+    static func text(_ number: Double) -> String {
         number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
     }
 }

@@ -123,7 +123,7 @@ struct JobDefinition: Codable, Sendable {
             case .flag(true): line.append("--\(name)")
             case .flag(false): break
             case .number(let number):
-                line += ["--\(name)", number == number.rounded() ? String(Int(number)) : String(number)]
+                line += ["--\(name)", ParameterReader.text(number)]
             case .string(let text): line += ["--\(name)", text.replacingOccurrences(of: "{date}", with: stamp)]
             case .list(let texts): for text in texts { line += ["--\(name)", text.replacingOccurrences(of: "{date}", with: stamp)] }
             }

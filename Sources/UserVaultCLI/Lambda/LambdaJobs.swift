@@ -52,8 +52,10 @@ struct LambdaJobs: Sendable {
         func isRelative(_ path: String) -> Bool { !path.hasPrefix("/") && !path.hasPrefix("s3://") }
         if definition.job != "export", definition.reportDir.map(isRelative) ?? true { definition.reportDir = defaultReportDir }
         if definition.job == "export" {
-            let name = definition.output.flatMap { isRelative($0) ? $0.split(separator: "/").last.map(String.init) : nil }
-            if definition.output == nil || name != nil { definition.output = defaultExportDir + "/" + (name ?? "users-{date}.tar.zst") }
+            // An empty output is none: the function's own folder and the default name.
+            let output = definition.output.flatMap { $0.isEmpty ? nil : $0 }
+            let name = output.flatMap { isRelative($0) ? $0.split(separator: "/").last.map(String.init) : nil }
+            if output == nil || name != nil { definition.output = defaultExportDir + "/" + (name ?? "users-{date}.tar.zst") }
         }
     }
 
