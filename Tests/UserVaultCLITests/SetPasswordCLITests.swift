@@ -128,6 +128,11 @@ struct SetPasswordCLITests {
         #expect(unknown.exitCode == 2 && unknown.stderr.contains("no user with id"), "\(unknown.stderr)")
         let after = try await withEmbeddedStore(path) { try await $0.table.item(id: id) }
         #expect(after == before, "the user is unchanged")
+        // A store that is not there is not made.
+        let nowhere = try await runUserVault(["set-password", id, "--store", "typo.sqlite"], in: directory,
+                                             standardInput: Data((Self.password + "\n").utf8))
+        #expect(nowhere.exitCode == 2 && nowhere.stderr.contains("no store at typo.sqlite"), "\(nowhere.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("typo.sqlite").path))
     }
 
     /// `uservault set-password ID` on a pseudo-terminal (`Fixtures/pty_run.py`), `answers` typed

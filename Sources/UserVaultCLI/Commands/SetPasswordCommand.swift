@@ -1,4 +1,5 @@
 import ArgumentParser
+import EmbeddedStore
 import Foundation
 import Logging
 import UserVaultCore
@@ -61,6 +62,10 @@ struct SetPasswordCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
+        // A store that is not there is not made here (a mistyped --store would get an empty one).
+        if settings.backend == .local, !FileManager.default.fileExists(atPath: settings.storePath) {
+            throw CLIExit.failure(EmbeddedStoreError.missingStore(settings.storePath).description)
+        }
         let logger = Logger(label: "uservault.set-password")
         let password = try await PasswordInput.read(prompt: "New password for user \(userId): ")
         guard case .success = UserValidation.validatePassword(password) else {
