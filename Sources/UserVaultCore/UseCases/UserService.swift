@@ -1,12 +1,14 @@
 import Foundation
 import Logging
 
-/// The one create/list/get core that the API handlers and the jobs share.
+/// The one create/list/get core that the API handlers and the jobs share, and the new password
+/// of an existing user (``setPassword(userId:password:logger:)``), sealed the way create seals.
 ///
 /// ```swift
 /// let service = UserService(table: table, keys: keys, cursors: PageCursorCodec(secret: secret))
 /// let user = try await service.create(input)
 /// let page = try await service.list(ListQuery(pageSize: 50))
+/// let change = try await service.setPassword(userId: user.id, password: newPassword)
 /// ```
 public struct UserService: Sendable {
     /// Tunables; every parameter has a default.
