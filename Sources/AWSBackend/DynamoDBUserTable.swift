@@ -113,15 +113,24 @@ public struct DynamoDBUserTable: UserTable {
         }
     }
 
-    public func replaceCredentials(userId: String, expected: StoredCredentials, expectedKeyId: String?, ciphertext: Data,
+    public func replaceCredentials(userId: String, expected: StoredCredentials?, expectedKeyId: String?, ciphertext: Data,
                                    keyId: String, createdAt: String?) async throws -> Bool {
-        let old: AttributeValue
+        var values: DynamoDBItem = [":new": .b(ciphertext), ":key": .s(keyId), ":users": .s(userItemType)]
+        // What the record must still hold: the value read, no value, or a value of the type read.
+        let held: String
         switch expected {
-        case .binary(let data): old = .b(data)
-        case .string(let text): old = .s(text)
-        case .other: return false
+        case nil:
+            held = "attribute_not_exists(#c)"
+        case .binary(let data)?:
+            held = "#c = :old"
+            values[":old"] = AttributeValue.b(data)
+        case .string(let text)?:
+            held = "#c = :old"
+            values[":old"] = AttributeValue.s(text)
+        case .other(let typeName)?:
+            held = "attribute_type(#c, :old)"
+            values[":old"] = AttributeValue.s(typeName)
         }
-        var values: DynamoDBItem = [":old": old, ":new": .b(ciphertext), ":key": .s(keyId), ":users": .s(userItemType)]
         if let expectedKeyId { values[":oldKey"] = .s(expectedKeyId) }
         var update = "SET #c = :new, #k = :key"
         if let createdAt {
@@ -131,7 +140,7 @@ public struct DynamoDBUserTable: UserTable {
         do {
             try await dynamo.updateItem(.init(
                 TableName: tableName, Key: ["id": .s(userId)], UpdateExpression: update,
-                ConditionExpression: "#type = :users AND #c = :old AND "
+                ConditionExpression: "#type = :users AND \(held) AND "
                     + (expectedKeyId == nil ? "attribute_not_exists(#k)" : "#k = :oldKey"),
                 ExpressionAttributeNames: ["#c": "credentials", "#k": "credentialsKeyId", "#type": "type"]
                     .merging(createdAt == nil ? [:] : ["#t": "createdAt"]) { $1 },
@@ -194,9 +203,15 @@ public struct DynamoDBUserTable: UserTable {
             input.TotalSegments = request.totalSegments
         }
         if let after = request.startAfter { input.ExclusiveStartKey = ["id": .s(after)] }
-        if request.projection == .publicAttributes {
+        switch request.projection {
+        case .publicAttributes:
             input.ProjectionExpression = Self.publicProjection
             names.merge(Self.publicNames) { $1 }
+        case .keyReferences:
+            input.ProjectionExpression = "#id, #type, #k"
+            names.merge(["#id": "id", "#type": "type", "#k": "credentialsKeyId"]) { $1 }
+        case .full:
+            break
         }
         if request.usersOnly {
             input.FilterExpression = "#type = :users"

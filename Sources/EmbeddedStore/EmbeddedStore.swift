@@ -173,7 +173,7 @@ public final class EmbeddedStore: Sendable {
 public struct EmbeddedStoreError: Error, Sendable, CustomStringConvertible {
     public var description: String
 
-    static func missingStore(_ path: String) -> Self {
+    public static func missingStore(_ path: String) -> Self {
         .init(description: "no store at \(path) (run `uservault seed` or `uservault init` first)")
     }
     static func cannotOpen(_ path: String, reason: String) -> Self {

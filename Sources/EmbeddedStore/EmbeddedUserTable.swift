@@ -17,6 +17,8 @@ public struct EmbeddedUserTable: UserTable {
     /// Columns of the allow-list projection: `credentials` is not among them.
     static let publicColumns = "id, type, firstname, lastname, email, username, created_at"
     static let fullColumns = publicColumns + ", credentials, credentials_key_id"
+    /// Columns of the key-references projection: no credentials, no personal data.
+    static let keyReferenceColumns = "id, type, credentials_key_id"
 
     public func ensureTable() async throws -> Bool {
         // The schema is migrated when the store opens; nothing is ever missing here.
@@ -68,7 +70,7 @@ public struct EmbeddedUserTable: UserTable {
     }
 
     public func scan(_ request: ScanRequest) async throws -> ScanPage {
-        let full = request.projection == .full
+        let projection = request.projection
         let (sql, arguments) = Self.scanQuery(request)
         return try await pool.read { db in
             var items: [StoredItem] = []
@@ -78,7 +80,7 @@ public struct EmbeddedUserTable: UserTable {
             let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
             while let row = try rows.next() {
                 if items.count == request.limit { more = true; break }
-                let item = Self.item(from: row, full: full)
+                let item = Self.item(from: row, projection: projection)
                 bytes += Self.approximateSize(item)
                 items.append(item)
             }
@@ -93,8 +95,12 @@ public struct EmbeddedUserTable: UserTable {
     /// primary-key order, one row more than the page to tell whether there is more.
     static func scanQuery(_ request: ScanRequest) -> (sql: String, arguments: StatementArguments) {
         let range = SegmentHash.range(segment: request.segment, of: request.totalSegments)
-        let full = request.projection == .full
-        var sql = "SELECT \(full ? Self.fullColumns : Self.publicColumns) FROM items WHERE h >= ? AND h < ?"
+        let columns = switch request.projection {
+        case .full: Self.fullColumns
+        case .publicAttributes: Self.publicColumns
+        case .keyReferences: Self.keyReferenceColumns
+        }
+        var sql = "SELECT \(columns) FROM items WHERE h >= ? AND h < ?"
         var arguments: [(any DatabaseValueConvertible)?] = [range.lowerBound, range.upperBound]
         if let after = request.startAfter {
             // The row value alone does not bound SQLite's primary-key search (it seeks to
@@ -143,19 +149,23 @@ public struct EmbeddedUserTable: UserTable {
         }
     }
 
-    public func replaceCredentials(userId: String, expected: StoredCredentials, expectedKeyId: String?, ciphertext: Data,
+    public func replaceCredentials(userId: String, expected: StoredCredentials?, expectedKeyId: String?, ciphertext: Data,
                                    keyId: String, createdAt: String?) async throws -> Bool {
-        let old: DatabaseValue
-        switch expected {
-        case .binary(let data): old = data.databaseValue
-        case .string(let text): old = text.databaseValue
-        case .other: return false
+        // What the record must still hold: the value read, none, or (a value of another type,
+        // which `put` stores as a number) a number.
+        let (held, old): (String, [DatabaseValue]) = switch expected {
+        case nil: ("credentials IS NULL", [])
+        case .binary(let data)?: ("credentials = ?", [data.databaseValue])
+        case .string(let text)?: ("credentials = ?", [text.databaseValue])
+        case .other?: ("typeof(credentials) IN ('integer', 'real')", [])
         }
         return try await pool.write { db in
             try db.execute(sql: """
                 UPDATE items SET credentials = ?, credentials_key_id = ?, created_at = COALESCE(created_at, ?)
-                WHERE h = ? AND id = ? AND type = 'users' AND credentials = ? AND credentials_key_id IS ?
-                """, arguments: [ciphertext, keyId, createdAt, SegmentHash.hash(userId), userId, old, expectedKeyId])
+                WHERE h = ? AND id = ? AND type = 'users' AND \(held) AND credentials_key_id IS ?
+                """, arguments: StatementArguments([ciphertext.databaseValue, keyId.databaseValue, createdAt.databaseValue,
+                                                  SegmentHash.hash(userId).databaseValue, userId.databaseValue] + old
+                                                 + [expectedKeyId.databaseValue]))
             return db.changesCount == 1
         }
     }
@@ -188,7 +198,16 @@ public struct EmbeddedUserTable: UserTable {
                         item.username, item.createdAt, credentials, item.credentialsKeyId])
     }
 
-    /// A row of ``publicColumns`` (or ``fullColumns``), read by position: the scan's hot path.
+    /// A row of the columns of `projection`, read by position: the scan's hot path.
+    static func item(from row: Row, projection: ScanProjection) -> StoredItem {
+        switch projection {
+        case .full: item(from: row, full: true)
+        case .publicAttributes: item(from: row, full: false)
+        case .keyReferences: StoredItem(id: row[0], type: row[1], credentialsKeyId: row[2])
+        }
+    }
+
+    /// A row of ``publicColumns`` (or ``fullColumns``), read by position.
     static func item(from row: Row, full: Bool) -> StoredItem {
         var item = StoredItem(
             id: row[0], type: row[1], firstname: row[2], lastname: row[3], email: row[4], username: row[5], createdAt: row[6])

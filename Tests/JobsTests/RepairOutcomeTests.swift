@@ -83,46 +83,18 @@ struct RepairOutcomeTests {
         #expect(actions.map(\.outcome) == [.skipped] && actions.first?.code == "NOT_KMS_CIPHERTEXT", "\(actions)")
     }
 
-    /// The embedded key service, with another worker's move landing between this user's
-    /// ReEncrypt and its old key's deletion: right after each ReEncrypt, the source key is
-    /// scheduled for deletion (as when two records share a key and the other moves first).
-    final class SharerMovesFirst: KeyService {
-        let base: EmbeddedKeyService
-        init(_ base: EmbeddedKeyService) { self.base = base }
-
-        var backendName: String { base.backendName }
-        func reEncrypt(_ request: ReEncryptRequest) async throws -> ReEncryptResult {
-            let result = try await base.reEncrypt(request)
-            if let source = request.sourceKeyId { try await base.scheduleKeyDeletion(keyId: source, pendingWindowDays: 7) }
-            return result
-        }
-        func createKey(description: String, tags: [String: String]) async throws -> KeyMetadata {
-            try await base.createKey(description: description, tags: tags)
-        }
-        func enableKeyRotation(keyId: String) async throws { try await base.enableKeyRotation(keyId: keyId) }
-        func encrypt(keyId: String, plaintext: Data, context: [String: String]) async throws -> Data {
-            try await base.encrypt(keyId: keyId, plaintext: plaintext, context: context)
-        }
-        func describeKey(keyId: String) async throws -> KeyMetadata { try await base.describeKey(keyId: keyId) }
-        func scheduleKeyDeletion(keyId: String, pendingWindowDays: Int) async throws {
-            try await base.scheduleKeyDeletion(keyId: keyId, pendingWindowDays: pendingWindowDays)
-        }
-        func disableKey(keyId: String) async throws { try await base.disableKey(keyId: keyId) }
-        func keyRotationEnabled(keyId: String) async throws -> Bool { try await base.keyRotationEnabled(keyId: keyId) }
-        func rotateNow(keyId: String) async throws { try await base.rotateNow(keyId: keyId) }
-        func materialDate(keyId: String) async throws -> Date? { try await base.materialDate(keyId: keyId) }
-        func tags(keyId: String) async throws -> [String: String] { try await base.tags(keyId: keyId) }
-        func listKeyIds() async throws -> [String] { try await base.listKeyIds() }
-        func tagKey(keyId: String, tags: [String: String]) async throws { try await base.tagKey(keyId: keyId, tags: tags) }
-        func keysTagged(_ tagKey: String) async throws -> [TaggedKey] { try await base.keysTagged(tagKey) }
-    }
-
     @Test("rekey --apply: an old key already pending deletion when its user has moved (a sharer moved first) is done, not failed")
     func rekeySharedKeyMovedFirst() async throws {
         let store = try TemporaryStore()
         defer { store.cleanup() }
         let seeded = try await Seeder(service: store.service).run(.init(users: 6, defects: 0, seed: 9), logger: Self.logger)
-        let keys = SharerMovesFirst(store.store.keys)
+        // Another worker's move landing between this user's ReEncrypt and its old key's deletion:
+        // right after each ReEncrypt, the source key is scheduled for deletion (as when two records
+        // share a key and the other moves first).
+        let base = store.store.keys
+        let keys = HookedKeyService(base, afterReEncrypt: { request in
+            if let source = request.sourceKeyId { try await base.scheduleKeyDeletion(keyId: source, pendingWindowDays: 7) }
+        })
         let actions = try await Self.run(RekeySweep(table: store.store.table, keys: keys, pendingDays: 7), on: store)
         #expect(actions.count == seeded.created && seeded.created == 6)
         #expect(actions.allSatisfy { $0.outcome == .done }, "\(actions.filter { $0.outcome != .done })")

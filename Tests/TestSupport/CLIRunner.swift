@@ -25,12 +25,13 @@ func baseEnvironment(_ extra: [String: String]) -> [String: String] {
     return environment.merging(extra) { $1 }
 }
 
-/// Runs `uservault` to completion, in `directory` (a fresh temporary one by default).
+/// Runs `uservault` to completion, in `directory` (a fresh temporary one by default), with
+/// `standardInput` on its standard input (nothing by default).
 public func runUserVault(_ arguments: [String], environment: [String: String] = [:],
-                         in directory: URL? = nil) async throws -> CLIResult {
+                         in directory: URL? = nil, standardInput: Data? = nil) async throws -> CLIResult {
     let workDirectory = try directory ?? makeTemporaryDirectory("uservault-cli")
     let result = try await runChildProcess(userVaultBinary, arguments, environment: baseEnvironment(environment),
-                                           in: workDirectory)
+                                           in: workDirectory, standardInput: standardInput)
     return CLIResult(exitCode: result.status, stdout: String(decoding: result.stdout, as: UTF8.self),
                      stderr: String(decoding: result.stderr, as: UTF8.self))
 }

@@ -11,8 +11,10 @@ public struct ChildProcessResult: Sendable {
 /// Runs a child process to completion without blocking a Swift concurrency thread (blocking
 /// waits starve the in-process loopback servers of the other tests on a 2-core machine).
 /// Output goes to temporary files, so a chatty child can never fill a pipe and hang.
+/// - Parameter standardInput: what the child reads on standard input (from a file); nothing
+///   (`/dev/null`) by default.
 public func runChildProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
-                            in directory: URL? = nil) async throws -> ChildProcessResult {
+                            in directory: URL? = nil, standardInput: Data? = nil) async throws -> ChildProcessResult {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
@@ -33,7 +35,15 @@ public func runChildProcess(_ executable: URL, _ arguments: [String], environmen
     if let directory { process.currentDirectoryURL = directory }
     process.standardOutput = out
     process.standardError = err
-    process.standardInput = FileHandle.nullDevice
+    if let standardInput {
+        let inURL = scratch.appendingPathComponent("stdin")
+        guard FileManager.default.createFile(atPath: inURL.path, contents: standardInput, attributes: [.posixPermissions: 0o600]) else {
+            throw LoopbackError(description: "cannot write the child's standard input")
+        }
+        process.standardInput = try FileHandle(forReadingFrom: inURL)
+    } else {
+        process.standardInput = FileHandle.nullDevice
+    }
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
         process.terminationHandler = { _ in continuation.resume() }
         do {

@@ -44,3 +44,9 @@ public func storeSHA256(_ path: String) throws -> String {
     let log = (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data()
     return Hex.lowercase(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path)) + log))
 }
+
+/// `body` with the embedded store at `path`, open in this process only for the call: a test that
+/// runs `uservault` child processes on the same file keeps no connection of its own across them.
+public func withEmbeddedStore<T: Sendable>(_ path: String, _ body: (EmbeddedStore) async throws -> T) async throws -> T {
+    try await body(try EmbeddedStore(path: path))
+}

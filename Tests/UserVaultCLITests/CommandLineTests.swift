@@ -9,7 +9,7 @@ struct CommandLineTests {
         let result = try await runUserVault(["--help"])
         #expect(result.exitCode == 0)
         for command in ["init", "seed", "serve", "demo", "audit", "export", "verify-export", "rotate-keys", "backfill",
-                        "run", "merge-reports"] {
+                        "set-password", "run", "merge-reports"] {
             #expect(result.stdout.contains("  \(command) "), "\(command) is listed")
         }
         #expect(!result.stdout.contains("(not yet available)"))

@@ -38,4 +38,29 @@ struct DeploymentTemplateTests {
             && brokenOutput.contains("JobRole: securityhub:BatchImportFindings beyond the account's default product"),
                "\(brokenOutput)")
     }
+
+    @Test("prune-orphans: the repair role may schedule key deletions, on per-user (CreatedBy-tagged) keys only")
+    func pruneOrphansGrant() async throws {
+        let checker = repositoryRoot.appendingPathComponent("Tests/TestSupport/Fixtures/check_template.py").path
+        let template = try String(contentsOf: repositoryRoot.appendingPathComponent("jobs/template.yaml"), encoding: .utf8)
+        func check(_ text: String) async throws -> (status: Int32, output: String) {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("template-\(UUID().uuidString).yaml")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            return try await Self.run(["python3", checker, file.path])
+        }
+        let grant = "                  - kms:ScheduleKeyDeletion\n"
+        #expect(template.components(separatedBy: grant).count == 2, "one ScheduleKeyDeletion grant in the repair role")
+        // Without the grant, prune-orphans cannot run ...
+        let missing = try await check(template.replacingOccurrences(of: grant, with: ""))
+        #expect(missing.status == 1 && missing.output.contains("RepairRole: cannot kms:ScheduleKeyDeletion"), "\(missing.output)")
+        // ... and granted on any key (beside the repair role's key listing), it could delete keys
+        // that are not per-user keys.
+        let role = try #require(template.range(of: "  RepairRole:"))
+        let repairRole = template[role.lowerBound...].replacingOccurrences(of: grant, with: "").replacingOccurrences(
+            of: "Action: [kms:ListKeys, tag:GetResources]", with: "Action: [kms:ListKeys, tag:GetResources, kms:ScheduleKeyDeletion]")
+        let anyKey = try await check(String(template[..<role.lowerBound]) + repairRole)
+        #expect(anyKey.status == 1 && anyKey.output.contains("RepairRole: kms:ScheduleKeyDeletion on keys without the CreatedBy tag"),
+                "\(anyKey.output)")
+    }
 }

@@ -76,6 +76,19 @@ struct JobRequestTests {
         #expect(try definition.request(now: now, resume: false) == (try Self.parsed(definition.commandLine(now: now, resume: false))))
     }
 
+    @Test("prune-orphans from a job file: mode, grace, pending-days and apply, as its command line parses them")
+    func pruneOrphans() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let definition = try Self.definition("""
+            {"job": "rotate-keys", "params": {"mode": "prune-orphans", "grace": "36h", "pending-days": 21, "apply": true}}
+            """)
+        let typed = try definition.request(now: now, resume: false)
+        guard case .repair(let settings) = typed else { Issue.record("not a repair"); return }
+        #expect(settings.repair == .rotateKeys(mode: .pruneOrphans, olderThanDays: 365, pendingDays: 21, grace: .seconds(36 * 3_600)))
+        #expect(settings.apply)
+        #expect(typed == (try Self.parsed(definition.commandLine(now: now, resume: false))))
+    }
+
     @Test("a bad param is an error naming the option, the values allowed or the nearest parameter", arguments: [
         (#"{"job": "audit", "params": {"depth": "shallow"}}"#, ["--depth", "standard, deep", "'shallow'"]),
         (#"{"job": "audit", "params": {"segmnts": 4}}"#, ["'segmnts'", "'segments'"]),
@@ -84,6 +97,8 @@ struct JobRequestTests {
         (#"{"job": "audit", "params": {"segments": "many"}}"#, ["--segments takes a whole number"]),
         (#"{"job": "rotate-keys", "params": {"apply": "yes"}}"#, ["--apply is a flag"]),
         (#"{"job": "rotate-keys", "params": {"mode": "rotate"}}"#, ["--mode", "enable-rotation, rotate-now, rekey"]),
+        (#"{"job": "rotate-keys", "params": {"mode": "prune-orphans", "grace": "soon"}}"#, ["--grace", "24h"]),
+        (#"{"job": "rotate-keys", "params": {"mode": "prune-orphans", "worker": "0/2"}}"#, ["prune-orphans", "--worker"]),
         (#"{"job": "backfill", "arguments": ["everything"]}"#, ["encrypt-plaintext, email-guards, key-metadata"]),
         (#"{"job": "export", "params": {"format": "rar"}}"#, ["--format", "tar.gz"]),
         (#"{"job": "export"}"#, ["export needs an output"]),

@@ -100,19 +100,23 @@ public struct AuditJob: Sendable {
         findings += groupFindings
         let counters = try state.counters()
         var keyRequests = counters[.keyRequests]
+        var orphanKeys: OrphanKeyCost?
         if deepWhole {
             let orphans = try await CrossScanChecks.orphans(index: try await ownership.index(), referenced: cross.referenced, keys: keys)
             findings += orphans.findings
             keyRequests += orphans.requests
+            orphanKeys = OrphanKeyCost(keys: orphans.findings.count)
         }
         var stats = externalStats()
         if stats.kmsRequests == 0 { stats.kmsRequests = keyRequests }
         stats.durationSeconds = (ContinuousClock.now - clock).inSeconds
-        return report(runId: state.runId, startedAt: state.startedAt, table: table, complete: outcome.complete,
-                      parameters: parameters, segments: .init(total: configuration.scan.totalSegments,
-                                                              worker: configuration.scan.worker.description,
-                                                              assigned: outcome.segmentsAssigned, finished: outcome.segmentsFinished),
-                      counters: counters, verifiedLost: unverified, findings: findings, stats: stats)
+        var result = report(runId: state.runId, startedAt: state.startedAt, table: table, complete: outcome.complete,
+                            parameters: parameters, segments: .init(total: configuration.scan.totalSegments,
+                                                                    worker: configuration.scan.worker.description,
+                                                                    assigned: outcome.segmentsAssigned, finished: outcome.segmentsFinished),
+                            counters: counters, verifiedLost: unverified, findings: findings, stats: stats)
+        result.orphanKeys = orphanKeys
+        return result
     }
 
     /// The report of a run that failed: what was committed before the failure, `complete: false`,

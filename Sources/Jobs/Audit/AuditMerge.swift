@@ -75,17 +75,19 @@ public enum AuditMerge {
         }
         let (groupFindings, unverified) = CrossScanChecks.groups(keyRefs: keyRefs, emails: emails)
         findings += groupFindings
+        var orphanKeys: OrphanKeyCost?
         if complete && first.share.depth == AuditDepth.deep.rawValue {
             guard let keys else { throw MergeError("merging deep audits lists orphan keys: it needs the backend") }
             let orphans = try await CrossScanChecks.orphans(
                 index: try await KeyOwnership(keys: keys).index(), referenced: referenced, keys: keys)
             findings += orphans.findings
             stats.kmsRequests += orphans.requests
+            orphanKeys = OrphanKeyCost(keys: orphans.findings.count)
         }
         var parameters = first.report.parameters
         parameters["mergedFrom"] = parts.sorted { $0.share.worker.index < $1.share.worker.index }.map(\.report.runId).joined(separator: ",")
         let starts = parts.map(\.report.startedAt).sorted(), ends = parts.map(\.report.finishedAt).sorted()
-        return JobReport(
+        var merged = JobReport(
             job: "audit", runId: UUID().uuidString.lowercased(), startedAt: starts.first ?? first.report.startedAt,
             finishedAt: ends.last ?? first.report.finishedAt, backend: first.share.backend, table: first.share.table,
             complete: complete, parameters: parameters,
@@ -93,6 +95,8 @@ public enum AuditMerge {
                             assigned: parts.map(\.report.segments.assigned).reduce(0, +),
                             finished: parts.map(\.report.segments.finished).reduce(0, +)),
             counters: counters, unverified: unverified, findings: findings, stats: stats)
+        merged.orphanKeys = orphanKeys
+        return merged
     }
 }
 

@@ -43,24 +43,49 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// What to do about it, for `report.md`.
+    /// What to do about it, for `report.md`: a `uservault` command that exists (in backticks,
+    /// `USER_ID` standing for the finding's user), or plainly a fix by hand. A test parses every
+    /// `uservault …` command named here.
     public var remedy: String {
         switch self {
-        case .credentialsMissing: "The user cannot sign in; reset the password through the create path."
-        case .credentialsPlaintext: "A password is stored readable: run `uservault backfill encrypt-plaintext --apply`, then force a reset."
-        case .notKMSCiphertext: "The value is not ciphertext under the user's key (random or truncated bytes, or a wrong encryption context): reset the password."
-        case .keyNotFound: "The CMK is gone or never existed: the password cannot be recovered; reset it under a new key."
-        case .keyDisabled: "Re-enable the CMK if the disablement was a mistake, or re-key the user (`rotate-keys --mode rekey`)."
-        case .keyPendingDeletion: "Cancel the key deletion now (`aws kms cancel-key-deletion`), or the password is lost for good."
-        case .keyNotCustomerManaged: "Credentials must be sealed under a customer managed per-user key: re-key the user."
-        case .keySpecUnexpected: "Per-user CMKs are symmetric (SYMMETRIC_DEFAULT): re-key the user onto one."
-        case .keyShared: "Several users share one CMK: re-key each of them onto a key of its own (`rotate-keys --mode rekey`)."
-        case .keyOwnerMismatch: "The CMK belongs to someone else (tag or proof): re-key the user."
-        case .keyRotationDisabled: "Turn on automatic rotation (`rotate-keys --mode enable-rotation --apply`)."
-        case .orphanKey: "A per-user CMK no user references: schedule it for deletion to stop paying for it."
-        case .duplicateEmail: "Two users share one email (case-insensitive): merge or correct them, then run `backfill email-guards`."
-        case .invalidRecord: "The item does not have the users shape: inspect and repair it by hand."
-        case .unverifiable: "The check could not run (access denied, retries exhausted): fix access and run the audit again."
+        case .credentialsMissing:
+            "The user cannot sign in: set a new password (`uservault set-password USER_ID`, the password on standard input)."
+        case .credentialsPlaintext:
+            "A password is stored readable: encrypt it (`uservault backfill encrypt-plaintext --apply`), then, as it was exposed, "
+                + "set a new one (`uservault set-password USER_ID`)."
+        case .notKMSCiphertext:
+            "The value is not ciphertext under the user's key (random or truncated bytes, or a wrong encryption context): the "
+                + "password cannot be recovered; set a new one (`uservault set-password USER_ID`)."
+        case .keyNotFound:
+            "The CMK is gone or never existed: the password cannot be recovered; set a new one, under a new key "
+                + "(`uservault set-password USER_ID`)."
+        case .keyDisabled:
+            "If the disablement was a mistake, re-enable the CMK by hand (`aws kms enable-key`); otherwise set a new password "
+                + "under a new key (`uservault set-password USER_ID`), which schedules the disabled one for deletion."
+        case .keyPendingDeletion:
+            "Cancel the deletion now, by hand (`aws kms cancel-key-deletion`, then `aws kms enable-key`), or the password is lost "
+                + "for good; once the key is gone, set a new password (`uservault set-password USER_ID`)."
+        case .keyNotCustomerManaged:
+            "Credentials must be sealed under a customer managed per-user key: re-key the user (`uservault rotate-keys --mode rekey --apply`)."
+        case .keySpecUnexpected:
+            "Per-user CMKs are symmetric (SYMMETRIC_DEFAULT): re-key the user onto one (`uservault rotate-keys --mode rekey --apply`)."
+        case .keyShared:
+            "Several users share one CMK: re-key each of them onto a key of its own (`uservault rotate-keys --mode rekey --apply`)."
+        case .keyOwnerMismatch:
+            "The CMK belongs to someone else (tag or proof): re-key the user (`uservault rotate-keys --mode rekey --apply`)."
+        case .keyRotationDisabled:
+            "Turn on automatic rotation (`uservault rotate-keys --mode enable-rotation --apply`)."
+        case .orphanKey:
+            "A per-user CMK no user references costs about $1 a month: when its user no longer exists, "
+                + "`uservault rotate-keys --mode prune-orphans --apply` schedules its deletion (after a 24 h grace period); a key "
+                + "whose user exists is for people to check and schedule by hand (`aws kms schedule-key-deletion`)."
+        case .duplicateEmail:
+            "Two users share one email (case-insensitive): merge or correct them by hand, then write the guards "
+                + "(`uservault backfill email-guards --apply`)."
+        case .invalidRecord:
+            "The item does not have the users shape: a fix by hand (inspect and repair the item)."
+        case .unverifiable:
+            "The check could not run (access denied, retries exhausted): fix the access by hand, then audit again (`uservault audit`)."
         }
     }
 }

@@ -123,7 +123,7 @@ public struct RekeySweep: RepairPlanner {
             let oldKeyId = KeyReference.bareKeyId(oldKey)
             let scheduledNow: Bool
             do {
-                scheduledNow = try await Self.scheduleDeletion(of: oldKeyId, keys: keys, pendingDays: days)
+                scheduledNow = try await keys.scheduleDeletionUnlessPending(keyId: oldKeyId, pendingDays: days)
             } catch {
                 // The user is moved: a service failure here is reported, not retried (the write is done).
                 return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
@@ -144,20 +144,6 @@ public struct RekeySweep: RepairPlanner {
         }
     }
 
-    /// Schedules the deletion of a key its user has moved off: `true`, or `false` when it was
-    /// already pending deletion (another record shared it and moved first, or a run killed after
-    /// scheduling it is resumed). Scheduling first and describing only on a refusal leaves no
-    /// gap between a look at the state and the request.
-    static func scheduleDeletion(of keyId: String, keys: any KeyService, pendingDays: Int) async throws -> Bool {
-        do {
-            try await keys.scheduleKeyDeletion(keyId: keyId, pendingWindowDays: pendingDays)
-            return true
-        } catch let error as KeyServiceError where error == .invalidState {
-            guard try await keys.describeKey(keyId: keyId).state == .pendingDeletion else { throw error }
-            return false
-        }
-    }
-
     /// A user this run moved before it was killed: done, once the old key (named by the new key's
     /// `RekeyOf` tag) is pending deletion; the kill may have come between the write and that.
     static func finishMoved(userId: String, currentKey: String, keys: any KeyService, pendingDays: Int) async throws -> RepairAction {
@@ -166,7 +152,7 @@ public struct RekeySweep: RepairPlanner {
             guard let oldKeyId = try await keys.tags(keyId: KeyReference.bareKeyId(currentKey))[previousKeyTag] else {
                 return .init(userId: userId, action: action, keyId: currentKey, outcome: .done, detail: earlier)
             }
-            let scheduledNow = try await scheduleDeletion(of: oldKeyId, keys: keys, pendingDays: pendingDays)
+            let scheduledNow = try await keys.scheduleDeletionUnlessPending(keyId: oldKeyId, pendingDays: pendingDays)
             return .init(userId: userId, action: action, keyId: currentKey, outcome: .done,
                          detail: earlier + (scheduledNow ? "; the old one is now scheduled for deletion in \(pendingDays) days"
                                                          : "; the old one is pending deletion"))

@@ -43,6 +43,9 @@ public struct JobReport: Sendable, Codable {
     public var actions: [RepairAction]?
     /// Where the findings were published (`--publish-findings`), and how that went.
     public var published: FindingsPublication?
+    /// The deep audit: what its orphan keys cost a month; prune-orphans: what the keys it
+    /// scheduled for deletion (or would, in a dry run) cost, saved from now on. An estimate.
+    public var orphanKeys: OrphanKeyCost?
 
     /// Findings at or above `severity`.
     public func findings(atOrAbove severity: Severity) -> [Finding] {

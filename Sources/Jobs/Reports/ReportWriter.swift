@@ -36,6 +36,14 @@ public enum ReportWriter {
         }
     }
 
+    /// The orphan keys' line: what the audit's cost, or what prune-orphans saves.
+    static func orphanKeysRow(_ cost: OrphanKeyCost, report: JobReport) -> String {
+        guard report.actions != nil else { return "| orphan keys | \(cost.keys), costing \(cost.aboutText) |" }
+        let what = report.parameters["apply"] == "true" ? "orphan keys scheduled for deletion"
+            : "orphan keys --apply would schedule for deletion"
+        return "| \(what) | \(cost.keys), saving \(cost.aboutText) |"
+    }
+
     /// `report.md`: for people.
     public static func markdown(_ report: JobReport) -> String {
         var lines = [
@@ -54,6 +62,7 @@ public enum ReportWriter {
                          + "; reads \(reads == "none" ? "not capped" : reads + " RCU/s") |")
         }
         if let published = report.published { lines.append("| findings | \(published.summary) |") }
+        if let cost = report.orphanKeys { lines.append(orphanKeysRow(cost, report: report)) }
         lines.append("")
         if let actions = report.actions {
             let mode = report.parameters["apply"] == "true" ? "applied" : "dry run: nothing was changed"

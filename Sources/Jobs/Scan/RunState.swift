@@ -225,18 +225,28 @@ public final class RunState: Sendable {
     /// caller (with the jobs' event-loop executor, a blocked loop stalls every task queued on it).
     public func commit(segment: Int, position: Position, page: PageRecords) async throws {
         try await queue.write { db in
-            for record in page.records {
-                try db.execute(sql: "INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)",
-                               arguments: [record.kind, record.key, record.value])
-            }
-            for (name, amount) in page.counters where amount != 0 {
-                try db.execute(sql: """
-                    INSERT INTO counters (name, value) VALUES (?, ?)
-                    ON CONFLICT(name) DO UPDATE SET value = value + excluded.value
-                    """, arguments: [name, amount])
-            }
+            try Self.write(page, db)
             try db.execute(sql: "INSERT OR REPLACE INTO segments (segment, after, done) VALUES (?, ?, ?)",
                            arguments: [segment, position.after, position.done])
+        }
+    }
+
+    /// Commits records and counters that belong to no segment (what a job does after its scan,
+    /// e.g. one key's action), atomically.
+    public func commit(_ page: PageRecords) async throws {
+        try await queue.write { db in try Self.write(page, db) }
+    }
+
+    private static func write(_ page: PageRecords, _ db: Database) throws {
+        for record in page.records {
+            try db.execute(sql: "INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)",
+                           arguments: [record.kind, record.key, record.value])
+        }
+        for (name, amount) in page.counters where amount != 0 {
+            try db.execute(sql: """
+                INSERT INTO counters (name, value) VALUES (?, ?)
+                ON CONFLICT(name) DO UPDATE SET value = value + excluded.value
+                """, arguments: [name, amount])
         }
     }
 

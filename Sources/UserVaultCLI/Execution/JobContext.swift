@@ -110,7 +110,17 @@ enum JobOutcome: Sendable {
                 head = "audit of \(report.users) users on \(report.backend) table '\(report.table)': \(report.verified) verified, "
                     + "\(report.findings.count) findings" + summary
             }
-            return [head] + (report.published.map { [$0.summary] } ?? []) + ["report: \(outcome.location)/report.md"]
+            return [head] + (report.published.map { [$0.summary] } ?? []) + (report.orphanKeys.map { [Self.line($0, outcome)] } ?? [])
+                + ["report: \(outcome.location)/report.md"]
+        }
+    }
+
+    /// The orphan keys' line: what the deep audit's cost a month, or what prune-orphans saves.
+    static func line(_ cost: OrphanKeyCost, _ outcome: ReportOutcome) -> String {
+        switch outcome.applied {
+        case nil: "orphan keys: \(cost.keys), costing \(cost.aboutText)"
+        case true?: "orphan keys scheduled for deletion: \(cost.keys), saving \(cost.aboutText)"
+        case false?: "orphan keys --apply would schedule for deletion: \(cost.keys), saving \(cost.aboutText)"
         }
     }
 

@@ -73,7 +73,8 @@ extension JobDefinition {
             let mode: RotationMode = try reader.choice("mode") ?? .enableRotation
             let olderThan = try RepairSettings.days(parsing: try reader.string("older-than") ?? "365")
             let repair = RepairSettings.Repair.rotateKeys(mode: mode, olderThanDays: olderThan,
-                                                          pendingDays: try reader.int("pending-days") ?? 30)
+                                                          pendingDays: try reader.int("pending-days") ?? 30,
+                                                          grace: try RepairSettings.grace(parsing: try reader.string("grace") ?? "24h"))
             return .repair(RepairSettings(repair: repair, scan: try scan(), budgets: try budgets(), apply: try reader.flag("apply"),
                                           reportDir: try folder()))
         case "backfill":

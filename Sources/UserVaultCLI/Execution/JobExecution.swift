@@ -78,12 +78,26 @@ extension RepairSettings {
                 configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
                 configuration.readThrottles = backend.readThrottles
                 let keys = RateLimitedKeyService(backend.keys, limits: configuration.budgets.kms, throttles: backend.kmsThrottles)
+                func runner(_ state: RunState) -> ScanJobRunner {
+                    ScanJobRunner(label: label, state: state, expected: count, budgets: configuration.budgets,
+                                  progress: scan.progress, context: context)
+                }
+                if case .rotateKeys(.pruneOrphans, _, let pendingDays, let grace) = repair {
+                    let job = OrphanKeyPrune(configuration: .init(scan: configuration, apply: apply, grace: grace,
+                                                                  pendingDays: pendingDays, now: try settings.now()))
+                    let state = try scan.runState(job.fingerprint(table: backend.table), runId: runId)
+                    return try await runner(state).run(
+                        to: destination,
+                        partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
+                    ) { progress in
+                        try await job.run(table: backend.table, keys: keys, state: state, logger: logger, progress: progress,
+                                          externalStats: { backend.stats })
+                    }
+                }
                 let job = RepairJob(configuration: .init(scan: configuration, apply: apply),
                                     planner: Self.planner(repair, keys: keys, table: backend.table))
                 let state = try scan.runState(job.fingerprint(table: backend.table), runId: runId)
-                let runner = ScanJobRunner(label: label, state: state, expected: count, budgets: configuration.budgets,
-                                           progress: scan.progress, context: context)
-                return try await runner.run(
+                return try await runner(state).run(
                     to: destination,
                     partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
                 ) { progress in
@@ -98,9 +112,10 @@ extension RepairSettings {
 
     static func planner(_ repair: Repair, keys: any KeyService, table: any UserTable) -> any RepairPlanner {
         switch repair {
-        case .rotateKeys(.rekey, _, let pendingDays): RekeySweep(table: table, keys: keys, pendingDays: pendingDays)
-        case .rotateKeys(.rotateNow, let olderThanDays, _): RotateNowSweep(keys: keys, olderThanDays: olderThanDays)
-        case .rotateKeys(.enableRotation, _, _): EnableRotationSweep(keys: keys)
+        case .rotateKeys(.rekey, _, let pendingDays, _): RekeySweep(table: table, keys: keys, pendingDays: pendingDays)
+        case .rotateKeys(.rotateNow, let olderThanDays, _, _): RotateNowSweep(keys: keys, olderThanDays: olderThanDays)
+        case .rotateKeys(.enableRotation, _, _, _): EnableRotationSweep(keys: keys)
+        case .rotateKeys(.pruneOrphans, _, _, _): preconditionFailure("prune-orphans is a job of its own (OrphanKeyPrune)")
         case .backfill(.emailGuards): EmailGuardsBackfill(table: table)
         case .backfill(.keyMetadata): KeyMetadataBackfill(table: table, keys: keys)
         case .backfill(.encryptPlaintext): EncryptPlaintextBackfill(table: table, keys: keys)

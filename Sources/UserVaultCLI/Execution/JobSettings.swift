@@ -101,7 +101,8 @@ struct ExportSettings: Sendable, Equatable {
 /// `uservault rotate-keys` and `uservault backfill`: a repair over every user.
 struct RepairSettings: Sendable, Equatable {
     enum Repair: Sendable, Equatable {
-        case rotateKeys(mode: RotationMode, olderThanDays: Int, pendingDays: Int)
+        /// `grace`: prune-orphans leaves keys younger than this alone.
+        case rotateKeys(mode: RotationMode, olderThanDays: Int, pendingDays: Int, grace: Duration = .seconds(86_400))
         case backfill(BackfillName)
     }
 
@@ -122,10 +123,23 @@ struct RepairSettings: Sendable, Equatable {
     func validate() throws {
         try scan.validate()
         try budgets.validate()
-        if case .rotateKeys(_, let olderThanDays, let pendingDays) = repair {
+        if case .rotateKeys(let mode, let olderThanDays, let pendingDays, _) = repair {
             guard (7...30).contains(pendingDays) else { throw InvalidSetting(description: "--pending-days must be 7–30 (KMS's range)") }
             guard olderThanDays >= 0 else { throw InvalidSetting(description: "--older-than takes a number of days (365 or 365d)") }
+            if mode == .pruneOrphans, scan.worker != .whole {
+                throw InvalidSetting(description: "--mode prune-orphans scans the whole table in one run: it takes no --worker")
+            }
         }
+    }
+
+    /// `--grace`: `24h`, `90m`, `2d`, `30s`.
+    static func grace(parsing text: String) throws -> Duration {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
+        guard let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()), count >= 0,
+              count <= Int64.max / unit / 1_000 else {
+            throw InvalidSetting(description: "--grace takes a duration such as 24h, 90m or 2d (got '\(text)')")
+        }
+        return .seconds(count * unit)
     }
 
     /// `--older-than`: `365` or `365d`.

@@ -50,6 +50,7 @@ enum RotationMode: String, CaseIterable, ExpressibleByArgument, Sendable {
     case enableRotation = "enable-rotation"
     case rotateNow = "rotate-now"
     case rekey
+    case pruneOrphans = "prune-orphans"
 }
 
 /// `backfill NAME`.

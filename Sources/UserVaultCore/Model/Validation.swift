@@ -80,6 +80,14 @@ public enum UserValidation {
             ValidatedUser(firstname: firstname, lastname: lastname, email: email, username: username, password: password))
     }
 
+    /// The password rule alone (``passwordLength``, not trimmed), as ``validate(_:)`` applies it:
+    /// for a new password of an existing user (``UserService/setPassword(userId:password:logger:)``).
+    public static func validatePassword(_ password: String?) -> Result<String, ValidationFailure> {
+        var violations: [FieldViolation] = []
+        guard let valid = checkPassword(password, into: &violations) else { return .failure(ValidationFailure(violations: violations)) }
+        return .success(valid)
+    }
+
     static func checkName(_ value: String?, field: String, into violations: inout [FieldViolation]) -> String? {
         guard let value else {
             violations.append(.init(field: field, code: "REQUIRED", detail: "\(field) is required"))

@@ -56,12 +56,13 @@ public protocol UserTable: Sendable {
     func claimEmailGuard(email: String, userId: String) async throws -> String
 
     /// Replaces a user's `credentials` with `ciphertext` and records `credentialsKeyId` (and
-    /// `createdAt` when the item has none) — only if the item still holds `expected` and the key
-    /// it read: `expectedKeyId`, or none when `nil` (a conditional write: a concurrent change is
-    /// never overwritten).
+    /// `createdAt` when the item has none) — only if the item still holds `expected` (no
+    /// credentials at all when `nil`; for ``StoredCredentials/other(typeName:)``, a value of that
+    /// type) and the key it read: `expectedKeyId`, or none when `nil` (a conditional write: a
+    /// concurrent change is never overwritten).
     ///
     /// - Returns: `false` when the item changed since it was read (nothing was written).
-    func replaceCredentials(userId: String, expected: StoredCredentials, expectedKeyId: String?, ciphertext: Data,
+    func replaceCredentials(userId: String, expected: StoredCredentials?, expectedKeyId: String?, ciphertext: Data,
                             keyId: String, createdAt: String?) async throws -> Bool
 }
 
@@ -76,7 +77,7 @@ extension UserTable {
         throw UserTableError.conditionFailed("this table does not keep email guards")
     }
 
-    public func replaceCredentials(userId: String, expected: StoredCredentials, expectedKeyId: String?, ciphertext: Data,
+    public func replaceCredentials(userId: String, expected: StoredCredentials?, expectedKeyId: String?, ciphertext: Data,
                                    keyId: String, createdAt: String?) async throws -> Bool {
         throw UserTableError.conditionFailed("this table does not support conditional repairs")
     }
@@ -88,6 +89,9 @@ public enum ScanProjection: Sendable, Hashable {
     case publicAttributes
     /// Everything the jobs check, `credentials` included.
     case full
+    /// `id`, `type` and `credentialsKeyId` only: which keys the records name, never a credential
+    /// (what finds the keys still in use).
+    case keyReferences
 }
 
 /// A request for one page of one scan segment.

@@ -1,26 +1,32 @@
 import Foundation
 import Logging
 
-/// The one create/list/get core that the API handlers and the jobs share.
+/// The one create/list/get core that the API handlers and the jobs share, and the new password
+/// of an existing user (``setPassword(userId:password:logger:)``), sealed the way create seals.
 ///
 /// ```swift
 /// let service = UserService(table: table, keys: keys, cursors: PageCursorCodec(secret: secret))
 /// let user = try await service.create(input)
 /// let page = try await service.list(ListQuery(pageSize: 50))
+/// let change = try await service.setPassword(userId: user.id, password: newPassword)
 /// ```
 public struct UserService: Sendable {
     /// Tunables; every parameter has a default.
     public struct Configuration: Sendable {
         /// Days a leaked key (created for a write that then failed) waits before deletion (KMS minimum 7).
         public var abandonedKeyPendingDays: Int
+        /// Days the key a user moved off (a new password under a new key) waits before deletion:
+        /// KMS's longest, 30, so that a mistake can still be undone (`CancelKeyDeletion`).
+        public var replacedKeyPendingDays: Int
         public var defaultPageSize: Int
         public var maxPageSize: Int
         /// At most this many backend pages are read to fill one list page.
         public var maxScanPagesPerList: Int
 
-        public init(abandonedKeyPendingDays: Int = 7, defaultPageSize: Int = 20, maxPageSize: Int = 100,
-                    maxScanPagesPerList: Int = 8) {
+        public init(abandonedKeyPendingDays: Int = 7, replacedKeyPendingDays: Int = 30, defaultPageSize: Int = 20,
+                    maxPageSize: Int = 100, maxScanPagesPerList: Int = 8) {
             self.abandonedKeyPendingDays = abandonedKeyPendingDays
+            self.replacedKeyPendingDays = replacedKeyPendingDays
             self.defaultPageSize = defaultPageSize
             self.maxPageSize = maxPageSize
             self.maxScanPagesPerList = maxScanPagesPerList
@@ -79,11 +85,8 @@ public struct UserService: Sendable {
             throw UserTableError.duplicateEmail
         }
         let id = makeId()
-        let key = try await keys.createKey(description: UserKeys.keyDescription(userId: id), tags: UserKeys.ownerTags(userId: id))
-        do {
-            try await keys.enableKeyRotation(keyId: key.keyId)
-            let ciphertext = try await keys.encrypt(
-                keyId: key.keyId, plaintext: Data(valid.password.utf8), context: UserKeys.encryptionContext(userId: id))
+        return try await withNewUserKey(for: id, logger: logger) { key in
+            let ciphertext = try await seal(valid.password, userId: id, under: key.keyId)
             let attributes = UserAttributes(
                 firstname: valid.firstname, lastname: valid.lastname, email: valid.email,
                 username: valid.username, createdAt: Self.timestamp(now()))
@@ -91,10 +94,32 @@ public struct UserService: Sendable {
                 NewUserRecord(id: id, attributes: attributes, credentials: ciphertext, credentialsKeyId: key.arn))
             logger.debug("user created", metadata: ["userId": "\(id)"])
             return UserSummary(id: id, attributes: attributes)
+        }
+    }
+
+    /// A new per-user CMK for `userId` — tagged `CreatedBy=<id>`, rotation on (the rules of
+    /// ``UserKeys``) — handed to `body`, which seals and writes under it. If anything fails once
+    /// the key exists, the key is scheduled for deletion
+    /// (``Configuration/abandonedKeyPendingDays``) so that none leaks. The create path and
+    /// ``setPassword(userId:password:logger:)`` both make their keys here.
+    func withNewUserKey<T>(for userId: String, logger: Logger, _ body: (KeyMetadata) async throws -> T) async throws -> T {
+        let key = try await keys.createKey(description: UserKeys.keyDescription(userId: userId),
+                                           tags: UserKeys.ownerTags(userId: userId))
+        do {
+            try await keys.enableKeyRotation(keyId: key.keyId)
+            return try await body(key)
         } catch {
-            await abandon(key: key, userId: id, cause: error, logger: logger)
+            await abandon(key: key, userId: userId, cause: error, logger: logger)
             throw error
         }
+    }
+
+    /// `password` sealed under `keyId` with the user's encryption context `{"userId": id}`: what
+    /// a record's `credentials` holds, whether the create path or a new password wrote it.
+    ///
+    /// - Warning: the result is ciphertext: never log it.
+    func seal(_ password: String, userId: String, under keyId: String) async throws -> Data {
+        try await keys.encrypt(keyId: keyId, plaintext: Data(password.utf8), context: UserKeys.encryptionContext(userId: userId))
     }
 
     private func abandon(key: KeyMetadata, userId: String, cause: any Error, logger: Logger) async {
@@ -104,10 +129,10 @@ public struct UserService: Sendable {
             // The clean-up must outlive a cancelled create (e.g. a sibling failed in a task group),
             // or the key leaks: run it in a task that does not inherit cancellation, and wait for it.
             try await Task { try await keys.scheduleKeyDeletion(keyId: key.keyId, pendingWindowDays: days) }.value
-            logger.notice("create failed; its key is scheduled for deletion",
+            logger.notice("the write under a new key failed; the key is scheduled for deletion",
                           metadata: ["userId": "\(userId)", "keyId": "\(key.keyId)", "cause": "\(Self.safeDescription(cause))"])
         } catch {
-            logger.error("create failed and its key could not be scheduled for deletion",
+            logger.error("the write under a new key failed and the key could not be scheduled for deletion",
                          metadata: ["userId": "\(userId)", "keyId": "\(key.keyId)", "error": "\(Self.safeDescription(error))"])
         }
     }

@@ -8,7 +8,10 @@
 - the repair role has no kms:Decrypt (nor kms:*), and every KMS action on existing keys it may
   call is conditioned on the per-user tag (aws:ResourceTag/CreatedBy present);
 - the job role may securityhub:BatchImportFindings into the account's default product only, and
-  securityhub:GetFindings on its hub only: no other Security Hub action, nor on anything else.
+  securityhub:GetFindings on its hub only: no other Security Hub action, nor on anything else;
+- the repair role can run rotate-keys --mode prune-orphans: it may scan the table, re-read a
+  user, list keys by tag, describe keys and schedule their deletion (on per-user keys only, as
+  above).
 
 Usage: check_template.py TEMPLATE. Prints one line per broken promise; exit 1 if any.
 """
@@ -65,6 +68,16 @@ def security_hub(statement, action):
     return None
 
 
+# What rotate-keys --mode prune-orphans calls, with the repair role.
+PRUNE_ORPHANS = {"dynamodb:Scan", "dynamodb:GetItem", "tag:GetResources", "kms:DescribeKey", "kms:ScheduleKeyDeletion"}
+
+
+def prune_orphans(template):
+    granted = {action for statement, actions in statements(template, "RepairRole")
+               if statement.get("Effect") == "Allow" for action in actions}
+    return [f"RepairRole: cannot {action} (rotate-keys --mode prune-orphans)" for action in sorted(PRUNE_ORPHANS - granted)]
+
+
 def main(path):
     template = cfn_yaml.load(path)
     problems = []
@@ -84,6 +97,7 @@ def main(path):
                     problems.append(f"{role}: may {action}")
                 elif (problem := rule(statement, action) or security_hub(statement, action)):
                     problems.append(f"{role}: {problem}")
+    problems += prune_orphans(template)
     for problem in problems:
         print(problem)
     return 1 if problems else 0
