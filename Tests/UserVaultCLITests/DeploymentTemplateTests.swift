@@ -31,11 +31,13 @@ struct DeploymentTemplateTests {
             .replacingOccurrences(of: "kms:ReEncryptOnSameKey: \"true\"", with: "kms:ReEncryptOnSameKey: \"false\"")
             .replacingOccurrences(of: "                  - kms:Encrypt\n", with: "                  - kms:Decrypt\n                  - kms:Encrypt\n")
             .replacingOccurrences(of: "product/${AWS::AccountId}/default", with: "product/*")
+            .replacingOccurrences(of: "Action: securityhub:BatchUpdateFindings", with: "Action: securityhub:GetFindings")
         try text.write(to: broken, atomically: true, encoding: .utf8)
         let (brokenStatus, brokenOutput) = try await Self.run(["python3", checker, broken.path])
         #expect(brokenStatus == 1 && brokenOutput.contains("credentials is on the attribute allow-list")
             && brokenOutput.contains("without kms:ReEncryptOnSameKey") && brokenOutput.contains("RepairRole: may kms:Decrypt")
-            && brokenOutput.contains("JobRole: securityhub:BatchImportFindings beyond the account's default product"),
+            && brokenOutput.contains("JobRole: securityhub:BatchImportFindings beyond the account's default product")
+            && brokenOutput.contains("JobRole: lacks securityhub:BatchUpdateFindings"),
                "\(brokenOutput)")
     }
 }
