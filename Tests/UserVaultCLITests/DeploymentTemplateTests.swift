@@ -40,4 +40,34 @@ struct DeploymentTemplateTests {
             && brokenOutput.contains("JobRole: lacks securityhub:BatchUpdateFindings"),
                "\(brokenOutput)")
     }
+
+    @Test("the paging alarm watches the nightly merge's NewFindings; Findings, NewFindings, ResolvedFindings and Suppressed are on the dashboard; the suppressions file reaches the job function, which may read it and list the report history")
+    func reviewWiring() async throws {
+        let script = """
+            import json, sys
+            from cfnlint.decode import cfn_yaml
+            resources = cfn_yaml.load(sys.argv[1])["Resources"]
+            alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+            dashboard = resources["AuditDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"][0]
+            statements = [s for p in resources["JobRole"]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+            print(json.dumps({
+                "paging": sorted(a.get("MetricName", "") + "/" + "/".join(d["Value"] for d in a.get("Dimensions", []) if d["Name"] == "Job")
+                                 + "/" + a.get("ComparisonOperator", "") + "/" + str(a.get("Threshold")) for a in alarms.values()
+                                 if a.get("Namespace") == "UserVault"),
+                "dashboard": [m[1] for m in json.loads(dashboard)["widgets"][0]["properties"]["metrics"]],
+                "suppressions": resources["JobFunction"]["Properties"]["Environment"]["Variables"]["USERVAULT_SUPPRESSIONS"],
+                "list": [s["Resource"] for s in statements if s["Action"] == "s3:ListBucket"],
+            }, sort_keys=True, default=str))
+            """
+        let (status, output) = try await Self.run(["python3", "-c", script, "jobs/template.yaml"])
+        #expect(status == 0, "\(output)")
+        let wiring = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        let paging = wiring["paging"] as? [String] ?? []
+        #expect(paging.contains("NewFindings/merge-reports/GreaterThanThreshold/0"), "\(paging)")
+        #expect(!paging.contains { $0.hasPrefix("Findings/") }, "no alarm on every open finding every night: \(paging)")
+        #expect(paging.contains("Complete/merge-reports/LessThanThreshold/1"), "the incomplete-night alarm stays: \(paging)")
+        #expect(wiring["dashboard"] as? [String] == ["Findings", "NewFindings", "ResolvedFindings", "Suppressed"])
+        #expect("\(wiring["suppressions"] ?? "")".contains("AuditSuppressionsKey") && "\(wiring["suppressions"] ?? "")".contains("HasSuppressions"))
+        #expect((wiring["list"] as? [Any])?.count == 1, "s3:ListBucket for --baseline auto: \(output)")
+    }
 }
