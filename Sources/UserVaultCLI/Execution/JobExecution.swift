@@ -27,8 +27,8 @@ extension AuditSettings {
         let runId = scan.plannedRunId()
         // The suppressions file and the baseline: checked before anything is opened or scanned.
         let reportReview = try await scan.naming(runId) {
-            try await review.prepare(context, destination: destination, backend: settings.backend.reportName,
-                                     table: settings.tableName, depth: depth.rawValue, runId: runId)
+            try await review.prepare(context, today: CalendarDay(settings.now()), destination: destination,
+                                     backend: settings.backend.reportName, table: settings.tableName, depth: depth.rawValue, runId: runId)
         }
         let delivered = try await scan.naming(runId) {
             try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
@@ -178,7 +178,8 @@ extension MergeSettings {
         let (settings, logger) = (context.settings, context.logger)
         try publishFindings.check(settings)
         let destination = try ReportDestination(reportDir)
-        let suppressions = try await review.suppressionsFile(context)
+        let today = CalendarDay(settings.now())
+        let suppressions = try await review.suppressionsFile(context, today: today)
         var parts: [AuditMerge.Part] = []
         var fetched: [URL] = []
         defer { for folder in fetched { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) } }
@@ -202,8 +203,8 @@ extension MergeSettings {
         }
         // The folders were checked to be at least one, each loaded.
         let share = parts[0].share
-        let reportReview = try await review.prepare(context, destination: destination, backend: share.backend, table: share.table,
-                                                    depth: share.depth, runId: nil, alreadyRead: .some(suppressions))
+        let reportReview = try await review.prepare(context, today: today, destination: destination, backend: share.backend,
+                                                    table: share.table, depth: share.depth, runId: nil, alreadyRead: .some(suppressions))
         var merged: JobReport
         do {
             if parts.contains(where: { $0.share.depth == AuditDepth.deep.rawValue }) {

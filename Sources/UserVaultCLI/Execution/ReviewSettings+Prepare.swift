@@ -5,23 +5,23 @@ import Logging
 
 extension ReviewSettings {
     /// The review of an audit's report, made ready before anything is scanned or merged: the
-    /// suppressions file read and checked against today (`USERVAULT_NOW`, else the clock), and the
-    /// baseline loaded (`auto`: from `destination`'s history). Whatever is wrong with them is one
-    /// line, exit 2, before the backend is opened.
+    /// suppressions file read and checked against `today`, and the baseline loaded (`auto`: from
+    /// `destination`'s history). Whatever is wrong with them is one line, exit 2, before the
+    /// backend is opened.
     ///
     /// - Parameters:
+    ///   - today: the job's day, read once when it starts (`USERVAULT_NOW`, else the clock: ``Settings/now()``).
     ///   - backend, table, depth: the audit's (`report.json` `backend`, `table`, `parameters.depth`).
     ///   - runId: this run's id, never its own baseline (a resumed run's earlier partial report).
     ///   - alreadyRead: the suppressions file as ``suppressionsFile(_:)`` read it, when it was read already.
-    func prepare(_ context: JobContext, destination: ReportDestination, backend: String, table: String, depth: String,
-                 runId: String?, alreadyRead: Suppressions?? = nil) async throws -> ReportReview {
+    func prepare(_ context: JobContext, today: CalendarDay, destination: ReportDestination, backend: String, table: String,
+                 depth: String, runId: String?, alreadyRead: Suppressions?? = nil) async throws -> ReportReview {
         let (settings, logger) = (context.settings, context.logger)
-        let today = CalendarDay(settings.now())
         var review = ReportReview(today: today)
         if let alreadyRead {
             review.suppressions = alreadyRead
         } else {
-            review.suppressions = try await suppressionsFile(context)
+            review.suppressions = try await suppressionsFile(context, today: today)
         }
         for line in review.suppressions?.warnings(for: table, today: today) ?? [] { logger.warning("\(line)") }
         switch baseline {
@@ -52,15 +52,15 @@ extension ReviewSettings {
     }
 
     /// The suppressions file (`--suppressions`, else `USERVAULT_SUPPRESSIONS`), read and checked
-    /// against today; `nil` when none is named. A bad one is a usage error (exit 2).
-    func suppressionsFile(_ context: JobContext) async throws -> Suppressions? {
+    /// against `today`; `nil` when none is named. A bad one is a usage error (exit 2).
+    func suppressionsFile(_ context: JobContext, today: CalendarDay) async throws -> Suppressions? {
         let settings = context.settings
         guard let source = suppressions ?? settings.environment["USERVAULT_SUPPRESSIONS"].flatMap({ $0.isEmpty ? nil : $0 }) else {
             return nil
         }
         let data = try await Self.read(source, what: "suppressions file", settings: settings, logger: context.logger)
         do {
-            return try SuppressionsFile.parse(data, source: source, today: CalendarDay(settings.now()))
+            return try SuppressionsFile.parse(data, source: source, today: today)
         } catch let error as SuppressionsError {
             throw CLIExit.usage("bad suppressions file: \(error)")
         }
