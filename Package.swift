@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The domain: user model, validation, ports, create/list/get, JSON:API documents.
@@ -78,7 +79,8 @@ let package = Package(
             swiftSettings: strict
         ),
         // Jobs: the scan engine (segments, workers, checkpoints, budgets), the audit, the export, the
-        // rotation sweeps and backfills, reports. Depends on the core's ports, never on a backend.
+        // rotation sweeps and backfills, reports and their review (suppressions file, delta, history).
+        // Depends on the core's ports, never on a backend.
         .target(
             name: "Jobs",
             dependencies: [
@@ -86,6 +88,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddedStore
 import Foundation
+import Jobs
 
 /// The `uservault` entry point: parses, runs, and maps every outcome to the exit-code contract.
 public enum UserVaultCLI {

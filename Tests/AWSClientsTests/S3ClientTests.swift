@@ -42,6 +42,37 @@ struct S3ClientTests {
         return data
     }
 
+    @Test("ListObjectsV2: keys under a prefix page by page (continuation token), folders rolled up by a delimiter")
+    func listObjects() async throws {
+        try await Self.withBucket { s3 in
+            for folder in ["20261201T020000-a", "20261202T020000-b", "20261203T020000-c"] {
+                for file in ["report.json", "report.md"] {
+                    try await s3.putObject(bucket: "bucket", key: "nightly/audit/\(folder)/\(file)", body: Data("{}".utf8))
+                }
+            }
+            try await s3.putObject(bucket: "bucket", key: "nightly/export/users.tar.gz", body: Data("x".utf8))
+            try await s3.putObject(bucket: "bucket", key: "other/audit/x/report.json", body: Data("{}".utf8))
+            var pages: [S3.ListPage] = []
+            for try await page in s3.listObjects(bucket: "bucket", prefix: "nightly/audit/", pageSize: 4) { pages.append(page) }
+            #expect(pages.map(\.keys.count) == [4, 2], "two pages of at most 4")
+            #expect(pages.flatMap(\.keys) == ["20261201T020000-a", "20261202T020000-b", "20261203T020000-c"]
+                .flatMap { ["nightly/audit/\($0)/report.json", "nightly/audit/\($0)/report.md"] })
+            var folders: [String] = []
+            for try await page in s3.listObjects(bucket: "bucket", prefix: "nightly/", delimiter: "/") {
+                #expect(page.keys.isEmpty)
+                folders += page.commonPrefixes
+            }
+            #expect(folders == ["nightly/audit/", "nightly/export/"])
+            var nothing: [S3.ListPage] = []
+            for try await page in s3.listObjects(bucket: "bucket", prefix: "absent/", delimiter: "/") { nothing.append(page) }
+            #expect(nothing == [S3.ListPage()], "one empty page")
+            let error = await #expect(throws: AWSError.self) {
+                for try await _ in s3.listObjects(bucket: "no-such-bucket", prefix: "x/") {}
+            }
+            #expect(error?.code == "NoSuchBucket")
+        }
+    }
+
     @Test("put, head, get and delete round trip")
     func roundTrip() async throws {
         try await Self.withBucket { s3 in

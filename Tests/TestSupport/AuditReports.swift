@@ -27,11 +27,27 @@ public struct ReportFile: Sendable {
 }
 
 /// The newest report of `job` under `reportDirectory` (`<dir>/<job>/<stamp>-<runId>/report.json`).
+/// - Warning: the stamp is to the second: of two runs that started in the same second, either may
+///   be "newest". Use ``printedReport(_:in:)`` for runs in quick succession.
 public func latestReport(in reportDirectory: URL, job: String = "audit") throws -> ReportFile {
     let runs = reportDirectory.appendingPathComponent(job)
     let names = try FileManager.default.contentsOfDirectory(atPath: runs.path).sorted()
     guard let last = names.last else { throw LoopbackError(description: "no \(job) report in \(reportDirectory.path)") }
-    let folder = runs.appendingPathComponent(last)
+    return try reportFile(in: runs.appendingPathComponent(last))
+}
+
+/// The report a run printed (`report: <folder>/report.md` on stdout), a folder relative to `directory`
+/// (the run's working directory) or absolute.
+public func printedReport(_ stdout: String, in directory: URL) throws -> ReportFile {
+    guard let line = stdout.split(separator: "\n").last(where: { $0.hasPrefix("report: ") }) else {
+        throw LoopbackError(description: "no report line in: \(stdout)")
+    }
+    let path = String(line.dropFirst("report: ".count).dropLast("/report.md".count))
+    return try reportFile(in: path.hasPrefix("/") ? URL(fileURLWithPath: path) : directory.appendingPathComponent(path))
+}
+
+/// The `report.json` of a report folder.
+public func reportFile(in folder: URL) throws -> ReportFile {
     let raw = try Data(contentsOf: folder.appendingPathComponent("report.json"))
     guard let object = try JSONSerialization.jsonObject(with: raw) as? [String: any Sendable] else {
         throw LoopbackError(description: "report.json is not an object")

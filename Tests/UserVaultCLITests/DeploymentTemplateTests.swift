@@ -31,11 +31,13 @@ struct DeploymentTemplateTests {
             .replacingOccurrences(of: "kms:ReEncryptOnSameKey: \"true\"", with: "kms:ReEncryptOnSameKey: \"false\"")
             .replacingOccurrences(of: "                  - kms:Encrypt\n", with: "                  - kms:Decrypt\n                  - kms:Encrypt\n")
             .replacingOccurrences(of: "product/${AWS::AccountId}/default", with: "product/*")
+            .replacingOccurrences(of: "Action: securityhub:BatchUpdateFindings", with: "Action: securityhub:GetFindings")
         try text.write(to: broken, atomically: true, encoding: .utf8)
         let (brokenStatus, brokenOutput) = try await Self.run(["python3", checker, broken.path])
         #expect(brokenStatus == 1 && brokenOutput.contains("credentials is on the attribute allow-list")
             && brokenOutput.contains("without kms:ReEncryptOnSameKey") && brokenOutput.contains("RepairRole: may kms:Decrypt")
-            && brokenOutput.contains("JobRole: securityhub:BatchImportFindings beyond the account's default product"),
+            && brokenOutput.contains("JobRole: securityhub:BatchImportFindings beyond the account's default product")
+            && brokenOutput.contains("JobRole: lacks securityhub:BatchUpdateFindings"),
                "\(brokenOutput)")
     }
 
@@ -62,5 +64,35 @@ struct DeploymentTemplateTests {
         let anyKey = try await check(String(template[..<role.lowerBound]) + repairRole)
         #expect(anyKey.status == 1 && anyKey.output.contains("RepairRole: kms:ScheduleKeyDeletion on keys without the CreatedBy tag"),
                 "\(anyKey.output)")
+    }
+
+    @Test("the paging alarm watches the nightly merge's NewFindings; Findings, NewFindings, ResolvedFindings and Suppressed are on the dashboard; the suppressions file reaches the job function, which may read it and list the report history")
+    func reviewWiring() async throws {
+        let script = """
+            import json, sys
+            from cfnlint.decode import cfn_yaml
+            resources = cfn_yaml.load(sys.argv[1])["Resources"]
+            alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+            dashboard = resources["AuditDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"][0]
+            statements = [s for p in resources["JobRole"]["Properties"]["Policies"] for s in p["PolicyDocument"]["Statement"]]
+            print(json.dumps({
+                "paging": sorted(a.get("MetricName", "") + "/" + "/".join(d["Value"] for d in a.get("Dimensions", []) if d["Name"] == "Job")
+                                 + "/" + a.get("ComparisonOperator", "") + "/" + str(a.get("Threshold")) for a in alarms.values()
+                                 if a.get("Namespace") == "UserVault"),
+                "dashboard": [m[1] for m in json.loads(dashboard)["widgets"][0]["properties"]["metrics"]],
+                "suppressions": resources["JobFunction"]["Properties"]["Environment"]["Variables"]["USERVAULT_SUPPRESSIONS"],
+                "list": [s["Resource"] for s in statements if s["Action"] == "s3:ListBucket"],
+            }, sort_keys=True, default=str))
+            """
+        let (status, output) = try await Self.run(["python3", "-c", script, "jobs/template.yaml"])
+        #expect(status == 0, "\(output)")
+        let wiring = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        let paging = wiring["paging"] as? [String] ?? []
+        #expect(paging.contains("NewFindings/merge-reports/GreaterThanThreshold/0"), "\(paging)")
+        #expect(!paging.contains { $0.hasPrefix("Findings/") }, "no alarm on every open finding every night: \(paging)")
+        #expect(paging.contains("Complete/merge-reports/LessThanThreshold/1"), "the incomplete-night alarm stays: \(paging)")
+        #expect(wiring["dashboard"] as? [String] == ["Findings", "NewFindings", "ResolvedFindings", "Suppressed"])
+        #expect("\(wiring["suppressions"] ?? "")".contains("AuditSuppressionsKey") && "\(wiring["suppressions"] ?? "")".contains("HasSuppressions"))
+        #expect((wiring["list"] as? [Any])?.count == 1, "s3:ListBucket for --baseline auto: \(output)")
     }
 }

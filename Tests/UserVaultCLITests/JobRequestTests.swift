@@ -62,7 +62,8 @@ struct JobRequestTests {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let definition = try Self.definition("""
             {"job": "audit", "params": {"segments": 32, "worker": "0/9", "kms-rate": ["DescribeKey=100", "Cryptographic=500"],
-             "kms-share": 0.25, "depth": "deep", "fail-on": "medium", "resume": true, "checkpoint": "ignored", "report-dir": "ignored"},
+             "kms-share": 0.25, "depth": "deep", "fail-on": "medium", "resume": true, "checkpoint": "ignored", "report-dir": "ignored",
+             "suppressions": "s3://config/accepted.yaml", "baseline": "reports/audit/20261205T020000-night", "fail-when": "new"},
              "worker": "1/4", "checkpoint": "ck-{date}.sqlite", "reportDir": "out/{date}"}
             """)
         guard case .audit(let audit) = try definition.request(now: now, resume: false) else { Issue.record("not an audit"); return }
@@ -72,6 +73,8 @@ struct JobRequestTests {
         #expect(audit.reportDir == "out/\(stamp)")
         #expect(audit.budgets.rates == ["DescribeKey=100", "Cryptographic=500"] && audit.budgets.share == 0.25)
         #expect(audit.depth == .deep && audit.failOn == .medium)
+        #expect(audit.review == ReviewSettings(suppressions: "s3://config/accepted.yaml",
+                                               baseline: .report("reports/audit/20261205T020000-night"), failWhen: .new))
         // The same as its command line, lists and all.
         #expect(try definition.request(now: now, resume: false) == (try Self.parsed(definition.commandLine(now: now, resume: false))))
     }
@@ -104,6 +107,10 @@ struct JobRequestTests {
         (#"{"job": "export"}"#, ["export needs an output"]),
         (#"{"job": "audit", "arguments": ["x"]}"#, ["audit takes no arguments"]),
         (#"{"job": "frobnicate"}"#, ["no such job 'frobnicate'"]),
+        (#"{"job": "audit", "params": {"fail-when": "sometimes"}}"#, ["--fail-when must be one of any, new", "'sometimes'"]),
+        (#"{"job": "merge-reports", "arguments": ["a"], "params": {"baseline": "none", "fail-when": "new"}}"#,
+         ["--fail-when new counts what is new since a baseline: not with --baseline none"]),
+        (#"{"job": "audit", "params": {"suppresions": "a.yaml"}}"#, ["'suppresions'", "'suppressions'"]),
     ])
     func refusals(json: String, mentions: [String]) throws {
         let error = #expect(throws: JobDefinition.Invalid.self) { try Self.definition(json).request(resume: false) }

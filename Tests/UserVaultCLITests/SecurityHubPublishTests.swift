@@ -17,6 +17,9 @@ struct SecurityHubPublishTests {
         var Workflow: String?
         var CreatedAt: String
         var UpdatedAt: String
+        /// The note's text and who wrote it.
+        var Note: String?
+        var NoteBy: String?
     }
 
     static func hubFindings(_ moto: MotoServer) async throws -> [HubFinding] {
@@ -31,11 +34,12 @@ struct SecurityHubPublishTests {
             .map { try JSONDecoder().decode(HubFinding.self, from: Data($0.utf8)) }
     }
 
-    /// `Fixtures/validate_asff.py`: BatchImportFindings bodies checked against botocore's model.
-    static func validateASFF(_ files: [String]) async throws -> (status: Int32, output: String) {
+    /// `Fixtures/validate_asff.py`: BatchImportFindings (or `operation`'s) bodies checked against botocore's model.
+    static func validateASFF(_ files: [String], operation: String? = nil) async throws -> (status: Int32, output: String) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("TestSupport/Fixtures/validate_asff.py")
-        let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path] + files)
+        let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                               ["python3", script.path] + (operation.map { ["--operation", $0] } ?? []) + files)
         return (result.status, String(decoding: result.stdout + result.stderr, as: UTF8.self))
     }
 
@@ -259,6 +263,158 @@ struct SecurityHubPublishTests {
                 let refused = try await Self.validateASFF(files)
                 #expect(refused.status == 1 && refused.output.contains("Missing required parameter") && refused.output.contains("Bogus"),
                         "\(refused.output)")
+            }
+        }
+    }
+
+    @Test("moto: accepted findings are SUPPRESSED with their rule's reason as a note (boto3 reads it back); after the rule's day NEW again; the rules file and the report history in S3")
+    func acceptedFindings() async throws {
+        try await Self.withPlantedUsers { moto, directory, _ in
+            try await HTTP1Transport.withTransport { transport in
+                let s3 = moto.s3Client(transport)
+                try await s3.createBucket("config")
+                try await s3.createBucket("reports")
+                let aws = ["--backend", "aws"]
+                let plain = try await runUserVault(aws + ["audit", "--progress", "never", "--report-dir", "plain"],
+                                                   environment: moto.environment, in: directory)
+                #expect(plain.exitCode == 1, "\(plain.stderr)")
+                var chosen: [(rule: String, code: String, user: String)] = []
+                for finding in try latestReport(in: directory.appendingPathComponent("plain")).findings {
+                    guard let user = finding["userId"] as? String, let code = finding["code"] as? String,
+                          !chosen.contains(where: { $0.user == user }), chosen.count < 2 else { continue }
+                    chosen.append(("accept-\(chosen.count + 1)", code, user))
+                }
+                #expect(chosen.count == 2)
+                let now = Date()
+                let expires = SuppressionsCLITests.day(now.addingTimeInterval(30 * 86_400))
+                let rules = SuppressionsCLITests.rules(chosen, expires: expires)
+                try await s3.putObject(bucket: "config", key: "suppressions/accepted.yaml", body: Data(rules.utf8))
+                let options = aws + ["audit", "--progress", "never", "--report-dir", "s3://reports/nightly", "--publish-findings", "securityhub",
+                                     "--suppressions", "s3://config/suppressions/accepted.yaml"]
+                func report(_ run: CLIResult) async throws -> [String: any Sendable] {
+                    let line = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("report: s3://reports/") })
+                    let key = line.dropFirst("report: s3://reports/".count).dropLast("/report.md".count) + "/report.json"
+                    let data = try await s3.getObject(bucket: "reports", key: String(key))
+                    #expect(try await validateJSONDocuments([data], schema: reportSchemaURL).isEmpty)
+                    return try #require(try JSONSerialization.jsonObject(with: data) as? [String: any Sendable])
+                }
+
+                let first = try await runUserVault(options, environment: moto.environment, in: directory)
+                #expect(first.exitCode == 1, "\(first.stdout) \(first.stderr)")
+                #expect(first.stdout.contains("2 suppressed), 0 failed"), "\(first.stdout)")
+                let firstReport = try await report(first)
+                #expect((firstReport["suppressions"] as? [String: any Sendable])?["accepted"] as? Int == 2)
+                #expect((firstReport["published"] as? [String: any Sendable])?["suppressed"] as? Int == 2)
+                let held = try await Self.hubFindings(moto)
+                for (rule, code, user) in chosen {
+                    let finding = try #require(held.first { $0.Id == Self.id(user, code) })
+                    #expect(finding.Workflow == "SUPPRESSED" && finding.RecordState == "ACTIVE", "\(finding)")
+                    #expect(finding.Note == "Accepted for the demo: \(code) of \(user.prefix(8)) is tracked in SEC-42."
+                            && finding.NoteBy == "uservault:\(rule)", "\(finding)")
+                }
+                let others = held.filter { finding in !chosen.contains { Self.id($0.user, $0.code) == finding.Id } }
+                #expect(!others.isEmpty && others.allSatisfy { $0.Workflow == "NEW" && $0.Note == nil }, "\(others)")
+
+                // The day after the rules' end: the two count again and are NEW in Security Hub, saying why.
+                let after = try await runUserVault(options, environment: moto.environment.merging(
+                    ["USERVAULT_NOW": SuppressionsCLITests.noon(now, plus: 31)]) { $1 }, in: directory)
+                #expect(after.exitCode == 1 && after.stdout.contains("2 reopened"), "\(after.stdout) \(after.stderr)")
+                let afterReport = try await report(after)
+                #expect((afterReport["suppressions"] as? [String: any Sendable])?["expired"] as? [String] == ["accept-1", "accept-2"])
+                let delta = try #require(afterReport["delta"] as? [String: any Sendable])
+                #expect((delta["baseline"] as? [String: any Sendable])?["runId"] as? String == firstReport["runId"] as? String,
+                        "the baseline found in the S3 prefix")
+                #expect(Set(delta["reopened"] as? [String] ?? []) == Set(chosen.map { "uservault/aws/users/\($0.user)/\($0.code)" }))
+                #expect((delta["new"] as? [String]) == [] && (delta["resolved"] as? [String]) == [])
+                for (_, code, user) in chosen {
+                    let finding = try #require(try await Self.hubFindings(moto).first { $0.Id == Self.id(user, code) })
+                    #expect(finding.Workflow == "NEW" && finding.NoteBy == "uservault", "\(finding)")
+                }
+            }
+        }
+    }
+
+    @Test("an import cannot change an existing finding's workflow: BatchUpdateFindings sets it where the read-back differs, valid by botocore's model; a night with nothing to change sends none")
+    func workflowUpdates() async throws {
+        let scope = SecurityHubFindings.Scope(account: MotoServer.accountId, region: MotoServer.region, table: "users")
+        let accepted = Finding(.keyShared, userId: "u-accepted", keyId: "k1", detail: "shared",
+                               suppressed: .init(rule: "legacy", reason: "Shared on purpose until Q3.", owner: "sec", expires: "2027-03-31"))
+        let reopened = Finding(.keyDisabled, userId: "u-reopened", detail: "disabled")
+        let handSuppressed = Finding(.keyDisabled, userId: "u-by-hand", detail: "disabled")
+        let findings = [accepted, reopened, handSuppressed]
+        let report = JobReport(runId: "r", job: "audit", backend: "aws", table: "users", startedAt: "2026-12-05T00:00:00.000Z",
+                               finishedAt: "2026-12-05T00:01:00.000Z", complete: true, parameters: [:],
+                               segments: .init(total: 1, worker: "0/1", assigned: 1, finished: 1), scanned: 3, users: 3,
+                               verified: 0, findings: findings, summary: JobReport.summary(of: findings), stats: .init())
+        // What Security Hub holds: all three NEW or suppressed from an earlier night, as AWS keeps
+        // them through an import (it ignores Workflow and Note on an existing finding).
+        func held(_ finding: Finding, _ status: String, note: ASFFFinding.Note? = nil) -> ASFFFinding {
+            var plain = finding
+            plain.suppressed = nil
+            var held = SecurityHubFindings.findings(for: JobReport(runId: "old", job: "audit", backend: "aws", table: "users",
+                                                                   startedAt: "", finishedAt: "", complete: true, parameters: [:],
+                                                                   segments: report.segments, scanned: 1, users: 1, verified: 0,
+                                                                   findings: [plain], summary: [:], stats: .init()),
+                                                    scope: scope, now: Date(timeIntervalSince1970: 0), existing: [:])[0]
+            held.Workflow = .init(Status: status)
+            held.Note = note
+            return held
+        }
+        let existing = [held(accepted, "NEW"),
+                        held(reopened, "SUPPRESSED", note: .init(Text: "old reason", UpdatedBy: "uservault:gone-rule", UpdatedAt: "2026-12-01T00:00:00.000Z")),
+                        held(handSuppressed, "SUPPRESSED", note: .init(Text: "false positive", UpdatedBy: "alice", UpdatedAt: "2026-12-01T00:00:00.000Z"))]
+        let page = String(decoding: try JSONEncoder().encode(["Findings": existing]), as: UTF8.self)
+        try await withFaultServer([.ok(body: page), .ok(body: "{}"), .ok(body: page)], otherwise: .ok(body: "{}")) { server in
+            try await HTTP1Transport.withTransport { transport in
+                let hub = SecurityHubFindingsHub(client: SecurityHubClient(server.client(.securityHub, transport: transport)))
+                let result = await SecurityHubPublisher(hub: hub, scope: scope, backoff: { _ in .zero }).publish(report, logger: .silent)
+                #expect(result.succeeded && result.suppressed == 1 && result.reopened == 1 && result.workflowUpdates == 2, "\(result)")
+                #expect(server.requests.map { "\($0.method) \($0.uri)" }
+                    == ["POST /findings", "POST /findings/import", "POST /findings", "PATCH /findings/batchupdate", "PATCH /findings/batchupdate"])
+                let updates = try server.requests.filter { $0.method == "PATCH" }.map { try JSONDecoder().decode(SecurityHub.UpdateInput.self, from: $0.body) }
+                #expect(updates.map { $0.FindingIdentifiers.map(\.Id) } == [[scope.id(of: reopened)], [scope.id(of: accepted)]])
+                #expect(updates.allSatisfy { $0.FindingIdentifiers.allSatisfy { $0.ProductArn == scope.productArn } })
+                #expect(updates[0].Workflow?.Status == "NEW" && updates[0].Note?.UpdatedBy == "uservault")
+                #expect(updates[1].Workflow?.Status == "SUPPRESSED" && updates[1].Note == .init(Text: "Shared on purpose until Q3.", UpdatedBy: "uservault:legacy"))
+                // The import carries the same (a new finding is created so; moto keeps it).
+                let imported = try JSONDecoder().decode([String: [ASFFFinding]].self, from: server.requests[1].body)["Findings"] ?? []
+                #expect(imported.first { $0.Id == scope.id(of: accepted) }?.Workflow?.Status == "SUPPRESSED")
+                #expect(imported.first { $0.Id == scope.id(of: handSuppressed) }?.Workflow?.Status == "SUPPRESSED", "a status set by hand is kept")
+                #expect(imported.first { $0.Id == scope.id(of: handSuppressed) }?.Note?.UpdatedBy == "alice")
+
+                let folder = try makeTemporaryDirectory("uservault-batchupdate")
+                defer { try? FileManager.default.removeItem(at: folder) }
+                var files = try server.requests.filter { $0.method == "PATCH" }.enumerated().map { index, request in
+                    let file = folder.appendingPathComponent("update-\(index).json")
+                    try request.body.write(to: file)
+                    return file.path
+                }
+                let imports = folder.appendingPathComponent("import.json")
+                try server.requests[1].body.write(to: imports)
+                #expect(try await Self.validateASFF([imports.path]) == (0, ""))
+                #expect(try await Self.validateASFF(files, operation: "BatchUpdateFindings") == (0, ""))
+                let broken = folder.appendingPathComponent("broken.json")
+                try Data(#"{"FindingIdentifiers": [{"Id": "x"}], "Note": {"Text": "no author"}, "Workflow": {"State": "NEW"}}"#.utf8)
+                    .write(to: broken)
+                files.append(broken.path)
+                let refused = try await Self.validateASFF(files, operation: "BatchUpdateFindings")
+                #expect(refused.status == 1 && refused.output.contains("ProductArn") && refused.output.contains("UpdatedBy")
+                        && refused.output.contains("State"), "\(refused.output)")
+            }
+        }
+        // Security Hub already holds what the review wants (the next night, or moto after the import): no read-back, no update.
+        var settled = existing
+        settled[0].Workflow = .init(Status: "SUPPRESSED")
+        settled[0].Note = .init(Text: "Shared on purpose until Q3.", UpdatedBy: "uservault:legacy", UpdatedAt: "2026-12-02T00:00:00.000Z")
+        settled[1].Workflow = .init(Status: "NEW")
+        settled[1].Note = nil
+        let quiet = String(decoding: try JSONEncoder().encode(["Findings": settled]), as: UTF8.self)
+        try await withFaultServer([.ok(body: quiet)], otherwise: .ok(body: "{}")) { server in
+            try await HTTP1Transport.withTransport { transport in
+                let hub = SecurityHubFindingsHub(client: SecurityHubClient(server.client(.securityHub, transport: transport)))
+                let result = await SecurityHubPublisher(hub: hub, scope: scope, backoff: { _ in .zero }).publish(report, logger: .silent)
+                #expect(result.succeeded && result.suppressed == 1 && result.reopened == 0 && result.workflowUpdates == 0, "\(result)")
+                #expect(server.requests.map(\.uri) == ["/findings", "/findings/import"])
             }
         }
     }

@@ -35,6 +35,16 @@ public struct SecurityHubClient: Sendable {
                                       input: SecurityHub.ImportInput(Findings: findings))
     }
 
+    /// [BatchUpdateFindings](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindings.html):
+    /// `PATCH /findings/batchupdate`, the workflow status and a note of findings Security Hub
+    /// already holds (at most 100; it cannot create one). The customer's side of a finding: an
+    /// import cannot change these once the finding exists.
+    ///
+    /// - Warning: a 200 answer may still leave some unchanged: see ``SecurityHub/UpdateOutput/UnprocessedFindings``.
+    public func batchUpdateFindings(_ input: SecurityHub.UpdateInput) async throws -> SecurityHub.UpdateOutput {
+        try await client.restJSONCall("BatchUpdateFindings", method: "PATCH", path: "/findings/batchupdate", input: input)
+    }
+
     /// [GetFindings](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_GetFindings.html),
     /// every page (`pageSize` findings at most, 100 the API's maximum).
     public func findingsPages<Finding: Decodable & Sendable>(
@@ -66,6 +76,62 @@ public enum SecurityHub {
         public var Id: String
         public var ErrorCode: String?
         public var ErrorMessage: String?
+    }
+
+    /// A finding by its `Id` and `ProductArn` (`AwsSecurityFindingIdentifier`).
+    public struct FindingIdentifier: Codable, Sendable, Hashable {
+        public var Id: String
+        public var ProductArn: String
+
+        public init(Id: String, ProductArn: String) {
+            self.Id = Id
+            self.ProductArn = ProductArn
+        }
+    }
+
+    /// `WorkflowUpdate`: `NEW`, `NOTIFIED`, `RESOLVED` or `SUPPRESSED`.
+    public struct WorkflowUpdate: Codable, Sendable, Hashable {
+        public var Status: String
+
+        public init(Status: String) {
+            self.Status = Status
+        }
+    }
+
+    /// `NoteUpdate`: the text (at most 512 characters) and who wrote it.
+    public struct NoteUpdate: Codable, Sendable, Hashable {
+        public var Text: String
+        public var UpdatedBy: String
+
+        public init(Text: String, UpdatedBy: String) {
+            self.Text = Text
+            self.UpdatedBy = UpdatedBy
+        }
+    }
+
+    /// The `BatchUpdateFindings` fields this project sets: one workflow status and one note for every finding named.
+    public struct UpdateInput: Codable, Sendable, Hashable {
+        public var FindingIdentifiers: [FindingIdentifier]
+        public var Workflow: WorkflowUpdate?
+        public var Note: NoteUpdate?
+
+        public init(FindingIdentifiers: [FindingIdentifier], Workflow: WorkflowUpdate? = nil, Note: NoteUpdate? = nil) {
+            self.FindingIdentifiers = FindingIdentifiers
+            self.Workflow = Workflow
+            self.Note = Note
+        }
+    }
+
+    public struct UnprocessedFinding: Decodable, Sendable, Hashable {
+        public var FindingIdentifier: FindingIdentifier
+        public var ErrorCode: String?
+        public var ErrorMessage: String?
+    }
+
+    public struct UpdateOutput: Decodable, Sendable {
+        public var ProcessedFindings: [FindingIdentifier]?
+        /// The findings left unchanged, each with why; `[]` when all were.
+        public var UnprocessedFindings: [UnprocessedFinding]?
     }
 
     /// A `StringFilter`: `Comparison` is `EQUALS`, `PREFIX`, `NOT_EQUALS`, `PREFIX_NOT_EQUALS`, `CONTAINS`, ….

@@ -31,6 +31,9 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The codes only `--depth deep` finds (rotation status, key spec, orphan keys).
+    public static let deepOnly: Set<FindingCode> = [.keyRotationDisabled, .keySpecUnexpected, .orphanKey]
+
     public var severity: Severity {
         switch self {
         case .credentialsMissing, .credentialsPlaintext, .notKMSCiphertext, .keyNotFound, .keyDisabled,
@@ -113,12 +116,16 @@ public struct Finding: Sendable, Hashable, Codable {
     public var userId: String?
     public var keyId: String?
     public var detail: String
+    /// The rule of the suppressions file that accepted it; `nil` when none did. An accepted
+    /// finding stays in every output and never counts for `--fail-on` or the exit code.
+    public var suppressed: Suppression?
 
-    public init(_ code: FindingCode, userId: String?, keyId: String? = nil, detail: String) {
+    public init(_ code: FindingCode, userId: String?, keyId: String? = nil, detail: String, suppressed: Suppression? = nil) {
         self.code = code
         self.severity = code.severity
         self.userId = userId
         self.keyId = keyId
         self.detail = detail
+        self.suppressed = suppressed
     }
 }

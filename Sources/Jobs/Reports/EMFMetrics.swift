@@ -8,9 +8,12 @@ import Foundation
 /// ```
 ///
 /// The first line holds the run's totals with dimensions `Table` and `Job`: `Scanned`, `Users`,
-/// `Verified`, `Findings`, `FindingsHigh`/`Medium`/`Low`, `DynamoDBRequests`, `KMSRequests`,
+/// `Verified`, `Findings`, `FindingsHigh`/`Medium`/`Low` (accepted findings included), `DynamoDBRequests`, `KMSRequests`,
 /// `TaggingRequests`, `Retries`, `Throttles`, `Duration` (seconds) and `Complete` (1 or 0). A job
-/// that finds (audit, merge-reports) adds one line per finding code (a fixed set:
+/// that finds (audit, merge-reports) adds `Suppressed` (findings a suppressions rule accepted) to
+/// the totals, and with a delta (every run but `--baseline none`) `NewFindings` (unaccepted
+/// findings new since the baseline, or whose acceptance ended: what `--fail-when new` counts, at
+/// any severity) and `ResolvedFindings`; and one line per finding code (a fixed set:
 /// ``FindingCode/allCases``, zeros included) with metric `Findings` and dimensions `Table`, `Job`,
 /// `Code`. `RunId` (and `Severity` on a code's line) are properties, not dimensions. Nothing in
 /// them names a user or holds a secret.
@@ -42,15 +45,26 @@ public enum EMFMetrics {
     static let findingJobs: Set<String> = ["audit", "merge-reports"]
 
     /// The lines of a finished job's report.
-    public static func lines(for report: JobReport, at date: Date) -> [String] {
+    /// - Parameter job: the `Job` dimension: the job that ran (`merge-reports` for a merge, whose
+    ///   report is an audit's); the report's own job by default.
+    public static func lines(for report: JobReport, job: String? = nil, at date: Date) -> [String] {
         let stats = report.stats
+        let job = job ?? report.job
         let bySeverity = Dictionary(grouping: report.findings, by: \.severity).mapValues(\.count)
+        var review: [Metric] = []
+        if findingJobs.contains(job) {
+            review.append(.init("Suppressed", .count, Double(report.acceptedFindings.count)))
+            if let delta = report.delta {
+                review.append(.init("NewFindings", .count, Double(report.failing(atOrAbove: .low, when: .new).count)))
+                review.append(.init("ResolvedFindings", .count, Double(delta.resolved.count)))
+            }
+        }
         let totals: [Metric] = [
             .init("Scanned", .count, Double(report.scanned)),
             .init("Users", .count, Double(report.users)),
             .init("Verified", .count, Double(report.verified)),
             .init("Findings", .count, Double(report.findings.count)),
-        ] + Severity.allCases.reversed().map { .init("Findings" + $0.rawValue.capitalized, .count, Double(bySeverity[$0] ?? 0)) } + [
+        ] + Severity.allCases.reversed().map { .init("Findings" + $0.rawValue.capitalized, .count, Double(bySeverity[$0] ?? 0)) } + review + [
             .init("DynamoDBRequests", .count, Double(stats.dynamoRequests)),
             .init("KMSRequests", .count, Double(stats.kmsRequests)),
             .init("TaggingRequests", .count, Double(stats.taggingRequests)),
@@ -59,11 +73,11 @@ public enum EMFMetrics {
             .init("Duration", .seconds, stats.durationSeconds),
             .init("Complete", .none, report.complete ? 1 : 0),
         ]
-        var lines = [line(job: report.job, table: report.table, runId: report.runId, metrics: totals, at: date)]
-        if findingJobs.contains(report.job) {
+        var lines = [line(job: job, table: report.table, runId: report.runId, metrics: totals, at: date)]
+        if findingJobs.contains(job) {
             let byCode = Dictionary(grouping: report.findings, by: \.code).mapValues(\.count)
             lines += FindingCode.allCases.map { code in
-                line(job: report.job, table: report.table, runId: report.runId,
+                line(job: job, table: report.table, runId: report.runId,
                      metrics: [.init("Findings", .count, Double(byCode[code] ?? 0))], at: date,
                      dimensions: ["Code": code.rawValue], properties: ["Severity": code.severity.rawValue])
             }

@@ -46,10 +46,33 @@ public struct JobReport: Sendable, Codable {
     /// The deep audit: what its orphan keys cost a month; prune-orphans: what the keys it
     /// scheduled for deletion (or would, in a dry run) cost, saved from now on. An estimate.
     public var orphanKeys: OrphanKeyCost?
+    /// The suppressions file the findings were reviewed with, and what its rules did
+    /// (`--suppressions`); `nil` when none was given.
+    public var suppressions: SuppressionsSummary?
+    /// What changed since the baseline (`--baseline`); `nil` with `--baseline none`.
+    public var delta: ReportDelta?
 
-    /// Findings at or above `severity`.
+    /// Findings at or above `severity`, accepted ones included.
     public func findings(atOrAbove severity: Severity) -> [Finding] {
         findings.filter { $0.severity >= severity }
+    }
+
+    /// The id of `finding` from run to run: the OCSF `finding_info.uid`
+    /// (``OCSFFindings/findingUID(_:backend:table:account:region:)``), which the delta compares.
+    public func findingId(_ finding: Finding) -> String {
+        OCSFFindings.findingUID(finding, backend: backend, table: table)
+    }
+
+    /// The run finished every segment of the table: not partial, not one `--worker`'s share. Only
+    /// such a run may say a finding is gone (archive it in Security Hub, count it resolved), and
+    /// only such a report is a baseline.
+    public var isCompleteOverEverySegment: Bool {
+        complete && segments.assigned == segments.total && segments.finished == segments.total
+    }
+
+    /// The findings a rule accepted.
+    public var acceptedFindings: [Finding] {
+        findings.filter { $0.suppressed != nil }
     }
 
     public static func summary(of findings: [Finding]) -> [String: Int] {

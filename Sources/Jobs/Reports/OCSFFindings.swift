@@ -7,7 +7,9 @@ import Foundation
 /// class and version that Prowler emits and that its `py-ocsf-models` package models (the tests
 /// validate every event with it). The finding's code is the rule (`finding_info.analytic`), its
 /// severity maps to OCSF's `severity_id`, the user and the key are the resources (the table
-/// their parent group), and `metadata.correlation_uid` is the run. Like the report, nothing in
+/// their parent group), and `metadata.correlation_uid` is the run. A finding a suppressions rule
+/// accepted has `status_id` 3 (Suppressed), the rule's reason in `comment` and who accepted it
+/// until when in `status_detail`; the others `status_id` 1 (New). Like the report, nothing in
 /// it is a password, a ciphertext byte or a secret.
 public enum OCSFFindings {
     public static let fileName = "findings.ocsf.json"
@@ -59,6 +61,9 @@ public enum OCSFFindings {
                                 uid: "\(report.runId)/\(uid)", correlationUID: report.runId, eventCode: finding.code.rawValue,
                                 logName: report.job, profiles: cloud == nil ? nil : ["cloud"]),
                 severityID: severityID(finding.severity), severity: severityName(finding.severity),
+                statusID: finding.suppressed == nil ? 1 : 3, status: finding.suppressed == nil ? "New" : "Suppressed",
+                statusDetail: finding.suppressed.map { "accepted by \($0.owner) until \($0.expires) (rule \($0.rule))" },
+                comment: finding.suppressed?.reason,
                 time: time, timeDT: report.finishedAt, message: finding.detail,
                 findingInfo: .init(uid: uid, title: title(finding.code), desc: finding.detail, types: [finding.code.rawValue],
                                    analytic: .init(name: finding.code.rawValue, uid: finding.code.rawValue, typeID: 1, type: "Rule"),
@@ -202,8 +207,11 @@ public enum OCSFFindings {
         var typeName = "Detection Finding: Create"
         var severityID: Int
         var severity: String
-        var statusID = 1
-        var status = "New"
+        /// 1 New; 3 Suppressed: a rule of the suppressions file accepted it (`comment`: the reason).
+        var statusID: Int
+        var status: String
+        var statusDetail: String?
+        var comment: String?
         var time: Int64
         var timeDT: String
         var message: String
@@ -216,7 +224,8 @@ public enum OCSFFindings {
         enum CodingKeys: String, CodingKey {
             case metadata, categoryUID = "category_uid", categoryName = "category_name", classUID = "class_uid",
                  className = "class_name", activityID = "activity_id", activityName = "activity_name", typeUID = "type_uid",
-                 typeName = "type_name", severityID = "severity_id", severity, statusID = "status_id", status, time,
+                 typeName = "type_name", severityID = "severity_id", severity, statusID = "status_id", status,
+                 statusDetail = "status_detail", comment, time,
                  timeDT = "time_dt", message, findingInfo = "finding_info", resources, cloud, remediation, unmapped
         }
     }

@@ -63,7 +63,10 @@ public enum ReportWriter {
         }
         if let published = report.published { lines.append("| findings | \(published.summary) |") }
         if let cost = report.orphanKeys { lines.append(orphanKeysRow(cost, report: report)) }
+        if let suppressions = report.suppressions { lines.append("| accepted findings | \(cell(summary(of: suppressions))) |") }
+        if let delta = report.delta { lines.append("| since the last run | \(summary(of: delta)) |") }
         lines.append("")
+        if let delta = report.delta { lines += changes(delta, in: report) }
         if let actions = report.actions {
             let mode = report.parameters["apply"] == "true" ? "applied" : "dry run: nothing was changed"
             lines += ["## Actions (\(mode))", ""]
@@ -81,16 +84,97 @@ public enum ReportWriter {
         } else if report.findings.isEmpty {
             lines.append("No findings.")
         } else {
-            lines += ["## Findings by code", "", "| code | severity | users | what to do |", "|---|---|---|---|"]
+            let accepted = Dictionary(grouping: report.acceptedFindings, by: \.code).mapValues(\.count)
+            lines += ["## Findings by code", "", "| code | severity | users | accepted | what to do |", "|---|---|---|---|---|"]
             for code in FindingCode.allCases {
                 guard let count = report.summary[code.rawValue] else { continue }
-                lines.append("| `\(code.rawValue)` | \(code.severity.rawValue) | \(count) | \(code.remedy) |")
+                lines.append("| `\(code.rawValue)` | \(code.severity.rawValue) | \(count) | \(accepted[code] ?? 0) | \(code.remedy) |")
             }
-            lines += ["", "## Findings", "", "| severity | code | user | key | detail |", "|---|---|---|---|---|"]
-            for finding in report.findings.sorted(by: { ($0.severity, $0.code.rawValue) > ($1.severity, $1.code.rawValue) }) {
-                lines.append("| \(finding.severity.rawValue) | `\(finding.code.rawValue)` | \(finding.userId ?? "") | \(finding.keyId ?? "") | \(finding.detail) |")
+            let open = bySeverity(report.findings.filter { $0.suppressed == nil })
+            lines += ["", "## Findings", ""]
+            if open.isEmpty {
+                lines.append("None open: every finding is accepted (below).")
+            } else {
+                lines += ["| severity | code | user | key | detail |", "|---|---|---|---|---|"]
+                for finding in open {
+                    lines.append("| \(finding.severity.rawValue) | `\(finding.code.rawValue)` | \(finding.userId ?? "") | \(finding.keyId ?? "") | \(cell(finding.detail)) |")
+                }
+            }
+            let acceptedFindings = bySeverity(report.acceptedFindings)
+            if !acceptedFindings.isEmpty {
+                lines += ["", "## Accepted findings", "",
+                          "Accepted by a rule of \(report.suppressions.map { "`\($0.source)`" } ?? "the suppressions file"): they do not count for `--fail-on` or the exit code.", "",
+                          "| severity | code | user | key | rule | reason | owner | expires |", "|---|---|---|---|---|---|---|---|"]
+                for finding in acceptedFindings {
+                    guard let mark = finding.suppressed else { continue }
+                    lines.append("| \(finding.severity.rawValue) | `\(finding.code.rawValue)` | \(finding.userId ?? "") | \(finding.keyId ?? "") | `\(mark.rule)` | \(cell(mark.reason)) | \(cell(mark.owner)) | \(mark.expires) |")
+                }
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The most rows a list of changes shows; report.json has them all.
+    static let changeRows = 100
+
+    /// "What changed since the last run": the new findings, the resolved ones, those whose acceptance ended.
+    static func changes(_ delta: ReportDelta, in report: JobReport) -> [String] {
+        var lines = ["## What changed since the last run", ""]
+        guard let baseline = delta.baseline else {
+            return lines + ["No earlier complete report of this table and depth in this report folder: all \(delta.new.count) findings are new.", ""]
+        }
+        lines.append("Compared with run `\(baseline.runId)` (finished \(baseline.finished)): **\(delta.new.count) new**, "
+                     + "**\(delta.resolved.count) resolved**, \(delta.unchanged) unchanged"
+                     + (delta.reopened.isEmpty ? "" : ", \(delta.reopened.count) no longer accepted") + ".")
+        if !report.isCompleteOverEverySegment {
+            lines.append("This run did not cover every segment (partial or one worker's): it says nothing of what was resolved.")
+        }
+        let byId = Dictionary(report.findings.map { (report.findingId($0), $0) }, uniquingKeysWith: { first, _ in first })
+        func findingRows(_ title: String, _ ids: [String]) {
+            guard !ids.isEmpty else { return }
+            lines += ["", "### \(title)", "", "| severity | code | user | key | accepted |", "|---|---|---|---|---|"]
+            for finding in bySeverity(ids.compactMap { byId[$0] }).prefix(changeRows) {
+                lines.append("| \(finding.severity.rawValue) | `\(finding.code.rawValue)` | \(finding.userId ?? "") | \(finding.keyId ?? "") | \(finding.suppressed.map { "`\($0.rule)`" } ?? "") |")
+            }
+            if ids.count > changeRows { lines.append("| | | … and \(ids.count - changeRows) more (report.json `delta`) | | |") }
+        }
+        findingRows("New", delta.new)
+        findingRows("No longer accepted", delta.reopened)
+        if !delta.resolved.isEmpty {
+            let prefix = OCSFFindings.findingUIDPrefix(backend: report.backend, table: report.table)
+            lines += ["", "### Resolved", "", "| code | user or key |", "|---|---|"]
+            for id in delta.resolved.prefix(changeRows) {
+                let (subject, code) = ReportDelta.parts(of: id, prefix: prefix)
+                lines.append("| `\(code)` | \(subject) |")
+            }
+            if delta.resolved.count > changeRows { lines.append("| … and \(delta.resolved.count - changeRows) more (report.json `delta`) | |") }
+        }
+        return lines + [""]
+    }
+
+    static func summary(of delta: ReportDelta) -> String {
+        guard let baseline = delta.baseline else { return "no earlier report: \(delta.new.count) new" }
+        return "\(delta.new.count) new, \(delta.resolved.count) resolved, \(delta.unchanged) unchanged"
+            + (delta.reopened.isEmpty ? "" : ", \(delta.reopened.count) no longer accepted") + " (since run `\(baseline.runId)`)"
+    }
+
+    static func summary(of suppressions: SuppressionsSummary) -> String {
+        var text = "\(suppressions.accepted) by \(suppressions.rules) rule\(suppressions.rules == 1 ? "" : "s") of \(suppressions.source)"
+        if !suppressions.expired.isEmpty { text += "; expired (their findings count again): " + suppressions.expired.joined(separator: ", ") }
+        if !suppressions.expiringSoon.isEmpty {
+            text += "; ending soon: " + suppressions.expiringSoon.map { "\($0.rule) (\($0.expires))" }.joined(separator: ", ")
+        }
+        if !suppressions.stale.isEmpty { text += "; stale (accepted nothing): " + suppressions.stale.joined(separator: ", ") }
+        return text
+    }
+
+    /// Most severe first, then by code.
+    static func bySeverity(_ findings: [Finding]) -> [Finding] {
+        findings.sorted { ($0.severity, $0.code.rawValue) > ($1.severity, $1.code.rawValue) }
+    }
+
+    /// Text for a table cell: one line, no column break.
+    static func cell(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).joined(separator: " ").replacingOccurrences(of: "|", with: "\\|")
     }
 }

@@ -49,9 +49,15 @@ public enum SecurityHubFindings {
         }
     }
 
+    /// What a `Note`'s `UpdatedBy` begins with when this project wrote it: the workflow of such a
+    /// finding is ours to change back; a status someone set by hand is not.
+    public static let noteAuthor = "uservault"
+
     /// `report`'s findings, ACTIVE, updated at `now`: one per `Id` (the first of the report's
     /// findings with that id). A finding Security Hub already holds (`existing`, by `Id`) keeps
-    /// its `CreatedAt` and workflow status.
+    /// its `CreatedAt` and workflow status, but for acceptance (``workflow(of:existing:)``): an
+    /// accepted finding is SUPPRESSED with its rule's reason as a `Note`, and one this project
+    /// had suppressed that no rule accepts any more is NEW again.
     public static func findings(for report: JobReport, scope: Scope, now: Date,
                                 existing: [String: ASFFFinding]) -> [ASFFFinding] {
         let updatedAt = timestamp(now)
@@ -77,8 +83,42 @@ public enum SecurityHubFindings {
                 Title: String(OCSFFindings.title(finding.code).prefix(256)), Description: String(finding.detail.prefix(1024)),
                 Remediation: .init(Recommendation: .init(Text: String(finding.code.remedy.prefix(512)))),
                 ProductFields: fields, Resources: resources,
-                Workflow: .init(Status: known?.Workflow?.Status ?? "NEW"), RecordState: "ACTIVE")
+                Workflow: .init(Status: workflow(of: finding, existing: known)?.status ?? known?.Workflow?.Status ?? "NEW"),
+                RecordState: "ACTIVE", Note: workflow(of: finding, existing: known)?.note(at: updatedAt) ?? known?.Note)
         }
+    }
+
+    /// A workflow status this project sets on a finding, with the note that says why.
+    public struct WorkflowChange: Sendable, Hashable {
+        /// `SUPPRESSED` or `NEW`.
+        public var status: String
+        /// The note's text: an accepted finding's reason, or why it is open again.
+        public var text: String
+        /// `uservault:<rule id>`, or `uservault` for a reopened finding.
+        public var updatedBy: String
+
+        func note(at date: String) -> ASFFFinding.Note {
+            ASFFFinding.Note(Text: text, UpdatedBy: updatedBy, UpdatedAt: date)
+        }
+
+        /// Whether `finding` (as Security Hub holds it) already has this status and note.
+        public func isHeld(by finding: ASFFFinding?) -> Bool {
+            guard let finding else { return false }
+            return finding.Workflow?.Status == status && finding.Note?.Text == text && finding.Note?.UpdatedBy == updatedBy
+        }
+    }
+
+    /// The workflow this project wants for `finding`, given what Security Hub holds
+    /// (`existing`): SUPPRESSED with the rule's reason when a rule accepts it; NEW, saying so, when
+    /// no rule does but this project had suppressed it; `nil` (leave it) otherwise.
+    public static func workflow(of finding: Finding, existing: ASFFFinding?) -> WorkflowChange? {
+        if let mark = finding.suppressed {
+            return WorkflowChange(status: "SUPPRESSED", text: String(mark.reason.prefix(512)), updatedBy: "\(noteAuthor):\(mark.rule)")
+        }
+        guard let existing, existing.Workflow?.Status == "SUPPRESSED",
+              existing.Note?.UpdatedBy.hasPrefix(noteAuthor) == true else { return nil }
+        return WorkflowChange(status: "NEW", text: "No suppressions rule accepts this finding any more (the rule expired or was removed).",
+                              updatedBy: noteAuthor)
     }
 
     /// `finding`, sent once more as fixed: ARCHIVED, its workflow RESOLVED, updated at `now`.
@@ -148,6 +188,13 @@ public struct ASFFFinding: Codable, Sendable, Hashable {
         public var Status: String
     }
 
+    /// A note on the finding: who wrote it, when, and what it says.
+    public struct Note: Codable, Sendable, Hashable {
+        public var Text: String
+        public var UpdatedBy: String
+        public var UpdatedAt: String
+    }
+
     public var SchemaVersion: String
     public var Id: String
     public var ProductArn: String
@@ -164,4 +211,5 @@ public struct ASFFFinding: Codable, Sendable, Hashable {
     public var Resources: [Resource]
     public var Workflow: Workflow?
     public var RecordState: String?
+    public var Note: Note?
 }

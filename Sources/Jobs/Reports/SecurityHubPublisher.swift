@@ -7,6 +7,10 @@ public protocol FindingsHub: Sendable {
     func activeFindings(in scope: SecurityHubFindings.Scope) async throws -> [ASFFFinding]
     /// Imports `findings` (at most 100); returns those refused: `Id` → `ErrorCode`.
     func importFindings(_ findings: [ASFFFinding]) async throws -> [String: String]
+    /// Sets the workflow status and note of findings of `scope` it holds (at most 100, by `Id`);
+    /// returns those refused: `Id` → `ErrorCode`.
+    func updateWorkflow(of ids: [String], in scope: SecurityHubFindings.Scope,
+                        to change: SecurityHubFindings.WorkflowChange) async throws -> [String: String]
 }
 
 /// Publishes an audit's findings to Security Hub so that each (user, code) is one finding,
@@ -14,6 +18,13 @@ public protocol FindingsHub: Sendable {
 /// segment, those Security Hub held ACTIVE that the run no longer found are sent once more
 /// ARCHIVED (workflow RESOLVED). A partial or `--worker` run archives nothing: users it never
 /// scanned would look fixed.
+///
+/// Accepted findings (a suppressions rule's) get workflow SUPPRESSED with the rule's reason as
+/// a note; a finding this project had suppressed that no rule accepts any more gets NEW again.
+/// The import carries them (a new finding is created so), but an import cannot change the
+/// workflow or note of a finding Security Hub already holds: where what it holds afterwards
+/// (read back) differs, `BatchUpdateFindings` sets it. A night whose acceptances did not change
+/// sends no update and reads nothing back.
 ///
 /// Batches of at most 100; findings Security Hub refuses (`FailedFindings`) are sent again,
 /// after `backoff(attempt)`, up to `maxAttempts` times in all. Publishing never throws: what it
@@ -37,7 +48,7 @@ public struct SecurityHubPublisher: Sendable {
 
     /// Whether `report` may archive what it did not find: complete, over every segment.
     public static func mayArchive(_ report: JobReport) -> Bool {
-        report.complete && report.segments.assigned == report.segments.total && report.segments.finished == report.segments.total
+        report.isCompleteOverEverySegment
     }
 
     public func publish(_ report: JobReport, logger: Logger) async -> FindingsPublication {
@@ -55,14 +66,16 @@ public struct SecurityHubPublisher: Sendable {
                     .map { SecurityHubFindings.archived($0, now: date) }
                 outgoing += gone
             }
-            try await send(outgoing, into: &result)
+            let refused = try await send(outgoing, into: &result)
+            try await settleWorkflows(of: report, existing: existing, skipping: refused, into: &result)
         } catch {
             result.error = Self.oneLine(error)
             // Everything not taken failed: this run's findings when none could be built.
-            result.failed = (outgoing.isEmpty ? Set(report.findings.map(scope.id)).count : outgoing.count) - result.sent
+            result.failed = max(result.failed, (outgoing.isEmpty ? Set(report.findings.map(scope.id)).count : outgoing.count) - result.sent)
         }
         var metadata: Logger.Metadata = ["sent": "\(result.sent)", "failed": "\(result.failed)", "archived": "\(result.archived)",
-                                         "archiving": "\(result.archiving)"]
+                                         "archiving": "\(result.archiving)", "suppressed": "\(result.suppressed)",
+                                         "reopened": "\(result.reopened)"]
         if !result.archiving { metadata["why"] = "not a complete run over every segment: nothing archived" }
         if let error = result.error { metadata["error"] = "\(error)" }
         if result.succeeded {
@@ -75,28 +88,80 @@ public struct SecurityHubPublisher: Sendable {
 
     /// Sends `findings` in batches, each refused one again up to ``maxAttempts`` times; throws
     /// when a request fails (the AWS client has retried it already).
-    private func send(_ findings: [ASFFFinding], into result: inout FindingsPublication) async throws {
-        var codes: [String: Int] = [:]
+    /// - Returns: the ids still refused.
+    private func send(_ findings: [ASFFFinding], into result: inout FindingsPublication) async throws -> Set<String> {
+        var failed: Set<String> = []
         for start in stride(from: 0, to: findings.count, by: batchSize) {
-            var pending = Array(findings[start..<min(start + batchSize, findings.count)])
-            var attempt = 0
-            while !pending.isEmpty {
-                attempt += 1
-                let refused = try await hub.importFindings(pending)
-                let taken = pending.filter { refused[$0.Id] == nil }
-                result.sent += taken.count
-                result.archived += taken.filter { $0.RecordState == "ARCHIVED" }.count
-                pending = pending.filter { refused[$0.Id] != nil }
-                guard !pending.isEmpty else { break }
-                guard attempt < maxAttempts else {
-                    result.failed += pending.count
-                    for finding in pending { codes[refused[finding.Id] ?? "Unknown", default: 0] += 1 }
-                    break
+            let batch = Array(findings[start..<min(start + batchSize, findings.count)])
+            let refused = try await retrying(batch.map(\.Id), into: &result) { ids in
+                let wanted = Set(ids)
+                return try await hub.importFindings(batch.filter { wanted.contains($0.Id) })
+            }
+            let taken = batch.filter { refused[$0.Id] == nil }
+            result.sent += taken.count
+            result.archived += taken.filter { $0.RecordState == "ARCHIVED" }.count
+            failed.formUnion(refused.keys)
+        }
+        return failed
+    }
+
+    /// Gives this run's findings the workflow their acceptance asks for
+    /// (``SecurityHubFindings/workflow(of:existing:)``) where Security Hub does not hold it:
+    /// findings it held before with another status or note, and new ones, read back once after
+    /// the import; those still without it are updated with `BatchUpdateFindings`, by change, in
+    /// batches. Findings whose import was refused (`skipping`) are left out.
+    private func settleWorkflows(of report: JobReport, existing: [String: ASFFFinding], skipping refused: Set<String>,
+                                 into result: inout FindingsPublication) async throws {
+        var changes: [(id: String, change: SecurityHubFindings.WorkflowChange)] = []
+        var seen: Set<String> = refused
+        for finding in report.findings {
+            let id = scope.id(of: finding)
+            guard seen.insert(id).inserted, let change = SecurityHubFindings.workflow(of: finding, existing: existing[id]) else { continue }
+            changes.append((id, change))
+        }
+        guard !changes.isEmpty else { return }
+        var pending = changes.filter { !$0.change.isHeld(by: existing[$0.id]) }
+        if !pending.isEmpty {
+            let held = try await hub.activeFindings(in: scope).filter { SecurityHubFindings.isActive($0, in: scope) }
+            let byId = Dictionary(held.map { ($0.Id, $0) }, uniquingKeysWith: { first, _ in first })
+            pending = pending.filter { !$0.change.isHeld(by: byId[$0.id]) }
+        }
+        var failed: Set<String> = []
+        for (change, group) in Dictionary(grouping: pending, by: { $0.change }).sorted(by: { $0.key.updatedBy < $1.key.updatedBy }) {
+            let ids = group.map { $0.id }.sorted()
+            for start in stride(from: 0, to: ids.count, by: batchSize) {
+                let refused = try await retrying(Array(ids[start..<min(start + batchSize, ids.count)]), into: &result) { batch in
+                    try await hub.updateWorkflow(of: batch, in: scope, to: change)
                 }
-                try await Task.sleep(for: backoff(attempt - 1))
+                result.workflowUpdates += min(batchSize, ids.count - start) - refused.count
+                failed.formUnion(refused.keys)
             }
         }
-        result.errorCodes = codes.isEmpty ? nil : codes
+        for (id, change) in changes where !failed.contains(id) {
+            if change.status == "SUPPRESSED" { result.suppressed += 1 } else { result.reopened += 1 }
+        }
+    }
+
+    /// Calls `request` with `ids`, then again with those it refused, up to ``maxAttempts`` times
+    /// in all; what is still refused is counted as failed (with its error code) and returned.
+    private func retrying(_ ids: [String], into result: inout FindingsPublication,
+                          _ request: ([String]) async throws -> [String: String]) async throws -> [String: String] {
+        var pending = ids
+        var attempt = 0
+        while true {
+            attempt += 1
+            let refused = try await request(pending)
+            pending = pending.filter { refused[$0] != nil }
+            guard !pending.isEmpty else { return [:] }
+            guard attempt < maxAttempts else {
+                result.failed += pending.count
+                var codes = result.errorCodes ?? [:]
+                for id in pending { codes[refused[id] ?? "Unknown", default: 0] += 1 }
+                result.errorCodes = codes
+                return refused.filter { pending.contains($0.key) }
+            }
+            try await Task.sleep(for: backoff(attempt - 1))
+        }
     }
 
     static func oneLine(_ error: any Error) -> String {

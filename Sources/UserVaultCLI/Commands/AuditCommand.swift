@@ -24,9 +24,15 @@ struct AuditCommand: AsyncParsableCommand {
             writes audit-share.json there, for `uservault merge-reports`.
             --publish-findings securityhub also sends the findings to AWS Security Hub once the report is \
             written (report.json then says what was published, in `published`).
-            Exit 0: no finding at or above --fail-on; 1: findings; 2: the run could not finish (a partial \
-            report says how far it got), or its findings were not all published. SIGINT/SIGTERM stop cleanly \
-            between pages; with --checkpoint the run can be resumed with --resume.
+            --suppressions FILE accepts findings (rules with a reason, an owner and an end date): they stay \
+            in every output, marked, and do not count. Every run is compared with a baseline (--baseline \
+            auto: the newest earlier complete report of the same table and depth in --report-dir): \
+            report.json's delta lists the new and the resolved findings.
+            Exit 0: no unaccepted finding at or above --fail-on (with --fail-when new: none new since the \
+            baseline); 1: findings; 2: the run could not finish (a partial report says how far it got), \
+            its findings were not all published, or a bad suppressions file or baseline (before anything \
+            is scanned). SIGINT/SIGTERM stop cleanly between pages; with --checkpoint the run can be \
+            resumed with --resume.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -47,7 +53,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     var settings: AuditSettings {
         AuditSettings(scan: scan.settings, budgets: budgets.settings, depth: depth, keyState: keyState,
-                      reportDir: report.reportDir, failOn: report.failOn, publishFindings: report.publishFindings)
+                      reportDir: report.reportDir, failOn: report.failOn, publishFindings: report.publishFindings,
+                      review: report.review)
     }
 
     func run() async throws {

@@ -17,8 +17,11 @@ struct MergeReportsCommand: AsyncParsableCommand {
             Folders and --report-dir may be in S3 (s3://bucket/prefix/audit/<stamp>-<runId>).
             --publish-findings securityhub sends the merged findings to AWS Security Hub (and, the merge \
             of every worker being a complete run, archives those gone since the last run).
-            Exit 0: no finding at or above --fail-on; 1: findings; 2: a worker is missing, incomplete or \
-            from another run, or the findings were not all published.
+            The merged report is reviewed as an audit's: --suppressions, and the delta against --baseline \
+            (auto: the newest earlier complete report in --report-dir; the workers' own reports never are).
+            Exit 0: no unaccepted finding at or above --fail-on (--fail-when new: none new); 1: findings; 2: a \
+            worker is missing, incomplete or from another run, the findings were not all published, or a \
+            bad suppressions file or baseline.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -31,7 +34,8 @@ struct MergeReportsCommand: AsyncParsableCommand {
     @OptionGroup var metrics: MetricsOptions
 
     var settings: MergeSettings {
-        MergeSettings(folders: folders, reportDir: report.reportDir, failOn: report.failOn, publishFindings: report.publishFindings)
+        MergeSettings(folders: folders, reportDir: report.reportDir, failOn: report.failOn, publishFindings: report.publishFindings,
+                      review: report.review)
     }
 
     func validate() throws {

@@ -28,8 +28,10 @@ enum JobOutcome: Sendable {
         var report: JobReport
         /// The report folder: a path or an `s3://` URI.
         var location: String
-        /// Exit 1 when the report holds findings at or above this (audit, merge-reports).
+        /// Exit 1 when the report holds unaccepted findings at or above this (audit, merge-reports).
         var failOn: Severity?
+        /// Which of those count (`--fail-when`): all, or only those new since the baseline.
+        var failWhen: FailWhen = .any
         /// Why the run ended before the end (the report is then partial); `nil` when it did not.
         var failure: String?
         /// Whether the job changed things or only planned (repairs).
@@ -54,7 +56,7 @@ enum JobOutcome: Sendable {
         case .export: return 0
         case .report(let outcome):
             if outcome.failure != nil || !outcome.report.complete || outcome.publishFailure != nil { return 2 }
-            if let failOn = outcome.failOn { return outcome.report.findings(atOrAbove: failOn).isEmpty ? 0 : 1 }
+            if let failOn = outcome.failOn { return outcome.report.failing(atOrAbove: failOn, when: outcome.failWhen).isEmpty ? 0 : 1 }
             return (outcome.report.actions ?? []).contains { $0.outcome == .failed } ? 1 : 0
         }
     }
@@ -80,8 +82,11 @@ enum JobOutcome: Sendable {
             return ("report", [
                 "report": outcome.location + "/report.json", "runId": report.runId, "complete": report.complete,
                 "users": report.users, "verified": report.verified, "findings": report.findings.count, "summary": report.summary,
-            ].merging(report.published.map { ["published": ["sent": $0.sent, "failed": $0.failed, "archived": $0.archived]] } ?? [:],
-                      uniquingKeysWith: { $1 }))
+                "accepted": report.acceptedFindings.count,
+            ].merging(report.published.map { ["published": ["sent": $0.sent, "failed": $0.failed, "archived": $0.archived,
+                                                            "suppressed": $0.suppressed]] } ?? [:],
+                      uniquingKeysWith: { $1 })
+             .merging(report.delta.map { ["new": $0.new.count, "resolved": $0.resolved.count] } ?? [:], uniquingKeysWith: { $1 }))
         case .export(let outcome):
             return ("export", ["output": outcome.output, "runId": outcome.runId, "users": outcome.users, "parts": outcome.parts,
                                "bytes": outcome.bytes, "sha256": outcome.sha256])
@@ -107,10 +112,20 @@ enum JobOutcome: Sendable {
                 head = "\(outcome.job) over \(report.users) users on \(report.backend) table '\(report.table)': "
                     + "\(actions.count - failed - skipped) \(verb), \(skipped) skipped, \(failed) failed" + summary
             } else {
+                let accepted = report.acceptedFindings.count
                 head = "audit of \(report.users) users on \(report.backend) table '\(report.table)': \(report.verified) verified, "
-                    + "\(report.findings.count) findings" + summary
+                    + "\(report.findings.count) findings" + summary + (accepted > 0 ? ", \(accepted) of them accepted" : "")
             }
-            return [head] + (report.published.map { [$0.summary] } ?? []) + (report.orphanKeys.map { [Self.line($0, outcome)] } ?? [])
+            var lines = [head]
+            if let delta = report.delta {
+                lines.append(delta.baseline.map { "since run \($0.runId): \(delta.new.count) new, \(delta.resolved.count) resolved, "
+                    + "\(delta.unchanged) unchanged" + (delta.reopened.isEmpty ? "" : ", \(delta.reopened.count) no longer accepted") }
+                    ?? "no earlier report to compare with: \(delta.new.count) new")
+            }
+            if let expired = report.suppressions?.expired, !expired.isEmpty {
+                lines.append("expired suppression rules (their findings count again): " + expired.joined(separator: ", "))
+            }
+            return lines + (report.published.map { [$0.summary] } ?? []) + (report.orphanKeys.map { [Self.line($0, outcome)] } ?? [])
                 + ["report: \(outcome.location)/report.md"]
         }
     }
@@ -136,8 +151,11 @@ enum JobOutcome: Sendable {
             return what + (checkpoint.map { "; resume with --checkpoint \($0) --resume" } ?? "")
         }
         if let failOn = outcome.failOn {
-            let serious = outcome.report.findings(atOrAbove: failOn).count
-            return serious > 0 ? "\(serious) findings at or above \(failOn.rawValue)" : nil
+            let serious = outcome.report.failing(atOrAbove: failOn, when: outcome.failWhen).count
+            let accepted = outcome.report.acceptedFindings.filter { $0.severity >= failOn }.count
+            guard serious > 0 else { return nil }
+            return "\(serious) \(outcome.failWhen == .new ? "new " : "")findings at or above \(failOn.rawValue)"
+                + (accepted > 0 ? " (\(accepted) more accepted)" : "")
         }
         let failed = (outcome.report.actions ?? []).filter { $0.outcome == .failed }.count
         return failed > 0 ? "\(failed) actions failed" : nil

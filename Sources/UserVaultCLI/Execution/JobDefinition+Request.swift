@@ -53,13 +53,18 @@ extension JobDefinition {
             let parameter = try reader.string("report-dir")
             return reportDir.map(reader.substitute) ?? parameter ?? "reports"
         }
+        func review() throws -> ReviewSettings {
+            ReviewSettings(suppressions: try reader.string("suppressions"),
+                           baseline: try reader.string("baseline").map(BaselineChoice.init(argument:)) ?? .auto,
+                           failWhen: try reader.choice("fail-when") ?? .any)
+        }
         switch job {
         case "audit":
             try noArguments()
             return .audit(AuditSettings(scan: try scan(), budgets: try budgets(), depth: try reader.choice("depth") ?? .standard,
                                         keyState: try reader.choice("key-state") ?? .auto, reportDir: try folder(),
                                         failOn: try reader.choice("fail-on") ?? .high,
-                                        publishFindings: try reader.choice("publish-findings") ?? .none))
+                                        publishFindings: try reader.choice("publish-findings") ?? .none, review: try review()))
         case "export":
             try noArguments()
             let (scan, format, pageSize) = (try scan(), try reader.choice("format") as ArchiveFormat?, try reader.int("page-size") ?? 1000)
@@ -86,7 +91,7 @@ extension JobDefinition {
                                           apply: try reader.flag("apply"), reportDir: try folder()))
         default:  // merge-reports
             return .mergeReports(MergeSettings(folders: positional, reportDir: try folder(), failOn: try reader.choice("fail-on") ?? .high,
-                                               publishFindings: try reader.choice("publish-findings") ?? .none))
+                                               publishFindings: try reader.choice("publish-findings") ?? .none, review: try review()))
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 
 /// A job definition (`jobs/*.json`): the job, its parameters, where its report and output go.
 /// `uservault run JOBFILE` runs one from cron or systemd; the same content is the EventBridge

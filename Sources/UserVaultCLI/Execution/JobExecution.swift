@@ -25,6 +25,11 @@ extension AuditSettings {
         let destination = try ReportDestination(reportDir)
         let (scan, kms, depth, keyState, failOn) = (self.scan, budgets, self.depth, self.keyState, self.failOn)
         let runId = scan.plannedRunId()
+        // The suppressions file and the baseline: checked before anything is opened or scanned.
+        let reportReview = try await scan.naming(runId) {
+            try await review.prepare(context, today: CalendarDay(settings.now()), destination: destination,
+                                     backend: settings.backend.reportName, table: settings.tableName, depth: depth.rawValue, runId: runId)
+        }
         let delivered = try await scan.naming(runId) {
             try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
                                    logger: logger) { backend in
@@ -39,7 +44,7 @@ extension AuditSettings {
                 let runner = ScanJobRunner(label: "audit", state: state, expected: count, budgets: configuration.budgets,
                                            progress: scan.progress, context: context)
                 return try await runner.run(
-                    to: destination, extras: { Self.extras(job, state, backend, complete: $0) },
+                    to: destination, extras: { Self.extras(job, state, backend, complete: $0) }, review: { reportReview.apply(to: $0) },
                     partial: { job.partialReport(table: backend.table, state: state, error: $0, externalStats: backend.stats) }
                 ) { progress in
                     try await job.run(table: backend.table, keys: keys, state: state, logger: logger,
@@ -51,7 +56,7 @@ extension AuditSettings {
             await publishFindings.publish(delivered.report, to: destination, settings: settings, logger: logger)
         }
         return .report(.init(job: "audit", report: published.report, location: delivered.location, failOn: failOn,
-                             failure: delivered.failure, publishFailure: published.failure))
+                             failWhen: review.failWhen, failure: delivered.failure, publishFailure: published.failure))
     }
 
     /// A `--worker` run's share of the cross-worker checks, for `merge-reports`.
@@ -84,7 +89,7 @@ extension RepairSettings {
                 }
                 if case .rotateKeys(.pruneOrphans, _, let pendingDays, let grace) = repair {
                     let job = OrphanKeyPrune(configuration: .init(scan: configuration, apply: apply, grace: grace,
-                                                                  pendingDays: pendingDays, now: try settings.now()))
+                                                                  pendingDays: pendingDays, now: settings.now()))
                     let state = try scan.runState(job.fingerprint(table: backend.table), runId: runId)
                     return try await runner(state).run(
                         to: destination,
@@ -188,6 +193,8 @@ extension MergeSettings {
         let (settings, logger) = (context.settings, context.logger)
         try publishFindings.check(settings)
         let destination = try ReportDestination(reportDir)
+        let today = CalendarDay(settings.now())
+        let suppressions = try await review.suppressionsFile(context, today: today)
         var parts: [AuditMerge.Part] = []
         var fetched: [URL] = []
         defer { for folder in fetched { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) } }
@@ -209,7 +216,11 @@ extension MergeSettings {
         } catch let error as MergeError {
             throw CLIExit.failure(error.description)
         }
-        let merged: JobReport
+        // The folders were checked to be at least one, each loaded.
+        let share = parts[0].share
+        let reportReview = try await review.prepare(context, today: today, destination: destination, backend: share.backend,
+                                                    table: share.table, depth: share.depth, runId: nil, alreadyRead: .some(suppressions))
+        var merged: JobReport
         do {
             if parts.contains(where: { $0.share.depth == AuditDepth.deep.rawValue }) {
                 merged = try await Backend.with(settings, readOnly: true, logger: logger) { backend in
@@ -221,11 +232,12 @@ extension MergeSettings {
         } catch let error as MergeError {
             throw CLIExit.failure(error.description)
         }
+        merged = reportReview.apply(to: merged)
         let (location, published) = try await JobLogContext.with(["runId": "\(merged.runId)"]) {
             let location = try await destination.deliver(merged, settings: settings, logger: logger)
             return (location, await publishFindings.publish(merged, to: destination, settings: settings, logger: logger))
         }
         return .report(.init(job: "merge-reports", report: published.report, location: location, failOn: failOn,
-                             publishFailure: published.failure))
+                             failWhen: review.failWhen, publishFailure: published.failure))
     }
 }

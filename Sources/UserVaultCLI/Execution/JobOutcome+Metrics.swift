@@ -8,7 +8,9 @@ extension JobOutcome {
     static func emfLines(_ outcome: JobOutcome?, job: String, table: String, at date: Date = Date()) -> [String] {
         switch outcome {
         case .report(let outcome)?:
-            return EMFMetrics.lines(for: outcome.report, at: date)
+            // The job that ran: a merge's report is an audit's, its metrics are merge-reports' (the
+            // template's nightly alarms read Job=merge-reports).
+            return EMFMetrics.lines(for: outcome.report, job: outcome.job, at: date)
         case .export(let outcome)?:
             return [EMFMetrics.line(job: job, table: table, runId: outcome.runId, metrics: [
                 .init("Users", .count, Double(outcome.users)), .init("Parts", .count, Double(outcome.parts)),

@@ -1,4 +1,5 @@
 import ArchiveIO
+import ArgumentParser
 import Foundation
 import Jobs
 
@@ -56,6 +57,53 @@ struct KMSBudgetSettings: Sendable, Equatable {
     }
 }
 
+/// How an audit's report is reviewed before it is delivered (`audit`, `merge-reports`):
+/// `--suppressions`, `--baseline`, `--fail-when`.
+struct ReviewSettings: Sendable, Equatable {
+    /// The suppressions file: a path or `s3://bucket/key`; `nil`: `USERVAULT_SUPPRESSIONS`, else none.
+    var suppressions: String?
+    var baseline: BaselineChoice = .auto
+    var failWhen: FailWhen = .any
+
+    func validate() throws {
+        if failWhen == .new, baseline == .none {
+            throw InvalidSetting(description: "--fail-when new counts what is new since a baseline: not with --baseline none")
+        }
+        if let suppressions, suppressions.hasPrefix("s3://"), S3Output.parse(suppressions) == nil {
+            throw InvalidSetting(description: "--suppressions s3://bucket/key needs a bucket and a key")
+        }
+        if case .report(let path) = baseline, path.hasPrefix("s3://"), S3Output.parse(path, prefix: true) == nil {
+            throw InvalidSetting(description: "--baseline s3://bucket/prefix/audit/<stamp>-<runId> needs a bucket")
+        }
+    }
+}
+
+/// `--baseline`: what an audit's report is compared with.
+enum BaselineChoice: Sendable, Equatable, ExpressibleByArgument {
+    /// The newest earlier complete report of the same table and depth in the report destination.
+    case auto
+    /// No comparison: the report has no `delta`.
+    case none
+    /// That report: its folder or its `report.json`, a path or an `s3://` URI.
+    case report(String)
+
+    init(argument: String) {
+        switch argument {
+        case "auto": self = .auto
+        case "none": self = .none
+        default: self = .report(argument)
+        }
+    }
+
+    var defaultValueDescription: String {
+        switch self {
+        case .auto: "auto"
+        case .none: "none"
+        case .report(let path): path
+        }
+    }
+}
+
 /// `uservault audit`.
 struct AuditSettings: Sendable, Equatable {
     var scan = ScanSettings()
@@ -65,10 +113,12 @@ struct AuditSettings: Sendable, Equatable {
     var reportDir = "reports"
     var failOn: Severity = .high
     var publishFindings: FindingsTarget = .none
+    var review = ReviewSettings()
 
     func validate() throws {
         try scan.validate()
         try budgets.validate()
+        try review.validate()
     }
 }
 
@@ -157,9 +207,11 @@ struct MergeSettings: Sendable, Equatable {
     var reportDir = "reports"
     var failOn: Severity = .high
     var publishFindings: FindingsTarget = .none
+    var review = ReviewSettings()
 
     func validate() throws {
         guard !folders.isEmpty else { throw InvalidSetting(description: "name the report folders of the worker runs") }
+        try review.validate()
     }
 }
 

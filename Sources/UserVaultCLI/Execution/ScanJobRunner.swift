@@ -24,28 +24,31 @@ struct ScanJobRunner {
 
     /// Runs `body` with the progress reporter and the stops. On
     /// failure or a stop, the partial report is delivered and the failure says where; otherwise
-    /// the report is. The run state is dropped once the run is complete, or when it was only
-    /// temporary.
+    /// the report is. Either is reviewed first (`review`). The run state is dropped once the run
+    /// is complete, or when it was only temporary.
     ///
     /// - Parameters:
     ///   - extras: more files for the report folder, given whether the run completed.
+    ///   - review: the report as delivered, from the report as the job made it (an audit's:
+    ///     suppressions applied, the delta computed: ``ReportReview``).
     ///   - partial: the report of what was committed before `error`.
     /// - Throws: ``CLIExit`` when the run failed and there is no partial report to deliver.
     func run(
         to destination: ReportDestination,
         extras: (_ complete: Bool) -> [String: Data] = { _ in [:] },
+        review: (JobReport) -> JobReport = { $0 },
         partial: (_ error: String) -> JobReport?,
         _ body: @escaping @Sendable (@escaping @Sendable (ScanEngine.Progress) -> Void) async throws -> JobReport
     ) async throws -> Delivered {
         let (settings, logger) = (context.settings, context.logger)
-        let report: JobReport
+        var report: JobReport
         do {
             report = try await withProgressAndStops(body)
         } catch {
             let line = !(error is CancellationError) ? UserVaultCLI.oneLine(error)
                 : context.deadline != nil ? "stopped before the invocation's deadline" : "stopped by a signal"
             var delivered: Delivered?
-            if let partial = partial(line),
+            if let partial = partial(line).map(review),
                let location = try? await destination.deliver(partial, extras: extras(false), settings: settings, logger: logger) {
                 delivered = Delivered(report: partial, location: location,
                                       failure: "\(label) failed: \(line) (partial report: \(location)/report.json)")
@@ -54,6 +57,7 @@ struct ScanJobRunner {
             guard let delivered else { throw CLIExit.failure("\(label) failed: \(line)") }
             return delivered
         }
+        report = review(report)
         let location = try await destination.deliver(report, extras: extras(report.complete), settings: settings, logger: logger)
         if report.complete || state.isTemporary { state.discard() }
         return Delivered(report: report, location: location, failure: nil)

@@ -18,6 +18,14 @@ enum BackendKind: String, CaseIterable, ExpressibleByArgument, Sendable {
         let name = argument.lowercased()
         self.init(rawValue: name == "embedded" ? "local" : name)
     }
+
+    /// Its name in reports (`report.json` `backend`), as its tables say it (`backendName`).
+    var reportName: String {
+        switch self {
+        case .local: "embedded"
+        case .aws: "aws"
+        }
+    }
 }
 
 /// `--log-format`: log lines on stderr as text, or as one JSON object each (CloudWatch).
@@ -62,4 +70,5 @@ enum BackfillName: String, CaseIterable, ExpressibleByArgument, Sendable {
 
 extension AuditDepth: ExpressibleByArgument {}
 extension Severity: ExpressibleByArgument {}
+extension FailWhen: ExpressibleByArgument {}
 extension ArchiveFormat: ExpressibleByArgument {}

@@ -50,6 +50,9 @@ struct Settings: Sendable {
     var awsFlags: AWSFlags
     /// The environment, read once here and handed on.
     var environment: [String: String]
+    /// `USERVAULT_NOW` (an RFC 3339 instant): the "now" that rule expiry and key ages are judged by, for tests
+    /// and replays; `nil`: the clock's.
+    var fixedNow: Date?
 
     static let defaultStorePath = ".uservault/store.sqlite"
 
@@ -72,6 +75,27 @@ struct Settings: Sendable {
         logFormat = try options.logFormat ?? Self.choice(environment["USERVAULT_LOG_FORMAT"], "--log-format", "USERVAULT_LOG_FORMAT") ?? .text
         awsFlags = AWSFlags(region: options.region, profile: options.profile, endpointURL: options.endpointURL)
         self.environment = environment
+        if let text = environment["USERVAULT_NOW"], !text.isEmpty {
+            guard let instant = Self.instant(text) else {
+                throw CLIExit.usage("USERVAULT_NOW must be an RFC 3339 instant, e.g. 2027-04-01T02:00:00Z (got '\(text.prefix(40))')")
+            }
+            fixedNow = instant
+        }
+    }
+
+    /// The instant a job judges time by (a suppression's expiry, prune-orphans' grace period): `USERVAULT_NOW`
+    /// when set, else the clock's now. A job reads it once, when it starts.
+    func now() -> Date {
+        fixedNow ?? Date()
+    }
+
+    /// `2027-04-01T02:00:00Z`, `2027-04-01T02:00:00.5+02:00`.
+    static func instant(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     /// An option's value from its environment variable (empty: unset); one not in the set is a

@@ -8,7 +8,8 @@ import Logging
 enum FindingsTarget: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// The report folder only.
     case none
-    /// Also AWS Security Hub (BatchImportFindings into the account's default product).
+    /// Also AWS Security Hub (BatchImportFindings into the account's default product; BatchUpdateFindings
+    /// for the workflow of accepted findings).
     case securityhub
 
     init?(argument: String) {
@@ -82,5 +83,14 @@ struct SecurityHubFindingsHub: FindingsHub {
     func importFindings(_ findings: [ASFFFinding]) async throws -> [String: String] {
         let output = try await client.batchImportFindings(findings)
         return Dictionary((output.FailedFindings ?? []).map { ($0.Id, $0.ErrorCode ?? "Unknown") }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func updateWorkflow(of ids: [String], in scope: SecurityHubFindings.Scope,
+                        to change: SecurityHubFindings.WorkflowChange) async throws -> [String: String] {
+        let output = try await client.batchUpdateFindings(SecurityHub.UpdateInput(
+            FindingIdentifiers: ids.map { .init(Id: $0, ProductArn: scope.productArn) }, Workflow: .init(Status: change.status),
+            Note: .init(Text: change.text, UpdatedBy: change.updatedBy)))
+        return Dictionary((output.UnprocessedFindings ?? []).map { ($0.FindingIdentifier.Id, $0.ErrorCode ?? "Unknown") },
+                          uniquingKeysWith: { first, _ in first })
     }
 }

@@ -8,7 +8,9 @@
 - the repair role has no kms:Decrypt (nor kms:*), and every KMS action on existing keys it may
   call is conditioned on the per-user tag (aws:ResourceTag/CreatedBy present);
 - the job role may securityhub:BatchImportFindings into the account's default product only, and
-  securityhub:GetFindings on its hub only: no other Security Hub action, nor on anything else;
+  securityhub:GetFindings and securityhub:BatchUpdateFindings on its hub only: no other Security
+  Hub action, nor on anything else; and it has all three (accepted findings are SUPPRESSED with
+  BatchUpdateFindings, issue #24);
 - the repair role can run rotate-keys --mode prune-orphans: it may scan the table, re-read a
   user, list keys by tag, describe keys and schedule their deletion (on per-user keys only, as
   above).
@@ -53,6 +55,7 @@ def per_user_keys(statement, action):
 SECURITY_HUB = {
     "securityhub:BatchImportFindings": ":product/${AWS::AccountId}/default",
     "securityhub:GetFindings": ":hub/default",
+    "securityhub:BatchUpdateFindings": ":hub/default",
 }
 
 
@@ -88,6 +91,7 @@ def main(path):
                 problems.append(f"ApiRole: {sorted(READS & set(actions))} without a dynamodb:Attributes allow-list")
             elif "credentials" in allowed:
                 problems.append("ApiRole: credentials is on the attribute allow-list")
+    granted = set()
     for role, rule in (("JobRole", same_key_reencrypt), ("RepairRole", per_user_keys)):
         for statement, actions in statements(template, role):
             if statement.get("Effect") != "Allow":
@@ -97,6 +101,10 @@ def main(path):
                     problems.append(f"{role}: may {action}")
                 elif (problem := rule(statement, action) or security_hub(statement, action)):
                     problems.append(f"{role}: {problem}")
+                elif role == "JobRole" and action in SECURITY_HUB:
+                    granted.add(action)
+    for action in sorted(set(SECURITY_HUB) - granted):
+        problems.append(f"JobRole: lacks {action} (--publish-findings securityhub needs it)")
     problems += prune_orphans(template)
     for problem in problems:
         print(problem)

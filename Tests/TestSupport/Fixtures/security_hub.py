@@ -3,7 +3,8 @@
 
   security_hub.py findings      every finding, all pages (GetFindings, no filter: moto ignores
                                 them); one JSON line each {"Id", "RecordState", "Workflow",
-                                "CreatedAt", "UpdatedAt", "ProductArn", "Severity"}
+                                "CreatedAt", "UpdatedAt", "ProductArn", "Severity", "Note",
+                                "NoteBy"} (Note: the note's text, NoteBy: its UpdatedBy)
 
 Aimed at moto through AWS_ENDPOINT_URL; never at real AWS.
 """
@@ -25,4 +26,5 @@ if __name__ == "__main__":
             print(json.dumps({"Id": finding["Id"], "RecordState": finding.get("RecordState"),
                               "Workflow": finding.get("Workflow", {}).get("Status"), "CreatedAt": finding["CreatedAt"],
                               "UpdatedAt": finding["UpdatedAt"], "ProductArn": finding["ProductArn"],
-                              "Severity": finding["Severity"].get("Label")}))
+                              "Severity": finding["Severity"].get("Label"), "Note": finding.get("Note", {}).get("Text"),
+                              "NoteBy": finding.get("Note", {}).get("UpdatedBy")}))

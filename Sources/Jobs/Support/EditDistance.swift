@@ -1,8 +1,9 @@
-/// Levenshtein distance, for "did you mean" suggestions (commands, job file keys).
-enum EditDistance {
+/// Levenshtein distance, for "did you mean" suggestions (commands, job file keys, suppressions
+/// file keys and finding codes).
+public enum EditDistance {
     /// The number of single-character insertions, deletions and substitutions that turn `a`
     /// into `b`.
-    static func between(_ a: String, _ b: String) -> Int {
+    public static func between(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }
@@ -20,7 +21,7 @@ enum EditDistance {
     }
 
     /// The candidate closest to `word` (ties: the first in `candidates`), with its distance.
-    static func nearest(to word: String, in candidates: [String]) -> (candidate: String, distance: Int)? {
+    public static func nearest(to word: String, in candidates: [String]) -> (candidate: String, distance: Int)? {
         candidates.map { ($0, between(word, $0)) }.min { $0.1 < $1.1 }
     }
 }
