@@ -88,6 +88,8 @@ public struct Finding: Sendable, Hashable, Codable {
     public var userId: String?
     public var keyId: String?
     public var detail: String
+    /// Set when a suppressions rule accepts the finding (review part of issue #24).
+    public var suppressed: Suppression?
 
     public init(_ code: FindingCode, userId: String?, keyId: String? = nil, detail: String) {
         self.code = code

@@ -43,6 +43,10 @@ public struct JobReport: Sendable, Codable {
     public var actions: [RepairAction]?
     /// Where the findings were published (`--publish-findings`), and how that went.
     public var published: FindingsPublication?
+    /// The suppressions file applied, when one was given (review part of issue #24).
+    public var suppressions: SuppressionsSummary?
+    /// What changed since the baseline run; absent with `--baseline none` (review part of issue #24).
+    public var delta: ReportDelta?
 
     /// Findings at or above `severity`.
     public func findings(atOrAbove severity: Severity) -> [Finding] {
