@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The domain: user model, validation, ports, create/list/get, JSON:API documents.
@@ -86,7 +87,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                // report.html from a Mustache template (Reports/Templates), HTML-escaping by default.
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
+            // The template is compiled in (ReportHTML+Template.swift, scripts/generate-report-template.py).
+            exclude: ["Reports/Templates"],
             swiftSettings: strict
         ),
         // Request handlers (plain functions over the core) and the Hummingbird server with its
