@@ -17,7 +17,8 @@ struct JobMetricsCLITests {
         #expect(documents.count == 16 && documents.allSatisfy { $0.problems.isEmpty }, "\(audit.stdout)")
         #expect(documents.first?.number("Users") == 20 && documents.first?.string("Job") == "audit")
         let lines = audit.stdout.split(separator: "\n")
-        #expect(lines.count == 18 && lines[16].hasPrefix("audit of 20 users"), "the summary follows: \(audit.stdout)")
+        #expect(lines.count == 19 && lines[16].hasPrefix("audit of 20 users") && lines[18].hasPrefix("page: "),
+                "the summary follows: \(audit.stdout)")
 
         let metricsFile = directory.appendingPathComponent("metrics.log").path
         for _ in 0..<2 {

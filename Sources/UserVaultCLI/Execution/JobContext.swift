@@ -110,7 +110,9 @@ enum JobOutcome: Sendable {
                 head = "audit of \(report.users) users on \(report.backend) table '\(report.table)': \(report.verified) verified, "
                     + "\(report.findings.count) findings" + summary
             }
-            return [head] + (report.published.map { [$0.summary] } ?? []) + ["report: \(outcome.location)/report.md"]
+            // An audit's (and a merge's) page for people; a repair has none.
+            let page = outcome.applied == nil ? ["page: \(outcome.location)/\(ReportHTML.fileName)"] : []
+            return [head] + (report.published.map { [$0.summary] } ?? []) + ["report: \(outcome.location)/report.md"] + page
         }
     }
 

@@ -55,6 +55,7 @@ enum S3Output {
             for (file, location) in files {
                 let type = file.pathExtension == "json" ? "application/json"
                     : file.pathExtension == "md" ? "text/markdown; charset=utf-8"
+                    : file.pathExtension == "html" ? "text/html; charset=utf-8"
                     : file.pathExtension == "sha256" ? "text/plain" : "application/octet-stream"
                 try await client.upload(bucket: location.bucket, key: location.key, from: file, contentType: type,
                                         serverSideEncryption: encryption)
@@ -112,6 +113,16 @@ struct ReportDestination: Sendable {
         local = try s3 == nil ? URL(fileURLWithPath: directory) : S3Output.stagingDirectory("reports")
     }
 
+    /// The earlier reports here that `report.html`'s trend draws, newest first.
+    // TODO(issue #24, review part): an S3 prefix's history (ReportHistory over ListObjectsV2);
+    // until the parts are merged, only a local folder has one.
+    func history(of report: JobReport) -> [ReportHistory.Entry] {
+        guard s3 == nil else { return [] }
+        return ReportHistory.local(local, job: report.job, limit: ReportHTML.trendLimit - 1) {
+            ReportHTML.trendIncludes($0, of: report)
+        }
+    }
+
     /// The written report folder, for people: its local path, or its S3 URI once uploaded (the
     /// staging copy is then removed; kept when the upload fails).
     func publish(_ folder: URL, settings: Settings, logger: Logger) async throws -> String {
@@ -124,7 +135,7 @@ struct ReportDestination: Sendable {
     /// Writes `report` (with `extras`) and publishes it. A failed upload is one line that says
     /// where the local copy is.
     func deliver(_ report: JobReport, extras: [String: Data] = [:], settings: Settings, logger: Logger) async throws -> String {
-        let folder = try ReportWriter.write(report, to: local, extras: extras)
+        let folder = try ReportWriter.write(report, to: local, extras: extras, history: history(of: report))
         let location: String
         do {
             location = try await publish(folder, settings: settings, logger: logger)
