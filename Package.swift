@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The domain: user model, validation, ports, create/list/get, JSON:API documents.
@@ -89,7 +90,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                // report.html from a Mustache template (Reports/Templates), HTML-escaping by default.
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
+            // The template is compiled in (ReportHTML+Template.swift, scripts/generate-report-template.py).
+            exclude: ["Reports/Templates"],
             swiftSettings: strict
         ),
         // Request handlers (plain functions over the core) and the Hummingbird server with its

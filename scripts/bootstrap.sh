@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what UserVault needs on a fresh Debian machine, and only what is missing.
 #   scripts/bootstrap.sh          build dependencies (Debian packages)
-#   scripts/bootstrap.sh --test   plus the test tools (Debian: zstd, unzip; PyPI: jsonschema-rs, moto[server], boto3,
+#   scripts/bootstrap.sh --test   plus the test tools (Debian: zstd, unzip, chromium; PyPI: jsonschema-rs, moto[server], boto3,
 #                                 cfn-lint, py-ocsf-models, openapi-spec-validator, schemathesis)
 set -euo pipefail
 
@@ -12,8 +12,9 @@ sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 
 debs=(libarchive-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3)
-# The export tests read the archives with the standard tools.
-(( want_test )) && debs+=(zstd unzip tar)
+# The export tests read the archives with the standard tools; the report.html tests render the
+# page in headless Chromium.
+(( want_test )) && debs+=(zstd unzip tar chromium)
 # pip comes from Debian only when the machine has none.
 python3 -m pip --version >/dev/null 2>&1 || debs+=(python3-pip)
 missing=()

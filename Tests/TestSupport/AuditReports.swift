@@ -23,6 +23,21 @@ public struct ReportFile: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
     public func int(_ key: String) -> Int? { object[key] as? Int }
+    /// What report.html's tiles must show, worked out from report.json alone: users, proven,
+    /// open (not accepted) findings by severity, and from `delta` and `suppressed` the new,
+    /// resolved and accepted counts ("—" for new and resolved when there is no `delta`).
+    public var expectedTiles: [String: String] {
+        let open = findings.filter { $0["suppressed"] == nil }
+        let delta = object["delta"] as? [String: any Sendable]
+        var tiles = ["users": "\(int("users") ?? -1)", "proven": "\(int("verified") ?? -1)",
+                     "accepted": "\(findings.count - open.count)",
+                     "new": (delta?["new"] as? [Any]).map { "\($0.count)" } ?? "—",
+                     "resolved": (delta?["resolved"] as? [Any]).map { "\($0.count)" } ?? "—"]
+        for severity in ["high", "medium", "low"] {
+            tiles[severity] = "\(open.filter { $0["severity"] as? String == severity }.count)"
+        }
+        return tiles
+    }
     public func stat(_ key: String) -> Int? { (object["stats"] as? [String: any Sendable])?[key] as? Int }
 }
 

@@ -17,7 +17,8 @@ struct JobMetricsCLITests {
         #expect(documents.count == 16 && documents.allSatisfy { $0.problems.isEmpty }, "\(audit.stdout)")
         #expect(documents.first?.number("Users") == 20 && documents.first?.string("Job") == "audit")
         let lines = audit.stdout.split(separator: "\n")
-        #expect(lines.count == 19 && lines[16].hasPrefix("audit of 20 users") && lines[17].hasPrefix("no earlier report to compare with"),
+        #expect(lines.count == 20 && lines[16].hasPrefix("audit of 20 users") && lines[17].hasPrefix("no earlier report to compare with")
+                && lines[19].hasPrefix("page: "),
                 "the summary follows: \(audit.stdout)")
 
         let metricsFile = directory.appendingPathComponent("metrics.log").path

@@ -11,7 +11,7 @@ import TestSupport
 /// requested, `report.json`/`report.md` under the prefix, a large archive by multipart upload.
 @Suite("S3 outputs on moto", .serialized)
 struct S3OutputTests {
-    @Test("audit --report-dir s3://bucket/prefix: report.json (valid) and report.md there, SSE requested")
+    @Test("audit --report-dir s3://bucket/prefix: report.json (valid), report.md and report.html (text/html) there, SSE requested")
     func auditReports() async throws {
         try await withMotoServer { moto in
             try await HTTP1Transport.withTransport { transport in
@@ -33,6 +33,10 @@ struct S3OutputTests {
                 let markdown = String(decoding: try await s3.getObject(bucket: "reports", key: folder + "/report.md"), as: UTF8.self)
                 #expect(markdown.contains("audit"))
                 #expect(try await s3.headObject(bucket: "reports", key: folder + "/report.json").serverSideEncryption == .aes256)
+                // The page opens in a browser straight from the bucket.
+                let page = try await s3.headObject(bucket: "reports", key: folder + "/report.html")
+                #expect(page.contentType == "text/html; charset=utf-8" && page.serverSideEncryption == .aes256)
+                #expect(audit.stdout.contains("page: s3://reports/\(folder)/report.html"))
                 #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0 == "reports" }.isEmpty,
                         "nothing written locally")
             }

@@ -2,12 +2,18 @@ import Foundation
 import UserVaultCore
 
 /// Writes `<dir>/<job>/<UTC stamp>-<runId>/report.json` and `report.md` (and for an audit,
-/// ``OCSFFindings/fileName``), files mode 0600.
+/// ``OCSFFindings/fileName`` and ``ReportHTML/fileName``), files mode 0600.
+///
+/// A repair gets no `report.html`: its report is the list of what it did, for the operator who
+/// ran it, and `report.md` shows that; its effect shows on the next audit's page (resolved).
 public enum ReportWriter {
-    /// - Parameter extras: further files for the same folder (e.g. a worker's ``AuditShare``), by name.
+    /// - Parameters:
+    ///   - extras: further files for the same folder (e.g. a worker's ``AuditShare``), by name.
+    ///   - history: the destination's earlier reports, newest first, for `report.html`'s trend.
     /// - Returns: the folder written.
     @discardableResult
-    public static func write(_ report: JobReport, to directory: URL, extras: [String: Data] = [:]) throws -> URL {
+    public static func write(_ report: JobReport, to directory: URL, extras: [String: Data] = [:],
+                             history: [ReportHistory.Entry] = []) throws -> URL {
         let stamp = report.startedAt.replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
             .split(separator: ".").first.map(String.init) ?? report.startedAt
         let folder = directory.appendingPathComponent(report.job).appendingPathComponent("\(stamp)-\(report.runId)")
@@ -17,6 +23,7 @@ public enum ReportWriter {
         try write(try encoder.encode(report), to: folder.appendingPathComponent("report.json"))
         if report.job == "audit" {
             try write(try OCSFFindings.document(for: report), to: folder.appendingPathComponent(OCSFFindings.fileName))
+            try write(Data(try ReportHTML.render(report, history: history).utf8), to: folder.appendingPathComponent(ReportHTML.fileName))
         }
         for (name, data) in extras.sorted(by: { $0.key < $1.key }) {
             try write(data, to: folder.appendingPathComponent(name))

@@ -19,7 +19,8 @@ struct AuditCommand: AsyncParsableCommand {
             Legacy records (no credentialsKeyId) are checked against the CMK tagged CreatedBy=<id>, found \
             with one listing of the Resource Groups Tagging API (IAM: tag:GetResources).
             KMS requests stay under AWS's default request quotas per API (--kms-rate overrides).
-            Writes <report-dir>/audit/<UTC stamp>-<runId>/report.json, report.md and findings.ocsf.json \
+            Writes <report-dir>/audit/<UTC stamp>-<runId>/report.json, report.md, report.html (a \
+            self-contained page: tiles, charts, the trend of the folder's earlier runs) and findings.ocsf.json \
             (one OCSF 1.5.0 Detection Finding per finding); a --worker run also \
             writes audit-share.json there, for `uservault merge-reports`.
             --publish-findings securityhub also sends the findings to AWS Security Hub once the report is \

@@ -125,8 +125,10 @@ enum JobOutcome: Sendable {
             if let expired = report.suppressions?.expired, !expired.isEmpty {
                 lines.append("expired suppression rules (their findings count again): " + expired.joined(separator: ", "))
             }
+            // An audit's (and a merge's) page for people; a repair has none.
+            let page = outcome.applied == nil ? ["page: \(outcome.location)/\(ReportHTML.fileName)"] : []
             return lines + (report.published.map { [$0.summary] } ?? []) + (report.orphanKeys.map { [Self.line($0, outcome)] } ?? [])
-                + ["report: \(outcome.location)/report.md"]
+                + ["report: \(outcome.location)/report.md"] + page
         }
     }
 

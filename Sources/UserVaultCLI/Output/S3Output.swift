@@ -55,6 +55,7 @@ enum S3Output {
             for (file, location) in files {
                 let type = file.pathExtension == "json" ? "application/json"
                     : file.pathExtension == "md" ? "text/markdown; charset=utf-8"
+                    : file.pathExtension == "html" ? "text/html; charset=utf-8"
                     : file.pathExtension == "sha256" ? "text/plain" : "application/octet-stream"
                 try await client.upload(bucket: location.bucket, key: location.key, from: file, contentType: type,
                                         serverSideEncryption: encryption)
@@ -112,6 +113,21 @@ struct ReportDestination: Sendable {
         local = try s3 == nil ? URL(fileURLWithPath: directory) : S3Output.stagingDirectory("reports")
     }
 
+    /// The earlier reports here that `report.html`'s trend draws, newest first: a local folder's,
+    /// or an S3 prefix's (ListObjectsV2). The trend is not worth a lost report: a history that
+    /// cannot be read is a warning, and the page draws this run alone.
+    func history(of report: JobReport, settings: Settings, logger: Logger) async -> [ReportHistory.Entry] {
+        do {
+            return try await withHistory(settings: settings, logger: logger) { history in
+                try await history.entries(limit: ReportHTML.trendLimit - 1) { ReportHTML.trendIncludes($0, of: report) }
+            }
+        } catch {
+            logger.warning("report.html: the earlier reports in \(directory) could not be read, so its trend shows this run only: "
+                + UserVaultCLI.oneLine(error))
+            return []
+        }
+    }
+
     /// The written report folder, for people: its local path, or its S3 URI once uploaded (the
     /// staging copy is then removed; kept when the upload fails).
     func publish(_ folder: URL, settings: Settings, logger: Logger) async throws -> String {
@@ -124,7 +140,8 @@ struct ReportDestination: Sendable {
     /// Writes `report` (with `extras`) and publishes it. A failed upload is one line that says
     /// where the local copy is.
     func deliver(_ report: JobReport, extras: [String: Data] = [:], settings: Settings, logger: Logger) async throws -> String {
-        let folder = try ReportWriter.write(report, to: local, extras: extras)
+        let earlier = await history(of: report, settings: settings, logger: logger)
+        let folder = try ReportWriter.write(report, to: local, extras: extras, history: earlier)
         let location: String
         do {
             location = try await publish(folder, settings: settings, logger: logger)
