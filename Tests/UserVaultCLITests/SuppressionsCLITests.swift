@@ -39,7 +39,7 @@ struct SuppressionsCLITests {
         report.findings.map { ($0["code"] as? String ?? "", $0["userId"] as? String ?? "", $0["suppressed"] as? [String: String]) }
     }
 
-    @Test("the demo's defects with two accepted: exit code and --fail-on ignore them; report.json, report.md, OCSF and EMF show them accepted; after the rule's day they count again and the rule is named")
+    @Test("the demo's defects with two accepted: exit code and --fail-on ignore them; report.json, report.md, report.html, OCSF and EMF show them accepted; after the rule's day they count again and the rule is named")
     func demoAcceptance() async throws {
         let directory = try makeTemporaryDirectory("uservault-suppressions")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -85,6 +85,17 @@ struct SuppressionsCLITests {
             #expect(markdown[section.upperBound...].contains("| \(user) |") && markdown[section.upperBound...].contains("`\(rule)`"))
         }
         #expect(markdown.contains("| accepted findings | 2 by 2 rules of accepted.yaml |"), "\(markdown.prefix(1500))")
+
+        // report.html lists them in its accepted section with rule, reason and owner (the page in a
+        // browser: ReportHTMLBrowserTests).
+        let page = try String(contentsOf: report.folder.appendingPathComponent("report.html"), encoding: .utf8)
+        let acceptedSection = try #require(page.range(of: #"<section id="accepted">"#))
+        let acceptedPart = page[acceptedSection.upperBound...]
+        let acceptedRows = String(acceptedPart[..<(acceptedPart.range(of: "</section>")?.lowerBound ?? acceptedPart.endIndex)])
+        for (rule, _, user) in chosen {
+            #expect(acceptedRows.contains("<code>\(rule)</code>") && acceptedRows.contains(user), "\(rule) in report.html: \(acceptedRows.prefix(2000))")
+        }
+        #expect(acceptedRows.components(separatedBy: "<tr><td>").count - 1 == 2, "two accepted rows: \(acceptedRows.prefix(2000))")
 
         let ocsf = report.folder.appendingPathComponent("findings.ocsf.json")
         let validation = try await validateOCSFFindings([ocsf])
