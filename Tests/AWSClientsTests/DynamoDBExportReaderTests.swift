@@ -72,12 +72,12 @@ struct DynamoDBExportReaderTests {
                 let s3 = moto.s3Client(transport)
                 try await s3.createBucket("staging")
                 #expect(try await runOriginalServiceFixture(["create-table", "users"], moto: moto).status == 0)
-                #expect(try await runOriginalServiceFixture(["write-records", "users", "3000"], moto: moto).status == 0)
+                #expect(try await runOriginalServiceFixture(["write-records", "users", "1500"], moto: moto).status == 0)
                 let made = try await runExportFixture(["export", "users", "staging", "s", "--files", "1"], moto: moto)
                 #expect(made.status == 0, "\(made.output)")
                 let folder = try #require((try JSONSerialization.jsonObject(with: Data(made.output.utf8)) as? [String: Any])?["folder"] as? String)
                 let manifest = try await DynamoDBExportManifest.read(s3: s3, bucket: "staging", folder: folder)
-                #expect(manifest.itemCount == 3000 && manifest.dataFiles.count == 1)
+                #expect(manifest.itemCount == 1500 && manifest.dataFiles.count == 1)
                 let file = manifest.dataFiles[0]
                 let size = try await s3.headObject(bucket: "staging", key: file.key).contentLength
                 let reader = ExportDataFileReader(s3: s3, bucket: "staging", file: file, chunkSize: 64 << 10)
@@ -89,7 +89,7 @@ struct DynamoDBExportReaderTests {
                         if case .b(let data)? = item["credentials"], data.count == 184 { binaries += 1 }
                     }
                 }
-                #expect(ids.count == 3000 && binaries == 3000)
+                #expect(ids.count == 1500 && binaries == 1500)
                 let log = try String(contentsOf: moto.logFile, encoding: .utf8)
                 let gets = log.components(separatedBy: "\"GET /staging/\(file.key) ").count - 1
                 #expect(size > 4 * (64 << 10) && gets == (size + (64 << 10) - 1) / (64 << 10), "\(size) bytes in \(gets) GETs")

@@ -38,12 +38,15 @@ from decimal import Decimal
 
 import boto3
 from boto3.dynamodb.types import Binary, TypeSerializer
+from botocore.config import Config
 
 endpoint = os.environ["AWS_ENDPOINT_URL"]
 assert endpoint.startswith("http://127.0.0.1:"), "fixtures run against a loopback moto only"
 region = os.environ.get("AWS_REGION", "us-east-1")
-dynamo = boto3.client("dynamodb", endpoint_url=endpoint, region_name=region)
-s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region)
+# moto answers slowly on a loaded machine (a Scan page re-sorts the table): wait, and retry.
+patient = Config(read_timeout=600, retries={"mode": "standard", "max_attempts": 8})
+dynamo = boto3.client("dynamodb", endpoint_url=endpoint, region_name=region, config=patient)
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region, config=patient)
 ACCOUNT = "123456789012"
 
 
