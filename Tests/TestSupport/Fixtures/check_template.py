@@ -8,7 +8,12 @@
 - the repair role has no kms:Decrypt (nor kms:*), and every KMS action on existing keys it may
   call is conditioned on the per-user tag (aws:ResourceTag/CreatedBy present);
 - the job role may securityhub:BatchImportFindings into the account's default product only, and
-  securityhub:GetFindings on its hub only: no other Security Hub action, nor on anything else.
+  securityhub:GetFindings on its hub only: no other Security Hub action, nor on anything else;
+- point-in-time exports (issue #25): the table has point-in-time recovery on; the job role may
+  dynamodb:ExportTableToPointInTime and dynamodb:DescribeContinuousBackups on the table and
+  dynamodb:DescribeExport on the table's exports, each on exactly that and nothing more, and
+  the S3 actions it has on the bucket are each on one of its prefixes (reports/, exports/,
+  checkpoints/, staging/), never on the whole bucket; on staging/ read and write only.
 
 Usage: check_template.py TEMPLATE. Prints one line per broken promise; exit 1 if any.
 """
@@ -65,6 +70,55 @@ def security_hub(statement, action):
     return None
 
 
+# The DynamoDB actions of point-in-time exports, each on its one resource (as the template writes it).
+EXPORTS = {
+    "dynamodb:ExportTableToPointInTime": "UsersTable.Arn",
+    "dynamodb:DescribeContinuousBackups": "UsersTable.Arn",
+    "dynamodb:DescribeExport": "${UsersTable.Arn}/export/*",
+}
+PREFIXES = ("reports/*", "exports/*", "checkpoints/*", "staging/*")
+STAGING_ACTIONS = {"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"}
+
+
+def resource_texts(statement):
+    resources = statement.get("Resource")
+    resources = resources if isinstance(resources, list) else [resources]
+    texts = []
+    for resource in resources:
+        if isinstance(resource, dict):
+            resource = resource.get("Fn::Sub") or ".".join(resource.get("Fn::GetAtt", [])) or str(resource)
+        texts.append(str(resource))
+    return texts
+
+
+def point_in_time_exports(template):
+    problems = []
+    table = template["Resources"]["UsersTable"]["Properties"]
+    if not table.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
+        problems.append("UsersTable: point-in-time recovery is off (export --as-of needs it)")
+    granted = set()
+    for statement, actions in statements(template, "JobRole"):
+        if statement.get("Effect") != "Allow":
+            continue
+        texts = resource_texts(statement)
+        for action in actions:
+            if action in ("dynamodb:*", "s3:*"):
+                problems.append(f"JobRole: may {action}")
+            elif action in EXPORTS:
+                granted.add(action)
+                if texts != [EXPORTS[action]]:
+                    problems.append(f"JobRole: {action} on {texts}, not on {EXPORTS[action]} alone")
+            elif action.startswith("s3:"):
+                for text in texts:
+                    if not (text.startswith("${OutputBucket.Arn}/") and text.endswith(PREFIXES)):
+                        problems.append(f"JobRole: {action} on {text}, beyond the bucket's prefixes")
+                    elif text.endswith("staging/*") and action not in STAGING_ACTIONS:
+                        problems.append(f"JobRole: {action} on the staging prefix (read and write only)")
+    for action in sorted(set(EXPORTS) - granted):
+        problems.append(f"JobRole: no {action} (export --as-of needs it)")
+    return problems
+
+
 def main(path):
     template = cfn_yaml.load(path)
     problems = []
@@ -84,6 +138,7 @@ def main(path):
                     problems.append(f"{role}: may {action}")
                 elif (problem := rule(statement, action) or security_hub(statement, action)):
                     problems.append(f"{role}: {problem}")
+    problems += point_in_time_exports(template)
     for problem in problems:
         print(problem)
     return 1 if problems else 0
