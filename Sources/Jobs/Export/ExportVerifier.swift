@@ -136,11 +136,14 @@ public enum ExportVerifier {
     }
 
     /// `meta.source`: a scan, or a DynamoDB export named by its ARN, its table's ARN and its exact
-    /// export time, which `meta.asOf` repeats and the archive's name carries (`-asof-<stamp>`).
+    /// export time, which `meta.asOf` repeats and the archive's name carries (`-asof-<stamp>`). An
+    /// archive with neither `source` nor `asOf` was written before sources were recorded: a scan.
     static func checkSource(_ manifest: [String: Any]?, archiveName: String, problems: inout [String]) {
         guard let meta = manifest?["meta"] as? [String: Any] else { return }
+        // Archives written before sources were recorded have neither source nor asOf: scans.
+        if meta["source"] == nil && meta["asOf"] == nil { return }
         guard let source = meta["source"] as? [String: Any], let type = source["type"] as? String else {
-            return problems.append("manifest.json: no meta.source (scan, or the DynamoDB export the archive was made from)")
+            return problems.append("manifest.json: meta.source is not a source (scan, or the DynamoDB export the archive was made from)")
         }
         switch type {
         case "scan":
