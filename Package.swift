@@ -56,13 +56,15 @@ let package = Package(
             dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // zlib from the system (Debian: zlib1g-dev): the streaming gunzip of DynamoDB's export data files.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // SigV4 only (depends on swift-crypto).
         .target(name: "AWSSigning", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         // AWS wire protocols: credentials, transport, retries, DynamoDB / KMS / S3 / STS clients.
         .target(
             name: "AWSClients",
             dependencies: [
-                "AWSSigning",
+                "AWSSigning", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -11,7 +11,7 @@ want_test=0
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 
-debs=(libarchive-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3)
+debs=(libarchive-dev zlib1g-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3)
 # The export tests read the archives with the standard tools; the report.html tests render the
 # page in headless Chromium.
 (( want_test )) && debs+=(zstd unzip tar chromium)

@@ -120,8 +120,9 @@ public struct SignalledRun: Sendable {
 /// progress line), then sends `signal`; waits for the process to end (SIGKILL if it outlives
 /// the signal by 30 s). Polls stderr every 50 ms, for 2 minutes at most: check
 /// ``SignalledRun/signalledMidRun``.
-public func runUserVaultUntil(_ arguments: [String], in directory: URL, pattern: String, signal: Int32) async throws
-    -> SignalledRun {
+/// With `environment`, the child gets only that (over the minimal base), as ``runUserVault(_:environment:in:)`` gives.
+public func runUserVaultUntil(_ arguments: [String], environment: [String: String]? = nil, in directory: URL, pattern: String,
+                              signal: Int32) async throws -> SignalledRun {
     let errors = directory.appendingPathComponent("run-\(UUID().uuidString).stderr")
     _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
     let process = SpawnedProcess()
@@ -129,6 +130,7 @@ public func runUserVaultUntil(_ arguments: [String], in directory: URL, pattern:
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(childCoverageEnvironment) { $1 }
     process.currentDirectoryURL = directory
+    if let environment { process.environment = baseEnvironment(environment) }
     process.standardOutput = FileHandle.nullDevice
     process.standardError = try FileHandle(forWritingTo: errors)
     try process.run()

@@ -9,6 +9,9 @@ public struct ExportListing: Decodable, Sendable {
     public var unique: Int
     public var attributes: [String]
     public var resourceKeys: [String]
+    /// SHA-256 of every user resource, sorted by id: equal for two archives of the same users,
+    /// however their parts split them.
+    public var resourcesDigest: String
 }
 
 /// Reads `archive` with Python's standard library and extracts its members into `directory`.

@@ -34,11 +34,22 @@ public struct MotoBackend: Sendable {
 /// Runs the boto3 fixture script (`Fixtures/original_service.py`) against moto: it writes and
 /// reads records the way the original Node.js service did.
 public func runOriginalServiceFixture(_ arguments: [String], moto: MotoServer) async throws -> (status: Int32, output: String) {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/original_service.py")
+    try await runFixtureScript("original_service.py", arguments, moto: moto)
+}
+
+/// Runs `Fixtures/dynamodb_export.py` against moto: exports in AWS's documented layout (manifests,
+/// several data files), moto's own export completed into that layout, varied items, tampering.
+/// Returns its exit status and output (stdout, then stderr).
+public func runExportFixture(_ arguments: [String], moto: MotoServer) async throws -> (status: Int32, output: String) {
+    try await runFixtureScript("dynamodb_export.py", arguments, moto: moto)
+}
+
+/// `python3 Fixtures/<script> ARGUMENTS` with moto's environment (and none of the caller's `AWS_*`).
+func runFixtureScript(_ script: String, _ arguments: [String], moto: MotoServer) async throws -> (status: Int32, output: String) {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/" + script)
     var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
     environment.merge(moto.environment) { $1 }
-    let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path] + arguments,
+    let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", path.path] + arguments,
                                            environment: environment)
     return (result.status, String(decoding: result.stdout + result.stderr, as: UTF8.self))
 }

@@ -18,7 +18,7 @@ struct DeploymentTemplateTests {
         #expect(status & ~(2 | 4 | 8) == 0, "cfn-lint could not run: \(output)")
     }
 
-    @Test("the API role reads through an allow-list without credentials; the job role cannot Decrypt, ReEncrypts only on the same key and publishes findings only into its default product; the repair role cannot Decrypt and touches only per-user keys")
+    @Test("the API role reads through an allow-list without credentials; the job role cannot Decrypt, ReEncrypts only on the same key and publishes findings only into its default product; the repair role cannot Decrypt and touches only per-user keys; point-in-time exports: PITR on, the export actions on the table and its exports only, S3 by prefix")
     func roles() async throws {
         let checker = repositoryRoot.appendingPathComponent("Tests/TestSupport/Fixtures/check_template.py").path
         let (status, output) = try await Self.run(["python3", checker, "jobs/template.yaml"])
@@ -32,12 +32,20 @@ struct DeploymentTemplateTests {
             .replacingOccurrences(of: "                  - kms:Encrypt\n", with: "                  - kms:Decrypt\n                  - kms:Encrypt\n")
             .replacingOccurrences(of: "product/${AWS::AccountId}/default", with: "product/*")
             .replacingOccurrences(of: "Action: securityhub:BatchUpdateFindings", with: "Action: securityhub:GetFindings")
+            .replacingOccurrences(of: "Resource: !Sub \"${UsersTable.Arn}/export/*\"", with: "Resource: !Sub \"${UsersTable.Arn}/*\"")
+            .replacingOccurrences(of: "PointInTimeRecoveryEnabled: true", with: "PointInTimeRecoveryEnabled: false")
+            .replacingOccurrences(of: "- !Sub \"${OutputBucket.Arn}/reports/*\"", with: "- !Sub \"${OutputBucket.Arn}/*\"")
+            .replacingOccurrences(of: "s3:prefix: reports/*", with: "s3:prefix: \"*\"")
         try text.write(to: broken, atomically: true, encoding: .utf8)
         let (brokenStatus, brokenOutput) = try await Self.run(["python3", checker, broken.path])
         #expect(brokenStatus == 1 && brokenOutput.contains("credentials is on the attribute allow-list")
             && brokenOutput.contains("without kms:ReEncryptOnSameKey") && brokenOutput.contains("RepairRole: may kms:Decrypt")
             && brokenOutput.contains("JobRole: securityhub:BatchImportFindings beyond the account's default product")
-            && brokenOutput.contains("JobRole: lacks securityhub:BatchUpdateFindings"),
+            && brokenOutput.contains("JobRole: lacks securityhub:BatchUpdateFindings")
+            && brokenOutput.contains("UsersTable: point-in-time recovery is off")
+            && brokenOutput.contains("JobRole: dynamodb:DescribeExport on ['${UsersTable.Arn}/*'], not on ${UsersTable.Arn}/export/* alone")
+            && brokenOutput.contains("JobRole: s3:GetObject on ${OutputBucket.Arn}/*, beyond the bucket's prefixes")
+            && brokenOutput.contains("JobRole: s3:ListBucket on ['OutputBucket.Arn'] for ['*'], beyond the bucket's prefixes"),
                "\(brokenOutput)")
     }
 

@@ -111,9 +111,39 @@ struct JobRequestTests {
         (#"{"job": "merge-reports", "arguments": ["a"], "params": {"baseline": "none", "fail-when": "new"}}"#,
          ["--fail-when new counts what is new since a baseline: not with --baseline none"]),
         (#"{"job": "audit", "params": {"suppresions": "a.yaml"}}"#, ["'suppresions'", "'suppressions'"]),
+        (#"{"job": "export", "params": {"as-of": "yesterday", "staging": "s3://b/s"}, "output": "u.tar.gz"}"#,
+         ["--as-of takes an RFC 3339 instant", "'yesterday'"]),
+        (#"{"job": "export", "params": {"as-of": "now"}, "output": "u.tar.gz"}"#, ["--as-of needs --staging"]),
+        (#"{"job": "audit", "params": {"from-export": "s3://b/p/AWSDynamoDB/x/", "segments": 4}}"#, ["--segments does not apply"]),
+        (#"{"job": "audit", "params": {"from-export": "https://b/p"}}"#, ["--from-export takes s3://"]),
+        (#"{"job": "audit", "params": {"as-of": "now", "staging": "s3://b/s", "from-export": "s3://b/p/"}}"#, ["exclude each other"]),
+        (#"{"job": "audit", "params": {"wait": "5m"}}"#, ["--wait goes with --as-of or --from-export"]),
+        (#"{"job": "audit", "params": {"from-export": "s3://b/p/", "wait": "soon"}}"#, ["--wait takes a duration"]),
+        (#"{"job": "audit", "params": {"staging": "s3://b/s"}}"#, ["--staging goes with --as-of"]),
     ])
     func refusals(json: String, mentions: [String]) throws {
         let error = #expect(throws: JobDefinition.Invalid.self) { try Self.definition(json).request(resume: false) }
         for text in mentions { #expect(error?.description.contains(text) == true, "\(text): \(error?.description ?? "")") }
+    }
+
+    @Test("a point-in-time export as a job file (the template's weekly one): the typed job equals its command line; midnight is the last 00:00 UTC")
+    func pointInTime() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)  // 2027-01-15T08:00:00Z
+        let definition = try Self.definition("""
+            {"job": "export", "params": {"format": "tar.zst", "as-of": "midnight", "staging": "s3://bucket/staging",
+             "staging-kms-key": "alias/exports", "wait": "2h", "progress": "never"}, "output": "users-{date}.tar.zst"}
+            """)
+        guard case .export(let export) = try definition.request(now: now, resume: false) else { Issue.record("not an export"); return }
+        #expect(export.snapshot == SnapshotSettings(asOf: "midnight", staging: "s3://bucket/staging", stagingKMSKey: "alias/exports",
+                                                    wait: "2h"))
+        #expect(try definition.request(now: now, resume: false) == (try Self.parsed(definition.commandLine(now: now, resume: false))))
+        #expect(try SnapshotSettings.instant("midnight", now: now) == Date(timeIntervalSince1970: 1_800_000_000 - 8 * 3600))
+        #expect(try SnapshotSettings.instant("now") == nil)
+        #expect(try SnapshotSettings.instant("2026-11-30T00:00:00.250Z") == Date(timeIntervalSince1970: 1_795_996_800.25))
+        #expect(try SnapshotSettings.duration("2h") == .seconds(7200) && SnapshotSettings.duration("90") == .seconds(90))
+        let existing = SnapshotSettings(fromExport: "s3://b/p/AWSDynamoDB/0170-ab").existingExport
+        #expect(existing == .folder(bucket: "b", folder: "p/AWSDynamoDB/0170-ab/"))
+        #expect(SnapshotSettings(fromExport: "arn:aws:dynamodb:eu-west-1:1:table/users/export/0170-ab").existingExport
+            == .arn("arn:aws:dynamodb:eu-west-1:1:table/users/export/0170-ab"))
     }
 }

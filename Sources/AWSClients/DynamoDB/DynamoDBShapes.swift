@@ -54,6 +54,7 @@ public enum DynamoDB {
 
     public struct TableDescription: Codable, Sendable {
         public var TableName: String?
+        public var TableArn: String?
         public var TableStatus: String?
         public var ItemCount: Int?
         public var TableSizeBytes: Int?

@@ -16,13 +16,16 @@ public struct AuditJob: Sendable {
         public var depth: AuditDepth
         /// Where key states come from (``KeyStateSource``); findings are the same either way.
         public var keyState: KeyStateSource
+        /// Where the items come from (the key states are always read live).
+        public var source: ItemSource
 
         public init(scan: ScanEngine.Configuration = .init(), failOn: Severity = .high, depth: AuditDepth = .standard,
-                    keyState: KeyStateSource = .describe) {
+                    keyState: KeyStateSource = .describe, source: ItemSource = .scan) {
             self.scan = scan
             self.failOn = failOn
             self.depth = depth
             self.keyState = keyState
+            self.source = source
         }
     }
 
@@ -50,6 +53,7 @@ public struct AuditJob: Sendable {
         ["depth": configuration.depth.rawValue, "failOn": configuration.failOn.rawValue,
          "keyState": (configuration.depth == .deep ? .describe : configuration.keyState).rawValue]
             .merging(configuration.scan.budgets.parameters) { $1 }
+            .merging(configuration.source.parameters) { $1 }
     }
 
     /// Runs (or resumes) the audit; returns the report, partial when the scan did not finish.

@@ -48,6 +48,10 @@ public enum AuditMerge {
             else {
                 throw MergeError("\(part.folder.path) is from another audit (backend, table, depth, segments and worker count must match)")
             }
+            // Workers of an audit from a DynamoDB export split that export's data files: all read the same one.
+            guard part.report.parameters["exportArn"] == first.report.parameters["exportArn"] else {
+                throw MergeError("\(part.folder.path) read other items (another DynamoDB export, or the live table)")
+            }
         }
         let workers = first.share.worker.count
         let indices = parts.map(\.share.worker.index)

@@ -25,13 +25,16 @@ public struct ExportJob: Sendable {
         /// The scan; its projection is always the allow-list (``ScanProjection/publicAttributes``).
         public var scan: ScanEngine.Configuration
         public var format: ArchiveFormat
+        /// Where the items come from: recorded in `manifest.json` (`meta.source`).
+        public var source: ItemSource
 
-        public init(scan: ScanEngine.Configuration, format: ArchiveFormat) {
+        public init(scan: ScanEngine.Configuration, format: ArchiveFormat, source: ItemSource = .scan) {
             var scan = scan
             scan.projection = .publicAttributes
             scan.usersOnly = true
             self.scan = scan
             self.format = format
+            self.source = source
         }
     }
 
@@ -166,6 +169,9 @@ public struct ExportJob: Sendable {
                 var scan: Scan
                 var itemCount: Int
                 var files: [FileEntry]
+                var source: ManifestSource
+                /// The export's time, for an archive made from a DynamoDB export.
+                var asOf: String?
             }
             var jsonapi = Version()
             var meta: Meta
@@ -177,10 +183,27 @@ public struct ExportJob: Sendable {
             exportedAt: ISO8601DateFormatter().string(from: Date()), format: configuration.format.rawValue,
             scan: .init(segments: scan.totalSegments, concurrency: scan.concurrency, worker: scan.worker.description,
                         pageSize: scan.pageSize, attributes: ExportDocument.attributeNames),
-            itemCount: files.reduce(0) { $0 + $1.items }, files: files)
+            itemCount: files.reduce(0) { $0 + $1.items }, files: files, source: ManifestSource(configuration.source),
+            asOf: configuration.source.provenance?.exportTime)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return Array(try encoder.encode(Document(meta: meta)))
+    }
+
+    /// `meta.source` of `manifest.json`: `{"type": "scan"}`, or `{"type": "dynamodb-export",
+    /// "exportArn", "tableArn", "exportTime"}`.
+    struct ManifestSource: Codable, Hashable {
+        var type: String
+        var exportArn: String?
+        var tableArn: String?
+        var exportTime: String?
+
+        init(_ source: ItemSource) {
+            type = source.provenance == nil ? "scan" : ExportProvenance.kind
+            exportArn = source.provenance?.exportArn
+            tableArn = source.provenance?.tableArn
+            exportTime = source.provenance?.exportTime
+        }
     }
 
     /// `users/part-W-S-Q.json` → (S, Q).

@@ -51,6 +51,7 @@ public enum ExportVerifier {
         }
         if duplicates > 0 { outcome.problems.append("\(duplicates) user ids appear more than once") }
         checkManifest(manifest, against: seen, users: outcome.users, problems: &outcome.problems)
+        checkSource(manifest, archiveName: URL(fileURLWithPath: path).lastPathComponent, problems: &outcome.problems)
         checkChecksumFile(of: path, problems: &outcome.problems)
         return outcome
     }
@@ -131,6 +132,39 @@ public enum ExportVerifier {
         }
         for path in seen.keys.sorted() where !listed.contains(path) {
             problems.append("\(path) is in the archive but not in manifest.json")
+        }
+    }
+
+    /// `meta.source`: a scan, or a DynamoDB export named by its ARN, its table's ARN and its exact
+    /// export time, which `meta.asOf` repeats and the archive's name carries (`-asof-<stamp>`). An
+    /// archive with neither `source` nor `asOf` was written before sources were recorded: a scan.
+    static func checkSource(_ manifest: [String: Any]?, archiveName: String, problems: inout [String]) {
+        guard let meta = manifest?["meta"] as? [String: Any] else { return }
+        // Archives written before sources were recorded have neither source nor asOf: scans.
+        if meta["source"] == nil && meta["asOf"] == nil { return }
+        guard let source = meta["source"] as? [String: Any], let type = source["type"] as? String else {
+            return problems.append("manifest.json: meta.source is not a source (scan, or the DynamoDB export the archive was made from)")
+        }
+        switch type {
+        case "scan":
+            if meta["asOf"] != nil { problems.append("manifest.json: a scan's archive has an asOf") }
+        case ExportProvenance.kind:
+            guard let arn = source["exportArn"] as? String, arn.hasPrefix("arn:"), arn.contains(":dynamodb:") else {
+                return problems.append("manifest.json: meta.source has no DynamoDB exportArn")
+            }
+            guard let table = source["tableArn"] as? String, table.hasPrefix("arn:"), table.contains(":table/") else {
+                return problems.append("manifest.json: meta.source has no tableArn")
+            }
+            guard let time = source["exportTime"] as? String, ExportProvenance.date(time) != nil else {
+                return problems.append("manifest.json: meta.source has no exportTime (RFC 3339)")
+            }
+            if meta["asOf"] as? String != time { problems.append("manifest.json: meta.asOf is not the export's exportTime \(time)") }
+            let provenance = ExportProvenance(exportArn: arn, tableArn: table, exportTime: time)
+            if let stamp = provenance.stamp, !archiveName.contains("-asof-" + stamp) {
+                problems.append("\(archiveName): the name does not carry the export time (-asof-\(stamp))")
+            }
+        default:
+            problems.append("manifest.json: meta.source.type '\(type)' is neither scan nor \(ExportProvenance.kind)")
         }
     }
 

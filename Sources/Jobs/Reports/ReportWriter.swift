@@ -57,6 +57,12 @@ public enum ReportWriter {
             "# \(report.job) report — \(report.complete ? "complete" : "INCOMPLETE (partial)")", "",
             "| | |", "|---|---|",
             "| run | `\(report.runId)` |", "| backend | \(report.backend) |", "| table | `\(report.table)` |",
+        ]
+        if let asOf = report.parameters["asOf"], let arn = report.parameters["exportArn"] {
+            lines.append("| items | as of \(asOf), from the DynamoDB export `\(arn)` (no read capacity spent)"
+                         + (report.job == "audit" ? "; key states and proofs are live, as of this run |" : " |"))
+        }
+        lines += [
             "| started / finished | \(report.startedAt) / \(report.finishedAt) |",
             "| segments | \(report.segments.finished) of \(report.segments.assigned) (worker \(report.segments.worker), \(report.segments.total) in all) |",
             "| items scanned / users / verified | \(report.scanned) / \(report.users) / \(report.verified) |",

@@ -273,6 +273,22 @@ public final class RunState: Sendable {
         }
     }
 
+    /// Records a value the run decided once and keeps across resumes (the export a run reads:
+    /// a resumed run reads the same one, never asks for a new one). Written at once, durably.
+    public func note(_ key: String, _ value: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                           arguments: ["note:" + key, Data(value.utf8)])
+        }
+    }
+
+    /// A value ``note(_:_:)`` recorded, in this run or the run it resumes.
+    public func noted(_ key: String) throws -> String? {
+        try queue.read { db in
+            try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM meta WHERE key = ?", arguments: ["note:" + key])
+        }
+    }
+
     /// How many segments are finished.
     public func finishedSegments() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM segments WHERE done = 1") ?? 0 }

@@ -16,6 +16,9 @@ struct AuditCommand: AsyncParsableCommand {
             override, DescribeKey first (--key-state describe, two). Across the scan: keys shared by \
             several users, emails held by several users. --depth deep adds each key's rotation status, \
             CreatedBy owner tag and key spec, and per-user CMKs no user references (orphans).
+            With --as-of TIME or --from-export, the items come from DynamoDB's export to S3 (no read capacity \
+            spent); the KMS proofs still run live, so the report says: items as of the export's time, key \
+            states as of the run. --worker I/M then takes every M-th data file of the export.
             Legacy records (no credentialsKeyId) are checked against the CMK tagged CreatedBy=<id>, found \
             with one listing of the Resource Groups Tagging API (IAM: tag:GetResources).
             KMS requests stay under AWS's default request quotas per API (--kms-rate overrides).
@@ -50,12 +53,18 @@ struct AuditCommand: AsyncParsableCommand {
 
     @OptionGroup var report: ReportOptions
 
+    @OptionGroup(title: "Point in time (DynamoDB export to S3)") var snapshot: SnapshotOptions
+
     @OptionGroup var metrics: MetricsOptions
 
     var settings: AuditSettings {
         AuditSettings(scan: scan.settings, budgets: budgets.settings, depth: depth, keyState: keyState,
                       reportDir: report.reportDir, failOn: report.failOn, publishFindings: report.publishFindings,
-                      review: report.review)
+                      review: report.review, snapshot: snapshot.settings)
+    }
+
+    func validate() throws {
+        try InvalidSetting.asUsageError { try settings.validate() }
     }
 
     func run() async throws {

@@ -20,6 +20,11 @@ struct ExportCommand: AsyncParsableCommand {
             as a synced file beside PATH until the end, so --resume continues a killed run.
             An s3://bucket/key output is staged in a local temporary directory, then uploaded (multipart) \
             with key.sha256 beside it.
+            With --as-of TIME (or --from-export), the users come from DynamoDB's own export to S3, an exact \
+            snapshot of the table at that second read without spending read capacity: the archive is the same, \
+            its manifest names the export (ARN, table ARN, exportTime), and its name carries the time \
+            (users-asof-20261130T000000Z.tar.gz). Each data file is checked against the export's manifests \
+            (MD5, item count); a mismatch is exit 2, one line naming the file, and no archive.
             Check an archive with `uservault verify-export PATH`.
             """)
 
@@ -35,10 +40,12 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .customLong("page-size"), help: "Users per document (and per scan page), 1–10,000.")
     var pageSize: Int = 1000
 
+    @OptionGroup(title: "Point in time (DynamoDB export to S3)") var snapshot: SnapshotOptions
+
     @OptionGroup var metrics: MetricsOptions
 
     var settings: ExportSettings {
-        ExportSettings(scan: scan.settings, output: output, format: format, pageSize: pageSize)
+        ExportSettings(scan: scan.settings, output: output, format: format, pageSize: pageSize, snapshot: snapshot.settings)
     }
 
     func validate() throws {

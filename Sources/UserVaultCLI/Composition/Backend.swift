@@ -17,6 +17,11 @@ struct Backend: Sendable {
     var dynamoCounters = RequestCounters()
     var kmsCounters = RequestCounters()
     var taggingCounters = RequestCounters()
+    /// The AWS clients under the table (`nil` on the embedded store): a DynamoDB export to S3 is
+    /// asked for and read with them (``SnapshotSource``).
+    var dynamo: DynamoDBClient?
+    var s3: S3Client?
+    var s3Counters = RequestCounters()
     /// The key service may ignore key state in crypto calls: an AWS endpoint override, as for an
     /// emulator such as moto. AWS KMS itself and the embedded store enforce it.
     var mayIgnoreKeyState = false
@@ -76,8 +81,9 @@ struct Backend: Sendable {
                 let dynamoCounters = RequestCounters()
                 let kmsCounters = RequestCounters()
                 let taggingCounters = RequestCounters()
-                let table = DynamoDBUserTable(dynamo: DynamoDBClient(factory.client(for: .dynamoDB, counters: dynamoCounters)),
-                                              tableName: settings.tableName)
+                let s3Counters = RequestCounters()
+                let dynamo = DynamoDBClient(factory.client(for: .dynamoDB, counters: dynamoCounters))
+                let table = DynamoDBUserTable(dynamo: dynamo, tableName: settings.tableName)
                 let keys = KMSKeyService(
                     kms: KMSClient(factory.client(for: .kms, counters: kmsCounters)),
                     tagging: ResourceGroupsTaggingClient(factory.client(for: .tagging, counters: taggingCounters)))
@@ -87,6 +93,7 @@ struct Backend: Sendable {
                         + (configuration.endpoints.isCustom(.dynamoDB)
                             ? " at \(configuration.endpoint(for: .dynamoDB).absoluteString)" : ""),
                     dynamoCounters: dynamoCounters, kmsCounters: kmsCounters, taggingCounters: taggingCounters,
+                    dynamo: dynamo, s3: S3Client(factory.client(for: .s3, counters: s3Counters)), s3Counters: s3Counters,
                     mayIgnoreKeyState: configuration.endpoints.isCustom(.kms))
                 return try await body(backend)
             }

@@ -49,6 +49,11 @@ extension JobDefinition {
         func budgets() throws -> KMSBudgetSettings {
             KMSBudgetSettings(share: try reader.double("kms-share") ?? 0.5, rates: try reader.strings("kms-rate"))
         }
+        func snapshot() throws -> SnapshotSettings {
+            SnapshotSettings(asOf: try reader.string("as-of"), fromExport: try reader.string("from-export"),
+                             staging: try reader.string("staging"), stagingKMSKey: try reader.string("staging-kms-key"),
+                             wait: try reader.string("wait"))
+        }
         func folder() throws -> String {
             let parameter = try reader.string("report-dir")
             return reportDir.map(reader.substitute) ?? parameter ?? "reports"
@@ -64,7 +69,8 @@ extension JobDefinition {
             return .audit(AuditSettings(scan: try scan(), budgets: try budgets(), depth: try reader.choice("depth") ?? .standard,
                                         keyState: try reader.choice("key-state") ?? .auto, reportDir: try folder(),
                                         failOn: try reader.choice("fail-on") ?? .high,
-                                        publishFindings: try reader.choice("publish-findings") ?? .none, review: try review()))
+                                        publishFindings: try reader.choice("publish-findings") ?? .none, review: try review(),
+                                        snapshot: try snapshot()))
         case "export":
             try noArguments()
             let (scan, format, pageSize) = (try scan(), try reader.choice("format") as ArchiveFormat?, try reader.int("page-size") ?? 1000)
@@ -72,7 +78,7 @@ extension JobDefinition {
             guard let output = output.map(reader.substitute) ?? parameter else {
                 throw InvalidSetting(description: "export needs an output (\"output\": a path or s3://bucket/key)")
             }
-            return .export(ExportSettings(scan: scan, output: output, format: format, pageSize: pageSize))
+            return .export(ExportSettings(scan: scan, output: output, format: format, pageSize: pageSize, snapshot: try snapshot()))
         case "rotate-keys":
             try noArguments()
             let mode: RotationMode = try reader.choice("mode") ?? .enableRotation

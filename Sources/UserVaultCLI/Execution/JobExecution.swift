@@ -23,7 +23,7 @@ extension AuditSettings {
         let (settings, logger) = (context.settings, context.logger)
         try publishFindings.check(settings)
         let destination = try ReportDestination(reportDir)
-        let (scan, kms, depth, keyState, failOn) = (self.scan, budgets, self.depth, self.keyState, self.failOn)
+        let (scan, kms, depth, keyState, failOn, snapshot) = (self.scan, budgets, self.depth, self.keyState, self.failOn, self.snapshot)
         let runId = scan.plannedRunId()
         // The suppressions file and the baseline: checked before anything is opened or scanned.
         let reportReview = try await scan.naming(runId) {
@@ -32,15 +32,19 @@ extension AuditSettings {
         }
         let delivered = try await scan.naming(runId) {
             try await Backend.with(settings, readOnly: true, pageCacheKiB: EmbeddedStore.Configuration.largePageCacheKiB,
-                                   logger: logger) { backend in
-                let count = try await backend.approximateItemCount()
-                var configuration = scan.configuration(itemCount: count, pageSize: 1000, projection: .full)
+                                   logger: logger) { live in
+                // The live table, or a DynamoDB export of it (--as-of, --from-export): the same audit after that.
+                let opened = try await scan.open(live, snapshot: snapshot, runId: runId, context: context, pageSize: 1000,
+                                                 projection: .full) { configuration in
+                    AuditJob(configuration: .init(scan: configuration, failOn: failOn, depth: depth)).fingerprint(table: live.table)
+                }
+                let (backend, count, state) = (opened.backend, opened.count, opened.state)
+                var configuration = opened.configuration
                 configuration.budgets = await scan.budgets(kms, backend: backend, logger: logger)
                 configuration.readThrottles = backend.readThrottles
                 let job = AuditJob(configuration: .init(scan: configuration, failOn: failOn, depth: depth,
-                                                        keyState: keyState.resolved(for: backend)))
+                                                        keyState: keyState.resolved(for: backend), source: opened.source))
                 let keys = RateLimitedKeyService(backend.keys, limits: configuration.budgets.kms, throttles: backend.kmsThrottles)
-                let state = try scan.runState(job.fingerprint(table: backend.table), runId: runId)
                 let runner = ScanJobRunner(label: "audit", state: state, expected: count, budgets: configuration.budgets,
                                            progress: scan.progress, context: context)
                 return try await runner.run(
@@ -140,18 +144,27 @@ extension ExportSettings {
         if let staging {
             try PrivateDirectory.create(at: staging)
         }
-        let destination = staging.map { $0.appendingPathComponent((s3!.key as NSString).lastPathComponent) }
+        let named = staging.map { $0.appendingPathComponent((s3!.key as NSString).lastPathComponent) }
             ?? URL(fileURLWithPath: output)
-        let (scan, format, pageSize, output) = (self.scan, archiveFormat, self.pageSize, self.output)
+        let (scan, format, pageSize, output, snapshot) = (self.scan, archiveFormat, self.pageSize, self.output, self.snapshot)
         let runId = scan.plannedRunId()
-        let result = try await scan.naming(runId) {
-            try await Backend.with(settings, readOnly: true, logger: logger) { backend in
-                let count = try await backend.approximateItemCount()
-                var configuration = scan.configuration(itemCount: count, pageSize: pageSize, projection: .publicAttributes)
+        let (result, destination, source) = try await scan.naming(runId) {
+            try await Backend.with(settings, readOnly: true, logger: logger) { live in
+                // The live table, or a DynamoDB export of it (--as-of, --from-export): the same export after that.
+                let opened = try await scan.open(live, snapshot: snapshot, runId: runId, context: context, pageSize: pageSize,
+                                                 projection: .publicAttributes) { configuration in
+                    ExportJob(configuration: .init(scan: configuration, format: format))
+                        .fingerprint(table: live.table, destination: URL(fileURLWithPath: output))
+                }
+                let (backend, count, state) = (opened.backend, opened.count, opened.state)
+                // An export's archive carries its time in its name: users-asof-20261130T000000Z.tar.gz.
+                let destination = opened.source.provenance.map {
+                    named.deletingLastPathComponent().appendingPathComponent($0.archiveName(named.lastPathComponent))
+                } ?? named
+                var configuration = opened.configuration
                 configuration.budgets = await scan.budgets(nil, backend: backend, logger: logger)
                 configuration.readThrottles = backend.readThrottles
-                let job = ExportJob(configuration: .init(scan: configuration, format: format))
-                let state = try scan.runState(job.fingerprint(table: backend.table, destination: URL(fileURLWithPath: output)), runId: runId)
+                let job = ExportJob(configuration: .init(scan: configuration, format: format, source: opened.source))
                 let runner = ScanJobRunner(label: "export", state: state, expected: count, budgets: configuration.budgets,
                                            progress: scan.progress, context: context)
                 do {
@@ -159,7 +172,7 @@ extension ExportSettings {
                         try await job.run(table: backend.table, to: destination, state: state, logger: logger, progress: progress)
                     }
                     state.discard()
-                    return result
+                    return (result, destination, opened.source)
                 } catch {
                     if state.isTemporary { state.discard() }
                     let line = error is CancellationError ? "stopped before the end: nothing was written" : UserVaultCLI.oneLine(error)
@@ -169,7 +182,11 @@ extension ExportSettings {
             }
         }
         var shown = destination.path
-        if let s3, let staging {
+        if var s3, let staging {
+            if let provenance = source.provenance {
+                s3.key = (s3.key as NSString).deletingLastPathComponent
+                s3.key = (s3.key.isEmpty ? "" : s3.key + "/") + provenance.archiveName((output as NSString).lastPathComponent)
+            }
             do {
                 // The archive first, then its .sha256: a reader that sees the checksum sees the archive.
                 try await S3Output.upload([
@@ -181,7 +198,7 @@ extension ExportSettings {
                     + "(the archive is at \(destination.path))")
             }
             try? FileManager.default.removeItem(at: staging)
-            shown = output
+            shown = "s3://\(s3.bucket)/\(s3.key)"
         }
         return .export(.init(output: shown, runId: result.runId, users: result.itemCount, parts: result.files, bytes: result.bytes,
                              sha256: result.sha256, format: format.rawValue))

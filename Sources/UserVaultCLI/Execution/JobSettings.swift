@@ -114,11 +114,15 @@ struct AuditSettings: Sendable, Equatable {
     var failOn: Severity = .high
     var publishFindings: FindingsTarget = .none
     var review = ReviewSettings()
+    /// `--as-of` / `--from-export`.
+    var snapshot = SnapshotSettings()
 
     func validate() throws {
         try scan.validate()
         try budgets.validate()
         try review.validate()
+        try snapshot.validate()
+        try snapshot.check(scan)
     }
 }
 
@@ -128,9 +132,13 @@ struct ExportSettings: Sendable, Equatable {
     var output: String
     var format: ArchiveFormat?
     var pageSize = 1000
+    /// `--as-of` / `--from-export`.
+    var snapshot = SnapshotSettings()
 
     func validate() throws {
         try scan.validate()
+        try snapshot.validate()
+        try snapshot.check(scan)
         guard (1...10_000).contains(pageSize) else { throw InvalidSetting(description: "--page-size must be 1–10,000") }
         if output.hasPrefix("s3://"), S3Output.parse(output) == nil {
             throw InvalidSetting(description: "--output s3://bucket/key needs a bucket and a key")

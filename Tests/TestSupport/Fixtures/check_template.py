@@ -14,6 +14,11 @@
 - the repair role can run rotate-keys --mode prune-orphans: it may scan the table, re-read a
   user, list keys by tag, describe keys and schedule their deletion (on per-user keys only, as
   above).
+- point-in-time exports (issue #25): the table has point-in-time recovery on; the job role may
+  dynamodb:ExportTableToPointInTime and dynamodb:DescribeContinuousBackups on the table and
+  dynamodb:DescribeExport on the table's exports, each on exactly that and nothing more, and
+  the S3 actions it has on the bucket are each on one of its prefixes (reports/, exports/,
+  checkpoints/, staging/), never on the whole bucket; on staging/ read and write only.
 
 Usage: check_template.py TEMPLATE. Prints one line per broken promise; exit 1 if any.
 """
@@ -81,6 +86,61 @@ def prune_orphans(template):
     return [f"RepairRole: cannot {action} (rotate-keys --mode prune-orphans)" for action in sorted(PRUNE_ORPHANS - granted)]
 
 
+# The DynamoDB actions of point-in-time exports, each on its one resource (as the template writes it).
+EXPORTS = {
+    "dynamodb:ExportTableToPointInTime": "UsersTable.Arn",
+    "dynamodb:DescribeContinuousBackups": "UsersTable.Arn",
+    "dynamodb:DescribeExport": "${UsersTable.Arn}/export/*",
+}
+PREFIXES = ("reports/*", "exports/*", "checkpoints/*", "staging/*")
+STAGING_ACTIONS = {"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"}
+
+
+def resource_texts(statement):
+    resources = statement.get("Resource")
+    resources = resources if isinstance(resources, list) else [resources]
+    texts = []
+    for resource in resources:
+        if isinstance(resource, dict):
+            resource = resource.get("Fn::Sub") or ".".join(resource.get("Fn::GetAtt", [])) or str(resource)
+        texts.append(str(resource))
+    return texts
+
+
+def point_in_time_exports(template):
+    problems = []
+    table = template["Resources"]["UsersTable"]["Properties"]
+    if not table.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
+        problems.append("UsersTable: point-in-time recovery is off (export --as-of needs it)")
+    granted = set()
+    for statement, actions in statements(template, "JobRole"):
+        if statement.get("Effect") != "Allow":
+            continue
+        texts = resource_texts(statement)
+        for action in actions:
+            if action in ("dynamodb:*", "s3:*"):
+                problems.append(f"JobRole: may {action}")
+            elif action in EXPORTS:
+                granted.add(action)
+                if texts != [EXPORTS[action]]:
+                    problems.append(f"JobRole: {action} on {texts}, not on {EXPORTS[action]} alone")
+            elif action == "s3:ListBucket":
+                # Listing is of the bucket, narrowed to a prefix by its condition (--baseline auto).
+                listed = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+                listed = listed if isinstance(listed, list) else [listed]
+                if texts != ["OutputBucket.Arn"] or not all(isinstance(p, str) and p.endswith(PREFIXES) for p in listed):
+                    problems.append(f"JobRole: s3:ListBucket on {texts} for {listed}, beyond the bucket's prefixes")
+            elif action.startswith("s3:"):
+                for text in texts:
+                    if not (text.startswith("${OutputBucket.Arn}/") and text.endswith(PREFIXES)):
+                        problems.append(f"JobRole: {action} on {text}, beyond the bucket's prefixes")
+                    elif text.endswith("staging/*") and action not in STAGING_ACTIONS:
+                        problems.append(f"JobRole: {action} on the staging prefix (read and write only)")
+    for action in sorted(set(EXPORTS) - granted):
+        problems.append(f"JobRole: no {action} (export --as-of needs it)")
+    return problems
+
+
 def main(path):
     template = cfn_yaml.load(path)
     problems = []
@@ -106,6 +166,7 @@ def main(path):
     for action in sorted(set(SECURITY_HUB) - granted):
         problems.append(f"JobRole: lacks {action} (--publish-findings securityhub needs it)")
     problems += prune_orphans(template)
+    problems += point_in_time_exports(template)
     for problem in problems:
         print(problem)
     return 1 if problems else 0

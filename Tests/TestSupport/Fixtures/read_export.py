@@ -5,9 +5,12 @@ the `zstd` command), the way a compliance reviewer would, and extract its JSON d
 Usage: read_export.py ARCHIVE OUTDIR
 
 Every member is written to OUTDIR under its base name. One JSON object is printed on stdout:
-{"members": [...], "modes": [...], "users": N, "unique": N, "attributes": [...], "resourceKeys": [...]}
+{"members": [...], "modes": [...], "users": N, "unique": N, "attributes": [...], "resourceKeys": [...],
+ "resourcesDigest": SHA-256 of every user resource, sorted by id (the same users give the same digest,
+ however they are split into parts)}
 Exit status 1 when the archive cannot be read.
 """
+import hashlib
 import io
 import json
 import os
@@ -37,7 +40,7 @@ def members(path):
 def main(argv):
     archive, out = argv[1], argv[2]
     os.makedirs(out, exist_ok=True)
-    names, modes, ids, attributes, resource_keys = [], set(), [], set(), set()
+    names, modes, ids, attributes, resource_keys, resources = [], set(), [], set(), set(), []
     for name, mode, data in members(archive):
         names.append(name)
         modes.add(oct(mode))
@@ -45,11 +48,14 @@ def main(argv):
             handle.write(data)
         if name.startswith("users/"):
             for resource in json.loads(data)["data"]:
+                resources.append(resource)
                 ids.append(resource["id"])
                 resource_keys.update(resource.keys())
                 attributes.update(resource.get("attributes", {}).keys())
     print(json.dumps({"members": names, "modes": sorted(modes), "users": len(ids), "unique": len(set(ids)),
-                      "attributes": sorted(attributes), "resourceKeys": sorted(resource_keys)}))
+                      "attributes": sorted(attributes), "resourceKeys": sorted(resource_keys),
+                      "resourcesDigest": hashlib.sha256(json.dumps(sorted(resources, key=lambda r: r["id"]),
+                                                                   sort_keys=True).encode()).hexdigest()}))
     return 0
 
 

@@ -1,0 +1,176 @@
+import Crypto
+import Foundation
+
+/// Reads one data file of a DynamoDB export to S3 as it streams: ranged
+/// [GetObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)s of
+/// ``chunkSize`` bytes, inflated as they arrive, split into `{"Item": …}` lines, each decoded
+/// with the DynamoDB JSON codec (``AttributeValue``, the full model). Memory holds a chunk, 256 KiB
+/// of inflated text and a page of items, whatever the file's size.
+///
+/// ```swift
+/// let reader = ExportDataFileReader(s3: s3, bucket: manifest.bucket, file: manifest.dataFiles[0])
+/// while let items = try await reader.next(limit: 1000) { ... }
+/// ```
+///
+/// The file is checked against its line of `manifest-files.json` as it is read: its S3 entity tag
+/// first (every range asks `If-Match` it, so a file replaced mid-read fails), then, at its end,
+/// the MD5 of its bytes and its line count. A mismatch throws ``DynamoDBExportError`` naming the
+/// file; no page after the check passes is returned until the file is proven whole.
+public actor ExportDataFileReader {
+    public nonisolated let file: DynamoDBExportManifest.DataFile
+    public nonisolated let location: String
+    private let s3: S3Client
+    private let bucket: String
+    private let chunkSize: Int
+    private var md5 = Insecure.MD5()
+    private var inflater: GzipInflater?
+    private var size: Int?
+    private var offset = 0
+    /// Inflated bytes not yet split into lines.
+    private var pending: [UInt8] = []
+    private var lines: [[UInt8]] = []
+    private var nextIndex = 0
+    private var checked = false
+    /// Lines handed out (or skipped) so far.
+    public private(set) var linesRead = 0
+
+    /// The size of each ranged GET: 4 MiB by default.
+    public static let defaultChunkSize = 4 << 20
+
+    public init(s3: S3Client, bucket: String, file: DynamoDBExportManifest.DataFile, chunkSize: Int = defaultChunkSize) {
+        self.s3 = s3
+        self.bucket = bucket
+        self.file = file
+        self.chunkSize = max(1 << 16, chunkSize)
+        location = "s3://\(bucket)/\(file.key)"
+    }
+
+    /// Up to `limit` items; `nil` once the file is done and has passed its checks.
+    public func next(limit: Int) async throws -> [DynamoDBItem]? {
+        var items: [DynamoDBItem] = []
+        while items.count < limit, let line = try await nextLine() {
+            items.append(try decode(line))
+        }
+        return items.isEmpty && checked ? nil : items
+    }
+
+    /// Whether the file has no line left (reading ahead, and checking the file when it ends).
+    public func atEnd() async throws -> Bool {
+        while nextIndex == lines.count {
+            if checked { return true }
+            lines.removeAll(keepingCapacity: true)
+            nextIndex = 0
+            try await fill()
+        }
+        return false
+    }
+
+    /// Passes over `count` lines without decoding them (a resumed file's pages already done);
+    /// they still count toward the file's checks.
+    public func skip(_ count: Int) async throws {
+        var left = count
+        while left > 0, try await nextLine() != nil { left -= 1 }
+    }
+
+    /// The next line; `nil` at the end, after the checks.
+    private func nextLine() async throws -> [UInt8]? {
+        while nextIndex == lines.count {
+            if checked { return nil }
+            lines.removeAll(keepingCapacity: true)
+            nextIndex = 0
+            try await fill()
+        }
+        linesRead += 1
+        defer { nextIndex += 1 }
+        return lines[nextIndex]
+    }
+
+    /// Reads the next chunk (and, at the end, checks the whole file).
+    private func fill() async throws {
+        if size == nil {
+            let metadata = try await s3.headObject(bucket: bucket, key: file.key)
+            guard Self.unquoted(metadata.eTag) == Self.unquoted(file.etag) else { throw DynamoDBExportError.changed(location) }
+            size = metadata.contentLength
+            do {
+                inflater = try GzipInflater()
+            } catch {
+                throw DynamoDBExportError.malformedData(location, "\(error)")
+            }
+        }
+        guard let size, let inflater else { return }
+        do {
+            // What was fed already, a piece at a time.
+            if inflater.hasInput {
+                _ = try inflater.pull { piece in split(piece) }
+                return
+            }
+        } catch {
+            throw DynamoDBExportError.malformedData(location, "\(error)")
+        }
+        if offset < size {
+            let end = min(offset + chunkSize, size) - 1
+            let bytes = try await s3.getObject(bucket: bucket, key: file.key, range: offset...end,
+                                              ifMatch: "\"\(Self.unquoted(file.etag))\"")
+            offset = end + 1
+            let chunk = [UInt8](bytes)
+            md5.update(data: chunk)
+            inflater.feed(chunk)
+            return
+        }
+        // The end: the last line may lack its newline; then the file's checks.
+        if !pending.isEmpty {
+            lines.append(pending)
+            pending = []
+        }
+        do {
+            try inflater.finish()
+        } catch {
+            throw DynamoDBExportError.malformedData(location, "\(error)")
+        }
+        guard Data(md5.finalize()).base64EncodedString() == file.md5Checksum else {
+            throw DynamoDBExportError.checksumMismatch(location)
+        }
+        let total = linesRead + lines.count - nextIndex
+        guard total == file.itemCount else {
+            throw DynamoDBExportError.countMismatch(location, lines: total, expected: file.itemCount)
+        }
+        checked = true
+    }
+
+    private func split(_ piece: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        for index in 0..<piece.count where piece[index] == UInt8(ascii: "\n") {
+            pending.append(contentsOf: UnsafeBufferPointer(rebasing: piece[start..<index]))
+            if !pending.isEmpty { lines.append(pending) }
+            pending = []
+            start = index + 1
+        }
+        if start < piece.count { pending.append(contentsOf: UnsafeBufferPointer(rebasing: piece[start...])) }
+    }
+
+    /// `{"Item": {…}}` → the item.
+    private func decode(_ line: [UInt8]) throws -> DynamoDBItem {
+        do {
+            return try JSONReader.read(Data(line)) { json in
+                var item: DynamoDBItem?
+                try json.object { json, name in
+                    guard name == "Item", item == nil else {
+                        throw JSONReader.Failure(offset: 0, expected: "one member, Item")
+                    }
+                    item = try DynamoDBItem(reading: &json)
+                }
+                guard let item else { throw JSONReader.Failure(offset: 0, expected: "an Item member") }
+                return item
+            }
+        } catch {
+            throw DynamoDBExportError.malformedData(location, "line \(linesRead) is not an {\"Item\": …} line of DynamoDB JSON")
+        }
+    }
+
+    static func unquoted(_ tag: String?) -> String {
+        var tag = tag ?? ""
+        if tag.hasPrefix("\"") { tag.removeFirst() }
+        if tag.hasSuffix("\"") { tag.removeLast() }
+        return tag
+    }
+}
