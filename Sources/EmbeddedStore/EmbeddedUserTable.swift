@@ -37,6 +37,8 @@ public struct EmbeddedUserTable: UserTable {
             try Self.put(db, user)
             try db.execute(sql: "INSERT INTO items (h, id, type, guard_user_id) VALUES (?, ?, ?, ?)",
                            arguments: [SegmentHash.hash(guardId), guardId, EmailGuard.itemType, record.id])
+            try ChangeLog.item(db, record.id, inserted: true)
+            try ChangeLog.item(db, guardId, inserted: true)
         }
     }
 
@@ -112,7 +114,11 @@ public struct EmbeddedUserTable: UserTable {
     }
 
     public func unconditionalPut(_ item: StoredItem) async throws {
-        try await pool.write { db in try Self.put(db, item) }
+        try await pool.write { db in
+            let existed = try Self.exists(db, id: item.id)
+            try Self.put(db, item)
+            try ChangeLog.item(db, item.id, inserted: !existed)
+        }
     }
 
     /// Items are spread evenly over the segment hash (SHA-256), so counting the first 1/64 of the
@@ -139,6 +145,7 @@ public struct EmbeddedUserTable: UserTable {
             if let holder = try Self.guardHolder(db, id) { return holder }
             try db.execute(sql: "INSERT INTO items (h, id, type, guard_user_id) VALUES (?, ?, ?, ?)",
                            arguments: [SegmentHash.hash(id), id, EmailGuard.itemType, userId])
+            try ChangeLog.item(db, id, inserted: true)
             return userId
         }
     }
@@ -156,7 +163,9 @@ public struct EmbeddedUserTable: UserTable {
                 UPDATE items SET credentials = ?, credentials_key_id = ?, created_at = COALESCE(created_at, ?)
                 WHERE h = ? AND id = ? AND type = 'users' AND credentials = ? AND credentials_key_id IS ?
                 """, arguments: [ciphertext, keyId, createdAt, SegmentHash.hash(userId), userId, old, expectedKeyId])
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try ChangeLog.item(db, userId, inserted: false)
+            return true
         }
     }
 
