@@ -7,6 +7,23 @@ public protocol FindingsHub: Sendable {
     func activeFindings(in scope: SecurityHubFindings.Scope) async throws -> [ASFFFinding]
     /// Imports `findings` (at most 100); returns those refused: `Id` → `ErrorCode`.
     func importFindings(_ findings: [ASFFFinding]) async throws -> [String: String]
+    /// The ACTIVE findings of `scope` about these users (their ids' prefixes).
+    func activeFindings(in scope: SecurityHubFindings.Scope, userIds: [String]) async throws -> [ASFFFinding]
+    /// The ACTIVE findings of `scope` that name the key `keyArn` as a resource.
+    func activeFindings(in scope: SecurityHubFindings.Scope, keyArn: String) async throws -> [ASFFFinding]
+}
+
+extension FindingsHub {
+    /// Every ACTIVE finding of the scope, kept for these users: for hubs that cannot filter by id prefix.
+    public func activeFindings(in scope: SecurityHubFindings.Scope, userIds: [String]) async throws -> [ASFFFinding] {
+        let prefixes = userIds.map { scope.idPrefix + $0 + "/" }
+        return try await activeFindings(in: scope).filter { finding in prefixes.contains { finding.Id.hasPrefix($0) } }
+    }
+
+    /// Every ACTIVE finding of the scope, kept when it names the key.
+    public func activeFindings(in scope: SecurityHubFindings.Scope, keyArn: String) async throws -> [ASFFFinding] {
+        try await activeFindings(in: scope).filter { finding in finding.Resources.contains { $0.Id == keyArn } }
+    }
 }
 
 /// Publishes an audit's findings to Security Hub so that each (user, code) is one finding,
@@ -75,7 +92,7 @@ public struct SecurityHubPublisher: Sendable {
 
     /// Sends `findings` in batches, each refused one again up to ``maxAttempts`` times; throws
     /// when a request fails (the AWS client has retried it already).
-    private func send(_ findings: [ASFFFinding], into result: inout FindingsPublication) async throws {
+    func send(_ findings: [ASFFFinding], into result: inout FindingsPublication) async throws {
         var codes: [String: Int] = [:]
         for start in stride(from: 0, to: findings.count, by: batchSize) {
             var pending = Array(findings[start..<min(start + batchSize, findings.count)])
