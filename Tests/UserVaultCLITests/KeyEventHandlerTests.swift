@@ -69,7 +69,7 @@ struct KeyEventHandlerTests {
             try await HTTP1Transport.withTransport { transport in
                 let backend = MotoBackend(moto: moto, transport: transport)
                 var keys: [String: String] = [:]
-                for id in try await StreamHandlerTests.users(backend).keys where !defective.contains(id) {
+                for id in try await StreamHandlerTests.users(backend).keys where !defective.contains(id) && id != ghost {
                     keys[id] = try await backend.table.item(id: id)?.credentialsKeyId
                 }
                 let clean = keys.keys.sorted()
