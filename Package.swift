@@ -171,7 +171,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
-            exclude: ["validate_jsonapi.py", "validate_ocsf.py", "Fixtures", "signature_server.py", "supervise.py", "dying_proxy.py"],
+            exclude: ["validate_jsonapi.py", "validate_ocsf.py", "Fixtures", "signature_server.py", "supervise.py", "dying_proxy.py", "throttling_proxy.py", "forwarding.py"],
             swiftSettings: strict
         ),
         // The fuzz harnesses: each parser of outside bytes, fed any bytes, with its invariants

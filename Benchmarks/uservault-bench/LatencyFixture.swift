@@ -29,6 +29,8 @@ struct LatencyFixture: Sendable {
     var scanDelay: TimeAmount
     var pageItems: Int
     var kmsDelay: TimeAmount = .milliseconds(5)
+    /// A consistent GetItem's latency (the stream handler reads each changed user so).
+    var itemDelay: TimeAmount = .milliseconds(5)
     /// The share of keys in a bad state (0–1).
     var defects: Double = 0
     var quotas: [String: Double] = [:]
@@ -92,6 +94,10 @@ struct LatencyFixture: Sendable {
                 + #""BillingModeSummary":{"BillingMode":"PAY_PER_REQUEST"}}}"#)
         case "DynamoDB_20120810.Scan":
             return scan(input)
+        case "DynamoDB_20120810.GetItem":
+            let id = ((input["Key"] as? [String: Any])?["id"] as? [String: Any])?["S"] as? String ?? ""
+            guard let index = Self.index(ofUserId: id), index < users else { return Answer(body: "{}", delay: itemDelay) }
+            return Answer(body: #"{"Item":\#(Self.item(index))}"#, delay: itemDelay)
         case "TrentService.DescribeKey":
             let keyId = input["KeyId"] as? String ?? ""
             let arn = Self.arn(keyId)

@@ -13,8 +13,10 @@ struct UserVaultBench {
         usage: uservault-bench fixture STORE USERS [SEED]
                uservault-bench scan STORE [SEGMENTS] [PAGE]
                uservault-bench aws-rps ENDPOINT getitem|describekey TARGET [REQUESTS] [IN_FLIGHT]
+               uservault-bench watch-latency embedded STORE [WRITES]
+               uservault-bench watch-latency aws ENDPOINT TABLE [WRITES]
                uservault-bench latency-fixture USERS [SCAN_DELAY_MS] [PAGE_ITEMS]
-                   [--kms-delay-ms N] [--defects SHARE] [--quota NAME=N]... [--record-arrivals]
+                   [--kms-delay-ms N] [--item-delay-ms N] [--defects SHARE] [--quota NAME=N]... [--record-arrivals]
         """
 
     static func main() async {
@@ -29,6 +31,8 @@ struct UserVaultBench {
                 try await awsRequestsPerSecond(arguments)
             case "latency-fixture" where arguments.count >= 2:
                 try await latencyFixture(arguments)
+            case "watch-latency" where arguments.count >= 3 && (arguments[1] == "embedded" || arguments.count >= 4):
+                try await WatchLatency.run(arguments)
             default:
                 FileHandle.standardError.write(Data((usage + "\n").utf8))
                 exit(2)
@@ -136,7 +140,7 @@ struct UserVaultBench {
     /// Serves ``LatencyFixture`` on a loopback port until killed; prints `endpoint URL` first.
     ///
     /// Positional: USERS, the Scan page delay (ms, default 20), items per page (default 1,000).
-    /// Options: `--kms-delay-ms N` (default 5), `--defects SHARE` (keys in a bad state, 0–1),
+    /// Options: `--kms-delay-ms N` (default 5), `--item-delay-ms N` (GetItem, default 5), `--defects SHARE` (keys in a bad state, 0–1),
     /// `--quota NAME=N` (an account quota, requests per second: `Cryptographic`, `DescribeKey`,
     /// ...; repeatable), `--record-arrivals` (for `GET /_fixture/stats`).
     static func latencyFixture(_ arguments: [String]) async throws {
@@ -149,6 +153,7 @@ struct UserVaultBench {
         while let option = options.next() {
             switch option {
             case "--kms-delay-ms": fixture.kmsDelay = .milliseconds(Int64(options.next().flatMap(Int.init) ?? 5))
+            case "--item-delay-ms": fixture.itemDelay = .milliseconds(Int64(options.next().flatMap(Int.init) ?? 5))
             case "--defects": fixture.defects = options.next().flatMap(Double.init) ?? 0
             case "--record-arrivals": fixture.recordArrivals = true
             case "--quota":

@@ -43,7 +43,9 @@ public struct DynamoDBUserTable: UserTable {
                 AttributeDefinitions: [.init("id", "S"), .init("email", "S")],
                 GlobalSecondaryIndexes: [.init(
                     IndexName: indexName, KeySchema: [.init("email", "HASH")],
-                    Projection: .init(ProjectionType: "INCLUDE", NonKeyAttributes: Self.indexAttributes))]))
+                    Projection: .init(ProjectionType: "INCLUDE", NonKeyAttributes: Self.indexAttributes))],
+                // The stream `uservault watch` follows: keys only, so no credential leaves the table through it.
+                StreamSpecification: .init(StreamEnabled: true, StreamViewType: "KEYS_ONLY")))
         } catch let error as AWSError where error.code == "ResourceInUseException" {
             return false  // created concurrently
         } catch {

@@ -83,18 +83,38 @@ public struct KMSKeyService: KeyService {
     }
 
     public func keysTagged(_ tagKey: String) async throws -> [TaggedKey] {
+        try await listTagged(tagKey, values: nil)
+    }
+
+    /// The tagging API filtered by value, ``ResourceGroupsTaggingClient/maxFilterValues`` values a listing.
+    public func keysTagged(_ tagKey: String, values: [String]) async throws -> [TaggedKey] {
+        guard !values.isEmpty else { return [] }
+        var found: [TaggedKey] = []
+        let unique = Array(Set(values)).sorted()
+        for start in stride(from: 0, to: unique.count, by: ResourceGroupsTaggingClient.maxFilterValues) {
+            let end = min(unique.count, start + ResourceGroupsTaggingClient.maxFilterValues)
+            found += try await listTagged(tagKey, values: Array(unique[start..<end]))
+        }
+        return found
+    }
+
+    private func listTagged(_ tagKey: String, values: [String]?) async throws -> [TaggedKey] {
         guard let tagging else {
             var found: [TaggedKey] = []
             for keyId in try await listKeyIds() {
-                if let value = try await tags(keyId: keyId)[tagKey] { found.append(TaggedKey(keyId: keyId, value: value)) }
+                if let value = try await tags(keyId: keyId)[tagKey], values.map({ $0.contains(value) }) ?? true {
+                    found.append(TaggedKey(keyId: keyId, value: value))
+                }
             }
             return found
         }
         return try await mapping {
             var found: [TaggedKey] = []
-            for try await page in tagging.resourcesPages(type: "kms:key", tagKey: tagKey) {
+            for try await page in tagging.resourcesPages(type: "kms:key", tagKey: tagKey, values: values) {
                 for resource in page.ResourceTagMappingList ?? [] {
-                    guard let tag = resource.Tags?.first(where: { $0.Key == tagKey }) else { continue }
+                    // Checked again: an emulator may ignore the filter's values.
+                    guard let tag = resource.Tags?.first(where: { $0.Key == tagKey }),
+                          values.map({ $0.contains(tag.Value) }) ?? true else { continue }
                     found.append(TaggedKey(keyId: resource.ResourceARN, value: tag.Value))
                 }
             }

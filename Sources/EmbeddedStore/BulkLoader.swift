@@ -58,6 +58,8 @@ extension EmbeddedStore {
                     try EmbeddedUserTable.put(db, user)
                     let guardId = EmailGuard.itemId(forEmail: user.email ?? "")
                     try guardItem.execute(arguments: [SegmentHash.hash(guardId), guardId, EmailGuard.itemType, user.id])
+                    try ChangeLog.item(db, user.id, inserted: true)
+                    try ChangeLog.item(db, guardId, inserted: true)
                 }
                 try db.execute(sql: "PRAGMA cache_size = -8192")
             }

@@ -40,6 +40,7 @@ public struct EmbeddedKeyService: KeyService {
                 try db.execute(sql: "INSERT INTO kms_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)",
                                arguments: [keyId, key, value])
             }
+            try ChangeLog.key(db, keyId)
         }
         return KeyMetadata(keyId: keyId, arn: Self.arnPrefix + keyId, state: .enabled, creationDate: now,
                            description: description)
@@ -50,6 +51,7 @@ public struct EmbeddedKeyService: KeyService {
         try await pool.write { db in
             try Self.requireUsable(try Self.state(db, keyId))
             try db.execute(sql: "UPDATE kms_keys SET rotation_enabled = 1 WHERE key_id = ?", arguments: [keyId])
+            try ChangeLog.key(db, keyId)
         }
     }
 
@@ -63,6 +65,7 @@ public struct EmbeddedKeyService: KeyService {
                            arguments: [keyId, Int(version), material])
             try db.execute(sql: "UPDATE kms_keys SET current_version = ?, last_rotated_at = ? WHERE key_id = ?",
                            arguments: [Int(version), Date().timeIntervalSince1970, keyId])
+            try ChangeLog.key(db, keyId)
         }
     }
 
@@ -202,6 +205,7 @@ public struct EmbeddedKeyService: KeyService {
             guard state != .pendingDeletion else { throw KeyServiceError.invalidState("key \(keyId) is pending deletion") }
             try db.execute(sql: "UPDATE kms_keys SET state = 'PendingDeletion', deletion_date = ? WHERE key_id = ?",
                            arguments: [deletion, keyId])
+            try ChangeLog.key(db, keyId)
         }
     }
 
@@ -212,6 +216,7 @@ public struct EmbeddedKeyService: KeyService {
                 throw KeyServiceError.invalidState("key \(keyId) is pending deletion")
             }
             try db.execute(sql: "UPDATE kms_keys SET state = 'Disabled' WHERE key_id = ?", arguments: [keyId])
+            try ChangeLog.key(db, keyId)
         }
     }
 
@@ -260,6 +265,19 @@ public struct EmbeddedKeyService: KeyService {
                 try db.execute(sql: "INSERT OR REPLACE INTO kms_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)",
                                arguments: [keyId, key, value])
             }
+            try ChangeLog.key(db, keyId)
+        }
+    }
+
+    /// One read of the tags table, by value.
+    public func keysTagged(_ tagKey: String, values: [String]) async throws -> [TaggedKey] {
+        guard !values.isEmpty else { return [] }
+        return try await pool.read { db in
+            let marks = Array(repeating: "?", count: values.count).joined(separator: ",")
+            return try Row.fetchAll(
+                db, sql: "SELECT key_id, tag_value FROM kms_tags WHERE tag_key = ? AND tag_value IN (\(marks)) ORDER BY key_id",
+                arguments: StatementArguments([tagKey] + values)
+            ).map { TaggedKey(keyId: Self.arnPrefix + ($0["key_id"] as String), value: $0["tag_value"]) }
         }
     }
 

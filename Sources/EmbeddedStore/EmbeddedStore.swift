@@ -40,6 +40,8 @@ public final class EmbeddedStore: Sendable {
     public let path: String
     public let table: EmbeddedUserTable
     public let keys: EmbeddedKeyService
+    /// What changed, in order: the change log every write records (for `uservault watch`).
+    public let changes: EmbeddedChangeFeed
     /// The secret that seals list cursors for this store.
     public let cursorSecret: Data
     let pool: DatabasePool
@@ -98,6 +100,7 @@ public final class EmbeddedStore: Sendable {
         }
         table = EmbeddedUserTable(pool: pool, tableName: configuration.tableName)
         keys = EmbeddedKeyService(pool: pool)
+        changes = EmbeddedChangeFeed(pool: pool)
     }
 
     static var migrator: DatabaseMigrator {
@@ -164,6 +167,10 @@ public final class EmbeddedStore: Sendable {
                 DROP TABLE kms_keys;
                 ALTER TABLE kms_keys_clustered RENAME TO kms_keys;
                 """)
+        }
+        // The change log `uservault watch` follows (``ChangeLog``).
+        migrator.registerMigration("v3-change-log") { db in
+            try db.execute(sql: ChangeLog.schema)
         }
         return migrator
     }

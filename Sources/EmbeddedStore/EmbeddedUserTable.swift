@@ -39,6 +39,8 @@ public struct EmbeddedUserTable: UserTable {
             try Self.put(db, user)
             try db.execute(sql: "INSERT INTO items (h, id, type, guard_user_id) VALUES (?, ?, ?, ?)",
                            arguments: [SegmentHash.hash(guardId), guardId, EmailGuard.itemType, record.id])
+            try ChangeLog.item(db, record.id, inserted: true)
+            try ChangeLog.item(db, guardId, inserted: true)
         }
     }
 
@@ -118,7 +120,11 @@ public struct EmbeddedUserTable: UserTable {
     }
 
     public func unconditionalPut(_ item: StoredItem) async throws {
-        try await pool.write { db in try Self.put(db, item) }
+        try await pool.write { db in
+            let existed = try Self.exists(db, id: item.id)
+            try Self.put(db, item)
+            try ChangeLog.item(db, item.id, inserted: !existed)
+        }
     }
 
     /// Items are spread evenly over the segment hash (SHA-256), so counting the first 1/64 of the
@@ -145,6 +151,7 @@ public struct EmbeddedUserTable: UserTable {
             if let holder = try Self.guardHolder(db, id) { return holder }
             try db.execute(sql: "INSERT INTO items (h, id, type, guard_user_id) VALUES (?, ?, ?, ?)",
                            arguments: [SegmentHash.hash(id), id, EmailGuard.itemType, userId])
+            try ChangeLog.item(db, id, inserted: true)
             return userId
         }
     }
@@ -166,7 +173,9 @@ public struct EmbeddedUserTable: UserTable {
                 """, arguments: StatementArguments([ciphertext.databaseValue, keyId.databaseValue, createdAt.databaseValue,
                                                   SegmentHash.hash(userId).databaseValue, userId.databaseValue] + old
                                                  + [expectedKeyId.databaseValue]))
-            return db.changesCount == 1
+            guard db.changesCount == 1 else { return false }
+            try ChangeLog.item(db, userId, inserted: false)
+            return true
         }
     }
 

@@ -8,16 +8,16 @@ to 127.0.0.1:TARGET_PORT as they came (method, path, headers, body) and returns 
 Request HEALTHY+1 kills the process at once, as a crashed endpoint: requests in flight get a
 reset, every later connection is refused. Each request is counted as it arrives.
 """
-import http.client
 import http.server
 import os
 import sys
 import threading
 
+from forwarding import forward
+
 port_file, target, healthy = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 lock = threading.Lock()
 count = 0
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection", "upgrade"}
 
 
 class Forward(http.server.BaseHTTPRequestHandler):
@@ -30,20 +30,7 @@ class Forward(http.server.BaseHTTPRequestHandler):
             if count > healthy:
                 os._exit(0)
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        upstream = http.client.HTTPConnection("127.0.0.1", target, timeout=60)
-        upstream.request(self.command, self.path, body=body, headers=headers)
-        answer = upstream.getresponse()
-        data = answer.read()
-        self.send_response(answer.status, answer.reason)
-        for name, value in answer.getheaders():
-            if name.lower() not in HOP_BY_HOP:
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        upstream.close()
+        forward(self, target, self.rfile.read(length) if length else None)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_one
 

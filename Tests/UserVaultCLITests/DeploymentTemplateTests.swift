@@ -103,4 +103,37 @@ struct DeploymentTemplateTests {
         #expect("\(wiring["suppressions"] ?? "")".contains("AuditSuppressionsKey") && "\(wiring["suppressions"] ?? "")".contains("HasSuppressions"))
         #expect((wiring["list"] as? [Any])?.count == 1, "s3:ListBucket for --baseline auto: \(output)")
     }
+
+    @Test("the continuous proofs: a KEYS_ONLY stream; its mapping with ReportBatchItemFailures, bisection, bounded retries and record age, an SQS on-failure queue; the API-call rule and a rule of its own for the DeleteKey service event; alarms on the queue's depth and the iterator age; roles that never write the table")
+    func continuousProofs() async throws {
+        let checker = repositoryRoot.appendingPathComponent("Tests/TestSupport/Fixtures/check_template.py").path
+        let template = try String(contentsOf: repositoryRoot.appendingPathComponent("jobs/template.yaml"), encoding: .utf8)
+        // Each promise broken alone, and the checker's line for it.
+        let breaks: [(from: String, to: String, line: String)] = [
+            ("StreamViewType: KEYS_ONLY", "StreamViewType: NEW_AND_OLD_IMAGES", "the stream is not KEYS_ONLY"),
+            ("      FunctionResponseTypes: [ReportBatchItemFailures]\n", "", "without FunctionResponseTypes ReportBatchItemFailures"),
+            ("      BisectBatchOnFunctionError: true\n", "", "without BisectBatchOnFunctionError"),
+            ("      MaximumRetryAttempts: 10\n", "      MaximumRetryAttempts: -1\n", "MaximumRetryAttempts unbounded"),
+            ("      MaximumRecordAgeInSeconds: 3600\n", "", "MaximumRecordAgeInSeconds unbounded"),
+            ("          Destination: !GetAtt StreamFailureQueue.Arn", "          Destination: !GetAtt KeyEventsFunction.Arn",
+             "no SQS on-failure destination"),
+            ("            - DeleteAlias\n", "", "no rule sends the KMS API calls ['DeleteAlias']"),
+            ("        detail-type: [AWS Service Event via CloudTrail]", "        detail-type: [AWS Service Event via CloudTrail, AWS API Call via CloudTrail]",
+             "no rule of its own sends the DeleteKey service event"),
+            ("      MetricName: IteratorAge", "      MetricName: Duration", "no alarm on the stream function's iterator age"),
+            ("      Dimensions: [{ Name: QueueName, Value: !GetAtt StreamFailureQueue.QueueName }]",
+             "      Dimensions: [{ Name: QueueName, Value: !GetAtt KeyEventsFailureQueue.QueueName }]", "no alarm on the depth of StreamFailureQueue"),
+            ("                Action: dynamodb:GetItem\n                Resource: !GetAtt UsersTable.Arn\n              - Sid: ProveCiphertextsOnTheSameKey",
+             "                Action: [dynamodb:GetItem, dynamodb:UpdateItem]\n                Resource: !GetAtt UsersTable.Arn\n              - Sid: ProveCiphertextsOnTheSameKey",
+             "StreamRole: may dynamodb:UpdateItem"),
+        ]
+        for broken in breaks {
+            #expect(template.contains(broken.from), "the template changed: \(broken.from)")
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("template-\(UUID().uuidString).yaml")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try template.replacingOccurrences(of: broken.from, with: broken.to).write(to: file, atomically: true, encoding: .utf8)
+            let (status, output) = try await Self.run(["python3", checker, file.path])
+            #expect(status == 1 && output.contains(broken.line), "\(broken.line): \(output)")
+        }
+    }
 }

@@ -12,6 +12,9 @@ public struct AWSService: Sendable, Hashable {
     public var errorFormat: ErrorFormat
     /// S3 paths are signed as given (no normalisation, no double encoding) with a content hash header.
     public var isS3: Bool
+    /// The first label of the public endpoint's host when it is not the signing name
+    /// (`streams.dynamodb` for DynamoDB Streams, signed as `dynamodb`).
+    public var endpointPrefix: String? = nil
 
     public enum ErrorFormat: Sendable, Hashable { case json, xml }
 
@@ -27,6 +30,6 @@ public struct AWSService: Sendable, Hashable {
     /// The public regional endpoint.
     public func defaultEndpoint(region: String) -> URL {
         let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-        return URL(string: "https://\(signingName).\(region).\(suffix)")!
+        return URL(string: "https://\(endpointPrefix ?? signingName).\(region).\(suffix)")!
     }
 }

@@ -43,12 +43,24 @@ public enum DynamoDB {
         public var AttributeDefinitions: [AttributeDefinition]
         public var GlobalSecondaryIndexes: [GlobalSecondaryIndex]?
         public var BillingMode: String? = "PAY_PER_REQUEST"
+        public var StreamSpecification: StreamSpecification?
         public init(TableName: String, KeySchema: [KeySchemaElement], AttributeDefinitions: [AttributeDefinition],
-                    GlobalSecondaryIndexes: [GlobalSecondaryIndex]? = nil) {
+                    GlobalSecondaryIndexes: [GlobalSecondaryIndex]? = nil, StreamSpecification: StreamSpecification? = nil) {
             self.TableName = TableName
             self.KeySchema = KeySchema
             self.AttributeDefinitions = AttributeDefinitions
             self.GlobalSecondaryIndexes = GlobalSecondaryIndexes
+            self.StreamSpecification = StreamSpecification
+        }
+    }
+
+    /// A table's stream: `StreamViewType` `KEYS_ONLY`, `NEW_IMAGE`, `OLD_IMAGE` or `NEW_AND_OLD_IMAGES`.
+    public struct StreamSpecification: Codable, Sendable, Hashable {
+        public var StreamEnabled: Bool
+        public var StreamViewType: String?
+        public init(StreamEnabled: Bool, StreamViewType: String? = nil) {
+            self.StreamEnabled = StreamEnabled
+            self.StreamViewType = StreamViewType
         }
     }
 
@@ -62,6 +74,9 @@ public enum DynamoDB {
         public var GlobalSecondaryIndexes: [GlobalSecondaryIndexDescription]?
         public var ProvisionedThroughput: ProvisionedThroughputDescription?
         public var BillingModeSummary: BillingModeSummary?
+        public var StreamSpecification: StreamSpecification?
+        /// The ARN of the table's current stream (DynamoDB Streams), when it has one.
+        public var LatestStreamArn: String?
     }
 
     public struct ProvisionedThroughputDescription: Codable, Sendable {

@@ -150,11 +150,14 @@ public enum SecurityHub {
         public var ProductArn: [StringFilter]?
         public var Id: [StringFilter]?
         public var RecordState: [StringFilter]?
+        public var ResourceId: [StringFilter]?
 
-        public init(ProductArn: [StringFilter]? = nil, Id: [StringFilter]? = nil, RecordState: [StringFilter]? = nil) {
+        public init(ProductArn: [StringFilter]? = nil, Id: [StringFilter]? = nil, RecordState: [StringFilter]? = nil,
+                    ResourceId: [StringFilter]? = nil) {
             self.ProductArn = ProductArn
             self.Id = Id
             self.RecordState = RecordState
+            self.ResourceId = ResourceId
         }
     }
 

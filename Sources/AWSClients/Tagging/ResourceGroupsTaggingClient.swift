@@ -23,13 +23,19 @@ public struct ResourceGroupsTaggingClient: Sendable {
         self.client = client
     }
 
+    /// The most values one tag filter of GetResources takes.
+    public static let maxFilterValues = 20
+
     /// [GetResources](https://docs.aws.amazon.com/resourcegroupstagging/latest/APIReference/API_GetResources.html)
-    /// of one resource type carrying `tagKey` (any value), every page.
-    public func resourcesPages(type: String, tagKey: String, pageSize: Int = 50) -> Pages<Tagging.GetResourcesOutput, String> {
-        Pages(first: nil) { token in
+    /// of one resource type carrying `tagKey` (any value, or one of `values`: at most
+    /// ``maxFilterValues``), every page.
+    public func resourcesPages(type: String, tagKey: String, values: [String]? = nil,
+                               pageSize: Int = 50) -> Pages<Tagging.GetResourcesOutput, String> {
+        precondition((values?.count ?? 0) <= Self.maxFilterValues, "a tag filter takes at most \(Self.maxFilterValues) values")
+        return Pages(first: nil) { token in
             let input = Tagging.GetResourcesInput(
                 PaginationToken: token, ResourceTypeFilters: [type], ResourcesPerPage: pageSize,
-                TagFilters: [.init(Key: tagKey, Values: nil)])
+                TagFilters: [.init(Key: tagKey, Values: values)])
             let output: Tagging.GetResourcesOutput = try await client.jsonCall(
                 "GetResources", targetPrefix: "ResourceGroupsTaggingAPI_20170126",
                 contentType: "application/x-amz-json-1.1", input: input)

@@ -69,16 +69,10 @@ public struct AuditJob: Sendable {
                 let users = items.filter(\.isUser)
                 var page = RunState.PageRecords()
                 guard let first = users.first else { return page }
-                var verdicts = try await verifier.verify(users)
+                let verdicts = try await Self.verdicts(of: users, verifier: verifier)
                 var members: [MemberEntry] = []
                 members.reserveCapacity(users.count)
-                for (item, position) in zip(users, verdicts.indices) {
-                    if item.summary == nil {
-                        verdicts[position].findings.append(Finding(.invalidRecord, userId: item.id,
-                                                                   detail: "a users item without firstname, lastname, email or username"))
-                        verdicts[position].verified = false
-                    }
-                    let verdict = verdicts[position]
+                for (item, verdict) in zip(users, verdicts) {
                     page.count(.keyRequests, by: verdict.keyRequests)
                     if verdict.verified { page.count(.verified) }
                     for finding in verdict.findings {
@@ -121,6 +115,21 @@ public struct AuditJob: Sendable {
                             counters: counters, verifiedLost: unverified, findings: findings, stats: stats)
         result.orphanKeys = orphanKeys
         return result
+    }
+
+    /// The per-user verdicts of a page of users: the verifier's, and the record's shape (a users
+    /// item without its public attributes is `INVALID_RECORD`). The one way a user is judged, by
+    /// the nightly audit and by every re-proof of a changed user (stream, key event, `watch`).
+    ///
+    /// - Throws: what ``CredentialVerifier`` throws (a service failure: no verdict).
+    public static func verdicts(of users: [StoredItem], verifier: CredentialVerifier) async throws -> [CredentialVerifier.Verdict] {
+        var verdicts = try await verifier.verify(users)
+        for (item, position) in zip(users, verdicts.indices) where item.summary == nil {
+            verdicts[position].findings.append(Finding(.invalidRecord, userId: item.id,
+                                                       detail: "a users item without firstname, lastname, email or username"))
+            verdicts[position].verified = false
+        }
+        return verdicts
     }
 
     /// The report of a run that failed: what was committed before the failure, `complete: false`,

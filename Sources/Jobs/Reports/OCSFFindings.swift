@@ -39,38 +39,50 @@ public enum OCSFFindings {
     }
 
     static func events(for report: JobReport) -> [Event] {
-        let time = milliseconds(report.finishedAt)
-        return report.findings.map { finding in
-            let uid = findingUID(finding, backend: report.backend, table: report.table)
-            let arn = finding.keyId.flatMap(KeyARN.init)
-            var resources: [Event.Resource] = []
-            let table = Event.Group(name: report.table, type: report.backend == "aws" ? "DynamoDB table" : "UserVault embedded table")
-            if let userId = finding.userId {
-                resources.append(.init(type: "UserVault user", uid: userId, name: userId, group: table))
-            }
-            if let keyId = finding.keyId {
-                resources.append(.init(type: "AWS::KMS::Key", uid: keyId, group: table, region: arn?.region,
-                                       cloudPartition: arn?.partition))
-            }
-            let cloud = report.backend == "aws"
-                ? Event.Cloud(provider: "AWS", region: arn?.region,
-                              account: arn.map { .init(uid: $0.account, name: $0.account, typeID: 10, type: "AWS Account") })
-                : nil
-            return Event(
-                metadata: .init(version: schemaVersion, product: .init(name: "UserVault", vendorName: "UserVault", uid: "uservault"),
-                                uid: "\(report.runId)/\(uid)", correlationUID: report.runId, eventCode: finding.code.rawValue,
-                                logName: report.job, profiles: cloud == nil ? nil : ["cloud"]),
-                severityID: severityID(finding.severity), severity: severityName(finding.severity),
-                statusID: finding.suppressed == nil ? 1 : 3, status: finding.suppressed == nil ? "New" : "Suppressed",
-                statusDetail: finding.suppressed.map { "accepted by \($0.owner) until \($0.expires) (rule \($0.rule))" },
-                comment: finding.suppressed?.reason,
-                time: time, timeDT: report.finishedAt, message: finding.detail,
-                findingInfo: .init(uid: uid, title: title(finding.code), desc: finding.detail, types: [finding.code.rawValue],
-                                   analytic: .init(name: finding.code.rawValue, uid: finding.code.rawValue, typeID: 1, type: "Rule"),
-                                   createdTime: time),
-                resources: resources, cloud: cloud, remediation: .init(desc: finding.code.remedy),
-                unmapped: .init(runId: report.runId, backend: report.backend, table: report.table, job: report.job))
+        report.findings.map {
+            event($0, backend: report.backend, table: report.table, runId: report.runId, job: report.job, at: report.finishedAt)
         }
+    }
+
+    /// One finding's event: a finding found (activity Create, status New), or `resolved` (activity
+    /// Close, status Resolved), at `timestamp` (ISO 8601), by the run (or invocation) `runId`.
+    static func event(_ finding: Finding, backend: String, table: String, runId: String, job: String, at timestamp: String,
+                      resolved: Bool = false) -> Event {
+        let time = milliseconds(timestamp)
+        let uid = findingUID(finding, backend: backend, table: table)
+        let arn = finding.keyId.flatMap(KeyARN.init)
+        var resources: [Event.Resource] = []
+        let group = Event.Group(name: table, type: backend == "aws" ? "DynamoDB table" : "UserVault embedded table")
+        if let userId = finding.userId {
+            resources.append(.init(type: "UserVault user", uid: userId, name: userId, group: group))
+        }
+        if let keyId = finding.keyId {
+            resources.append(.init(type: "AWS::KMS::Key", uid: keyId, group: group, region: arn?.region,
+                                   cloudPartition: arn?.partition))
+        }
+        let cloud = backend == "aws"
+            ? Event.Cloud(provider: "AWS", region: arn?.region,
+                          account: arn.map { .init(uid: $0.account, name: $0.account, typeID: 10, type: "AWS Account") })
+            : nil
+        var event = Event(
+            metadata: .init(version: schemaVersion, product: .init(name: "UserVault", vendorName: "UserVault", uid: "uservault"),
+                            uid: "\(runId)/\(uid)", correlationUID: runId, eventCode: finding.code.rawValue,
+                            logName: job, profiles: cloud == nil ? nil : ["cloud"]),
+            severityID: severityID(finding.severity), severity: severityName(finding.severity),
+            statusID: finding.suppressed == nil ? 1 : 3, status: finding.suppressed == nil ? "New" : "Suppressed",
+            statusDetail: finding.suppressed.map { "accepted by \($0.owner) until \($0.expires) (rule \($0.rule))" },
+            comment: finding.suppressed?.reason,
+            time: time, timeDT: timestamp, message: finding.detail,
+            findingInfo: .init(uid: uid, title: title(finding.code), desc: finding.detail, types: [finding.code.rawValue],
+                               analytic: .init(name: finding.code.rawValue, uid: finding.code.rawValue, typeID: 1, type: "Rule"),
+                               createdTime: time),
+            resources: resources, cloud: cloud, remediation: .init(desc: finding.code.remedy),
+            unmapped: .init(runId: runId, backend: backend, table: table, job: job))
+        if resolved {
+            (event.activityID, event.activityName, event.typeUID, event.typeName) = (3, "Close", 200_403, "Detection Finding: Close")
+            (event.statusID, event.status) = (4, "Resolved")
+        }
+        return event
     }
 
     /// OCSF `severity_id`: Low 2, Medium 3, High 4.

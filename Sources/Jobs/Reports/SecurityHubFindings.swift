@@ -44,7 +44,7 @@ public enum SecurityHubFindings {
             OCSFFindings.findingUID(finding, backend: "aws", table: table, account: account, region: region)
         }
 
-        func keyArn(_ keyId: String) -> String {
+        public func keyArn(_ keyId: String) -> String {
             keyId.hasPrefix("arn:") ? keyId : "arn:\(partition):kms:\(region):\(account):key/\(keyId)"
         }
     }
@@ -60,9 +60,15 @@ public enum SecurityHubFindings {
     /// had suppressed that no rule accepts any more is NEW again.
     public static func findings(for report: JobReport, scope: Scope, now: Date,
                                 existing: [String: ASFFFinding]) -> [ASFFFinding] {
+        findings(report.findings, runId: report.runId, scope: scope, now: now, existing: existing)
+    }
+
+    /// `findings` of the run (or invocation) `runId`, as ``findings(for:scope:now:existing:)`` makes them.
+    public static func findings(_ findings: [Finding], runId: String, scope: Scope, now: Date,
+                                existing: [String: ASFFFinding]) -> [ASFFFinding] {
         let updatedAt = timestamp(now)
         var seen: Set<String> = []
-        return report.findings.compactMap { finding in
+        return findings.compactMap { finding in
             let id = scope.id(of: finding)
             guard seen.insert(id).inserted else { return nil }
             let known = existing[id]
@@ -73,7 +79,7 @@ public enum SecurityHubFindings {
             if let keyId = finding.keyId {
                 resources.append(.init(Type: "AwsKmsKey", Id: scope.keyArn(keyId), Partition: scope.partition, Region: scope.region))
             }
-            var fields = ["uservault/code": finding.code.rawValue, "uservault/runId": report.runId, "uservault/table": report.table]
+            var fields = ["uservault/code": finding.code.rawValue, "uservault/runId": runId, "uservault/table": scope.table]
             if let userId = finding.userId { fields["uservault/userId"] = userId }
             return ASFFFinding(
                 SchemaVersion: schemaVersion, Id: id, ProductArn: scope.productArn,
@@ -128,6 +134,14 @@ public enum SecurityHubFindings {
         finding.Workflow = .init(Status: "RESOLVED")
         finding.UpdatedAt = timestamp(now)
         return finding
+    }
+
+    /// The finding an ASFF finding of this project stands for (its code, user, key and detail, from
+    /// what ``findings(_:runId:scope:now:existing:)`` wrote); `nil` for one it did not write.
+    public static func finding(from asff: ASFFFinding) -> Finding? {
+        guard let code = (asff.ProductFields?["uservault/code"]).flatMap(FindingCode.init(rawValue:)) else { return nil }
+        let keyId = asff.Resources.first { $0.Type == "AwsKmsKey" }?.Id
+        return Finding(code, userId: asff.ProductFields?["uservault/userId"], keyId: keyId, detail: asff.Description)
     }
 
     /// Whether `finding` is one of this scope's ACTIVE findings (Security Hub's filters, checked

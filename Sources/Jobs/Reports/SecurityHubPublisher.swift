@@ -11,6 +11,23 @@ public protocol FindingsHub: Sendable {
     /// returns those refused: `Id` → `ErrorCode`.
     func updateWorkflow(of ids: [String], in scope: SecurityHubFindings.Scope,
                         to change: SecurityHubFindings.WorkflowChange) async throws -> [String: String]
+    /// The ACTIVE findings of `scope` about these users (their ids' prefixes).
+    func activeFindings(in scope: SecurityHubFindings.Scope, userIds: [String]) async throws -> [ASFFFinding]
+    /// The ACTIVE findings of `scope` that name the key `keyArn` as a resource.
+    func activeFindings(in scope: SecurityHubFindings.Scope, keyArn: String) async throws -> [ASFFFinding]
+}
+
+extension FindingsHub {
+    /// Every ACTIVE finding of the scope, kept for these users: for hubs that cannot filter by id prefix.
+    public func activeFindings(in scope: SecurityHubFindings.Scope, userIds: [String]) async throws -> [ASFFFinding] {
+        let prefixes = userIds.map { scope.idPrefix + $0 + "/" }
+        return try await activeFindings(in: scope).filter { finding in prefixes.contains { finding.Id.hasPrefix($0) } }
+    }
+
+    /// Every ACTIVE finding of the scope, kept when it names the key.
+    public func activeFindings(in scope: SecurityHubFindings.Scope, keyArn: String) async throws -> [ASFFFinding] {
+        try await activeFindings(in: scope).filter { finding in finding.Resources.contains { $0.Id == keyArn } }
+    }
 }
 
 /// Publishes an audit's findings to Security Hub so that each (user, code) is one finding,
@@ -89,7 +106,8 @@ public struct SecurityHubPublisher: Sendable {
     /// Sends `findings` in batches, each refused one again up to ``maxAttempts`` times; throws
     /// when a request fails (the AWS client has retried it already).
     /// - Returns: the ids still refused.
-    private func send(_ findings: [ASFFFinding], into result: inout FindingsPublication) async throws -> Set<String> {
+    @discardableResult
+    func send(_ findings: [ASFFFinding], into result: inout FindingsPublication) async throws -> Set<String> {
         var failed: Set<String> = []
         for start in stride(from: 0, to: findings.count, by: batchSize) {
             let batch = Array(findings[start..<min(start + batchSize, findings.count)])

@@ -194,4 +194,8 @@ public struct RateLimitedKeyService: KeyService {
         // falls back to ListKeys + ListResourceTags inside itself, unbudgeted: one listing per run.)
         try await base.keysTagged(tagKey)
     }
+
+    public func keysTagged(_ tagKey: String, values: [String]) async throws -> [TaggedKey] {
+        try await base.keysTagged(tagKey, values: values)
+    }
 }

@@ -13,6 +13,13 @@ public actor KeyOwnership {
         self.keys = keys
     }
 
+    /// An ownership whose index is already known: the owners of a few users' keys, listed for a
+    /// proof of those users alone (``scoped(for:keys:depth:)``), never the whole account.
+    public init(keys: any KeyService, index: UserKeys.Owners) {
+        self.keys = keys
+        building = Task { index }
+    }
+
     /// The index, listed on the first call and shared by every later one. A failed listing is
     /// not kept: the next call lists again (a throttled or unreachable tagging API is a service
     /// failure, retried with its page).

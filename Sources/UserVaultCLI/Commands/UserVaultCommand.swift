@@ -17,7 +17,7 @@ struct UserVaultCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, SeedCommand.self, ServeCommand.self, DemoCommand.self,
             AuditCommand.self, ExportCommand.self, VerifyExportCommand.self, RotateKeysCommand.self,
-            BackfillCommand.self, SetPasswordCommand.self, RunCommand.self, MergeReportsCommand.self,
+            BackfillCommand.self, SetPasswordCommand.self, RunCommand.self, MergeReportsCommand.self, WatchCommand.self,
         ]
     )
 

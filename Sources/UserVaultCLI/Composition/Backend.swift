@@ -25,6 +25,9 @@ struct Backend: Sendable {
     /// The key service may ignore key state in crypto calls: an AWS endpoint override, as for an
     /// emulator such as moto. AWS KMS itself and the embedded store enforce it.
     var mayIgnoreKeyState = false
+    /// What changes in the table and its keys (`uservault watch`): the DynamoDB stream, or the
+    /// embedded store's change log.
+    var changes: (any ChangeFeed)?
 
     /// What the AWS clients did so far, for job reports.
     var stats: JobReport.Stats {
@@ -94,7 +97,9 @@ struct Backend: Sendable {
                             ? " at \(configuration.endpoint(for: .dynamoDB).absoluteString)" : ""),
                     dynamoCounters: dynamoCounters, kmsCounters: kmsCounters, taggingCounters: taggingCounters,
                     dynamo: dynamo, s3: S3Client(factory.client(for: .s3, counters: s3Counters)), s3Counters: s3Counters,
-                    mayIgnoreKeyState: configuration.endpoints.isCustom(.kms))
+                    mayIgnoreKeyState: configuration.endpoints.isCustom(.kms),
+                    changes: DynamoDBStreamFeed(streams: DynamoDBStreamsClient(factory.client(for: .dynamoDBStreams, counters: dynamoCounters)),
+                                                dynamo: dynamo, tableName: settings.tableName, logger: logger))
                 return try await body(backend)
             }
         }
@@ -127,7 +132,7 @@ struct Backend: Sendable {
                 path: settings.storePath,
                 configuration: .init(tableName: settings.tableName, readOnly: readOnly, pageCacheKiB: pageCacheKiB))
             return Backend(table: store.table, keys: store.keys, cursorSecret: store.cursorSecret,
-                           location: "embedded store \(settings.storePath)")
+                           location: "embedded store \(settings.storePath)", changes: store.changes)
         } catch let error as EmbeddedStoreError {
             throw CLIExit.failure(error.description)
         } catch {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HTTPAPI
+import Jobs
 import LambdaRuntime
 import Logging
 
@@ -10,18 +11,20 @@ import Logging
 /// - `_HANDLER=api` (the default): API Gateway REST (payload 1.0) and HTTP API (2.0) events go
 ///   through the same handlers as `uservault serve`; anything else is an invocation error.
 /// - `_HANDLER=job`: see ``LambdaJobs``.
+/// - `_HANDLER=stream`: the table's DynamoDB stream, see ``StreamHandler``.
+/// - `_HANDLER=key-events`: KMS changes from EventBridge, see ``KeyEventHandler``.
 ///
 /// Settings come from the environment as for the CLI (`USERVAULT_TABLE`, `AWS_REGION`, ...), with
 /// two Lambda defaults: the AWS backend, and JSON log lines (CloudWatch).
 /// `USERVAULT_BASE_PATH` (e.g. `/prod`) prefixes the links the API writes.
 enum LambdaEntry {
-    static let handlers = ["api", "job"]
+    static let handlers = ["api", "job", "stream", "key-events"]
 
     static func isLambda(_ environment: [String: String]) -> Bool {
         environment["AWS_LAMBDA_RUNTIME_API"].map { !$0.isEmpty } ?? false
     }
 
-    /// - Parameter handler: `api` or `job` (the image's CMD); else `_HANDLER`, else `api`.
+    /// - Parameter handler: `api`, `job`, `stream` or `key-events` (the image's CMD); else `_HANDLER`, else `api`.
     static func run(handler chosen: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) async -> Int32 {
         var environment = environment
         // Lambda's defaults, in the settings the handlers are given.
@@ -51,8 +54,11 @@ enum LambdaEntry {
                 if jobs.needsAWS { _ = try Backend.awsConfiguration(settings) }
                 logger.info("running jobs from EventBridge and Step Functions events")
                 try await runtime.run { context, event in try await jobs.run(event, context: context) }
+            case "stream", "key-events":
+                try await runContinuous(handler, settings: settings, environment: environment, runtime: runtime, logger: logger)
             default:
-                await runtime.reportInitError(.init("Runtime.UnknownHandler", "_HANDLER must be api or job (got '\(handler)')"))
+                await runtime.reportInitError(.init("Runtime.UnknownHandler",
+                                                    "_HANDLER must be api, job, stream or key-events (got '\(handler)')"))
                 return 2
             }
             return 0
@@ -61,6 +67,38 @@ enum LambdaEntry {
             await LambdaRuntime(api: api, logger: bootLogger).reportInitError(.init("Runtime.InitError", message))
             UserVaultCLI.writeError(message)
             return 2
+        }
+    }
+
+    /// The continuous proofs: `stream` (standard depth unless `USERVAULT_PROOF_DEPTH`) and
+    /// `key-events` (deep: a key's rotation and owner tag are what its events change; DescribeKey
+    /// always). `USERVAULT_PUBLISH_FINDINGS=securityhub` publishes to Security Hub, which is then
+    /// also what is open.
+    static func runContinuous(_ handler: String, settings: Settings, environment: [String: String], runtime: LambdaRuntime,
+                              logger: Logger) async throws {
+        let target = try environment["USERVAULT_PUBLISH_FINDINGS"].flatMap { $0.isEmpty ? nil : $0 }.map { text in
+            guard let target = FindingsTarget(argument: text) else {
+                throw CLIExit.usage("USERVAULT_PUBLISH_FINDINGS must be none or securityhub (got '\(text)')")
+            }
+            return target
+        } ?? .none
+        let proofSettings = try ContinuousProofSettings.fromEnvironment(environment, depth: handler == "stream" ? .standard : .deep)
+        try await Backend.with(settings, readOnly: true, logger: logger) { backend in
+            try await target.withContinuousPublisher(settings: settings, logger: logger) { publisher in
+                let outlet = ContinuousOutlet(backend: backend.table.backendName, table: settings.tableName, publisher: publisher)
+                logger.info("proving changed users again", metadata: [
+                    "handler": "\(handler)", "backend": "\(backend.location)", "depth": "\(proofSettings.depth.rawValue)",
+                    "publish": "\(target.rawValue)",
+                ])
+                if handler == "stream" {
+                    let stream = StreamHandler(proof: proofSettings.proof(on: backend), outlet: outlet, table: settings.tableName)
+                    try await runtime.run { context, event in try await stream.handle(event, context: context) }
+                } else {
+                    let keys = KeyEventHandler(proof: proofSettings.proof(on: backend, keyState: .describe), outlet: outlet,
+                                               table: settings.tableName)
+                    try await runtime.run { context, event in try await keys.handle(event, context: context) }
+                }
+            }
         }
     }
 

@@ -80,6 +80,33 @@ struct SecurityHubFindingsHub: FindingsHub {
         return findings
     }
 
+    /// GetFindings filtered by the users' id prefixes, 20 a request (Security Hub's limit per filter).
+    func activeFindings(in scope: SecurityHubFindings.Scope, userIds: [String]) async throws -> [ASFFFinding] {
+        var findings: [ASFFFinding] = []
+        let users = Array(Set(userIds)).sorted()
+        for start in stride(from: 0, to: users.count, by: 20) {
+            let prefixes = users[start..<min(users.count, start + 20)].map { SecurityHub.StringFilter("PREFIX", scope.idPrefix + $0 + "/") }
+            let filters = SecurityHub.Filters(ProductArn: [.init("EQUALS", scope.productArn)], Id: prefixes,
+                                              RecordState: [.init("EQUALS", "ACTIVE")])
+            for try await page in client.findingsPages(filters: filters, as: ASFFFinding.self) { findings += page }
+        }
+        // Checked again: an emulator may ignore the filters.
+        let wanted = Set(users.map { scope.idPrefix + $0 + "/" })
+        return findings.filter { finding in
+            guard let cut = finding.Id.lastIndex(of: "/") else { return false }
+            return wanted.contains(String(finding.Id[...cut]))
+        }
+    }
+
+    /// GetFindings filtered by the key as a resource.
+    func activeFindings(in scope: SecurityHubFindings.Scope, keyArn: String) async throws -> [ASFFFinding] {
+        let filters = SecurityHub.Filters(ProductArn: [.init("EQUALS", scope.productArn)], Id: [.init("PREFIX", scope.idPrefix)],
+                                          RecordState: [.init("EQUALS", "ACTIVE")], ResourceId: [.init("EQUALS", keyArn)])
+        var findings: [ASFFFinding] = []
+        for try await page in client.findingsPages(filters: filters, as: ASFFFinding.self) { findings += page }
+        return findings.filter { finding in finding.Resources.contains { $0.Id == keyArn } }
+    }
+
     func importFindings(_ findings: [ASFFFinding]) async throws -> [String: String] {
         let output = try await client.batchImportFindings(findings)
         return Dictionary((output.FailedFindings ?? []).map { ($0.Id, $0.ErrorCode ?? "Unknown") }, uniquingKeysWith: { first, _ in first })

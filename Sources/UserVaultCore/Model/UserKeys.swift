@@ -25,6 +25,12 @@ public enum UserKeys {
         other.merging([ownerTag: userId]) { $1 }
     }
 
+    /// The user a key belongs to, from its tags (`ListResourceTags`); `nil` when it carries no
+    /// owner tag: not a per-user key of this service.
+    public static func owner(fromTags tags: [String: String]) -> String? {
+        tags[ownerTag].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// `CreatedBy=<id>`: the owner tag as reports and messages name it.
     public static func ownerLabel(userId: String) -> String { "\(ownerTag)=\(userId)" }
 

@@ -18,7 +18,14 @@
   dynamodb:ExportTableToPointInTime and dynamodb:DescribeContinuousBackups on the table and
   dynamodb:DescribeExport on the table's exports, each on exactly that and nothing more, and
   the S3 actions it has on the bucket are each on one of its prefixes (reports/, exports/,
-  checkpoints/, staging/), never on the whole bucket; on staging/ read and write only.
+  checkpoints/, staging/), never on the whole bucket; on staging/ read and write only;
+- the continuous proofs (issue #26): the table's stream is KEYS_ONLY; the stream function's event
+  source mapping reads it with ReportBatchItemFailures, BisectBatchOnFunctionError, bounded
+  MaximumRetryAttempts and MaximumRecordAgeInSeconds, and an SQS on-failure destination; the
+  key-events function gets the KMS API calls (one rule) and the DeleteKey service event (a rule of
+  its own) and KMS's own deletion and rotation events; alarms watch the on-failure queue's depth
+  and the stream's iterator age; the stream and key-event roles never write the table, cannot
+  Decrypt, ReEncrypt only on the same key and publish findings as the job role does.
 
 Usage: check_template.py TEMPLATE. Prints one line per broken promise; exit 1 if any.
 """
@@ -141,9 +148,116 @@ def point_in_time_exports(template):
     return problems
 
 
+# The KMS API calls the key-events function must receive (issue #26).
+KMS_API_CALLS = {"DisableKey", "EnableKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "PutKeyPolicy", "DisableKeyRotation",
+                 "EnableKeyRotation", "TagResource", "UntagResource", "DeleteAlias"}
+TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+                "dynamodb:TransactWriteItems", "dynamodb:*", "*"}
+
+
+def ref(value):
+    """The logical id a !Ref or !GetAtt names, or None."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            return target[0] if isinstance(target, list) else str(target).split(".")[0]
+    return None
+
+
+def function_with_command(resources, command):
+    for name, resource in resources.items():
+        if resource.get("Type") == "AWS::Lambda::Function" and \
+                resource.get("Properties", {}).get("ImageConfig", {}).get("Command") == [command]:
+            return name
+    return None
+
+
+def continuous_proofs(template):
+    resources = template["Resources"]
+    problems = []
+    stream = resources.get("UsersTable", {}).get("Properties", {}).get("StreamSpecification", {})
+    if stream.get("StreamViewType") != "KEYS_ONLY":
+        problems.append("UsersTable: the stream is not KEYS_ONLY (credential ciphertext would leave the table through it)")
+    stream_function = function_with_command(resources, "stream")
+    key_function = function_with_command(resources, "key-events")
+    if not stream_function:
+        problems.append("no stream function (CMD stream)")
+    if not key_function:
+        problems.append("no key-events function (CMD key-events)")
+    mappings = [(n, r.get("Properties", {})) for n, r in resources.items() if r.get("Type") == "AWS::Lambda::EventSourceMapping"
+                and ref(r.get("Properties", {}).get("EventSourceArn")) == "UsersTable"]
+    if not mappings:
+        problems.append("no event source mapping on the table's stream")
+    failure_queues = set()
+    for name, mapping in mappings:
+        if ref(mapping.get("FunctionName")) != stream_function:
+            problems.append(f"{name}: the stream goes to {ref(mapping.get('FunctionName'))}, not the stream function")
+        if "ReportBatchItemFailures" not in (mapping.get("FunctionResponseTypes") or []):
+            problems.append(f"{name}: without FunctionResponseTypes ReportBatchItemFailures")
+        if str(mapping.get("BisectBatchOnFunctionError")).lower() != "true":
+            problems.append(f"{name}: without BisectBatchOnFunctionError")
+        retries = mapping.get("MaximumRetryAttempts")
+        if not isinstance(retries, int) or not 0 <= retries <= 10000:
+            problems.append(f"{name}: MaximumRetryAttempts unbounded")
+        age = mapping.get("MaximumRecordAgeInSeconds")
+        if not isinstance(age, int) or not 60 <= age <= 604800:
+            problems.append(f"{name}: MaximumRecordAgeInSeconds unbounded")
+        queue = ref(mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"))
+        if resources.get(queue, {}).get("Type") != "AWS::SQS::Queue":
+            problems.append(f"{name}: no SQS on-failure destination")
+        else:
+            failure_queues.add(queue)
+            if queue == "KeyEventsFailureQueue":
+                problems.append(f"{name}: the stream's failures go to the key events' queue")
+    rules = [(n, r.get("Properties", {})) for n, r in resources.items() if r.get("Type") == "AWS::Events::Rule"]
+
+    def targets_key_function(rule):
+        return any(ref(target.get("Arn")) == key_function for target in rule.get("Targets", []))
+
+    api_rules = [(n, r) for n, r in rules if "AWS API Call via CloudTrail" in r.get("EventPattern", {}).get("detail-type", [])]
+    service_rules = [(n, r) for n, r in rules if "AWS Service Event via CloudTrail" in r.get("EventPattern", {}).get("detail-type", [])]
+    own_rules = [(n, r) for n, r in rules if {"KMS CMK Deletion", "KMS CMK Rotation"} <= set(r.get("EventPattern", {}).get("detail-type", []))]
+    names = set()
+    for _, rule in api_rules:
+        if targets_key_function(rule):
+            names |= set(rule["EventPattern"].get("detail", {}).get("eventName", []))
+    if not KMS_API_CALLS <= names:
+        problems.append(f"no rule sends the KMS API calls {sorted(KMS_API_CALLS - names)} to the key-events function")
+    if not any(targets_key_function(r) and "DeleteKey" in r["EventPattern"].get("detail", {}).get("eventName", [])
+               and "AWS API Call via CloudTrail" not in r["EventPattern"].get("detail-type", []) for _, r in service_rules):
+        problems.append("no rule of its own sends the DeleteKey service event to the key-events function")
+    if not any(targets_key_function(r) for _, r in own_rules):
+        problems.append("no rule sends KMS's own deletion and rotation events to the key-events function")
+    alarms = [r.get("Properties", {}) for r in resources.values() if r.get("Type") == "AWS::CloudWatch::Alarm"]
+    for queue in failure_queues:
+        if not any(a.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+                   and any(ref(d.get("Value")) == queue for d in a.get("Dimensions", [])) for a in alarms):
+            problems.append(f"no alarm on the depth of {queue}")
+    if not any(a.get("MetricName") == "IteratorAge" and any(ref(d.get("Value")) == stream_function for d in a.get("Dimensions", []))
+               for a in alarms):
+        problems.append("no alarm on the stream function's iterator age")
+    for function in (stream_function, key_function):
+        role = ref(resources.get(function, {}).get("Properties", {}).get("Role"))
+        if not role:
+            continue
+        for statement, actions in statements(template, role):
+            if statement.get("Effect") != "Allow":
+                continue
+            for action in actions:
+                if action in TABLE_WRITES:
+                    problems.append(f"{role}: may {action} (the proofs never write the table)")
+                elif action in ("kms:Decrypt", "kms:*"):
+                    problems.append(f"{role}: may {action}")
+                elif (problem := same_key_reencrypt(statement, action) or security_hub(statement, action)):
+                    problems.append(f"{role}: {problem}")
+    return problems
+
+
 def main(path):
     template = cfn_yaml.load(path)
-    problems = []
+    problems = continuous_proofs(template)
     for statement, actions in statements(template, "ApiRole"):
         if statement.get("Effect") == "Allow" and READS & set(actions):
             allowed = statement.get("Condition", {}).get("ForAllValues:StringEquals", {}).get("dynamodb:Attributes")

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import Jobs
+import Logging
+import UserVaultCore
+
+/// `uservault watch`: the continuous proof without Lambda, for cron/systemd deployments and the
+/// embedded store.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Prove every user written, or whose key changed, again as it happens; print each finding opened or resolved.",
+        discussion: """
+            On AWS it follows the table's DynamoDB stream (every shard, parents before children; the \
+            table needs a stream, view type KEYS_ONLY: `uservault init` and the template create one). On \
+            the embedded store it follows the store's change log, which every write records in the same \
+            transaction. Each changed user is read again (consistently) and proven with the audit's own \
+            checks; a changed key proves its owner (its CreatedBy tag).
+            One line on stdout per finding opened or resolved (--format ocsf: one OCSF 1.5.0 Detection \
+            Finding each). The position read and the open findings are kept in --state: a restart \
+            continues where it stopped, and a fresh watch begins at --from (latest: what changes from now on).
+            --report-dir writes a rolling report (report.json, report.md) of the findings open now, \
+            rewritten after every batch. --publish-findings securityhub sends them to Security Hub as the \
+            nightly audit does (the same finding ids), which is then also what is open.
+            SIGINT/SIGTERM stop it cleanly (exit 0).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("The watch's state: position and open findings. Default: .uservault/watch-<backend>-<table>.sqlite.",
+                               valueName: "path"))
+    var state: String?
+
+    @Option(help: "Where a watch without a state begins: latest (from now on) or oldest (all the stream or change log still holds, up to 24 hours).")
+    var from: FeedStartChoice = .latest
+
+    @Option(help: "standard, or deep: also each key's rotation, owner tag and key spec (more KMS requests per user).")
+    var depth: AuditDepth = .standard
+
+    @Option(name: .customLong("key-state"), help: "As for audit: proof, describe, or auto (describe with an endpoint override).")
+    var keyState: KeyStateChoice = .auto
+
+    @Option(help: "Lines on stdout: text (one line per finding opened or resolved) or ocsf (one OCSF Detection Finding JSON line each).")
+    var format: WatchFormat = .text
+
+    @Option(name: .customLong("report-dir"), help: ArgumentHelp("Write a rolling report here (a local folder), rewritten after every batch.",
+                                                                valueName: "dir"))
+    var reportDir: String?
+
+    @Option(name: .customLong("publish-findings"), help: "Also send findings opened and resolved to AWS Security Hub (securityhub; needs --backend aws).")
+    var publishFindings: FindingsTarget = .none
+
+    @Option(help: ArgumentHelp("Seconds between polls when nothing changed. Default: 0.1 on the embedded store, 1 on AWS (a stream shard allows 5 reads a second).",
+                               valueName: "seconds"))
+    var interval: Double?
+
+    func validate() throws {
+        if let interval, !(0.01...60).contains(interval) { throw ValidationError("--interval must be 0.01–60 seconds") }
+        if let reportDir, reportDir.hasPrefix("s3://") { throw ValidationError("--report-dir must be a local folder for watch") }
+    }
+
+    func run() async throws {
+        let settings = try Settings(global)
+        LogBootstrap.bootstrap(settings)
+        try publishFindings.check(settings)
+        let logger = Logger(label: "uservault.watch")
+        if settings.backend == .local, !FileManager.default.fileExists(atPath: settings.storePath) {
+            throw CLIExit.failure("no store at \(settings.storePath) (run `uservault seed` or `uservault init` first)")
+        }
+        let statePath = state ?? ".uservault/watch-\(settings.backend.rawValue)-\(settings.tableName).sqlite"
+        let watchState: WatchState
+        do {
+            watchState = try WatchState(path: statePath, backend: settings.backend == .aws ? "aws" : "embedded", table: settings.tableName)
+        } catch let error as RunStateError {
+            throw CLIExit.failure(error.description)
+        }
+        let runId = UUID().uuidString.lowercased()
+        let startedAt = Date()
+        let clock = ContinuousClock.now
+        let (format, reportDir, from, depth, keyState) = (self.format, self.reportDir, self.from, self.depth, self.keyState)
+        let interval = Duration.milliseconds(Int64((interval ?? (settings.backend == .aws ? 1 : 0.1)) * 1000))
+        try await JobLogContext.with(["runId": "\(runId)"]) {
+            // The writer's connection migrates an older store (the change log); watch writes nothing else.
+            try await Backend.with(settings, readOnly: false, logger: logger) { backend in
+                guard let feed = backend.changes else { throw CLIExit.failure("this backend has no change feed") }
+                try await publishFindings.withContinuousPublisher(settings: settings, logger: logger) { publisher in
+                    let outlet = ContinuousOutlet(backend: backend.table.backendName, table: settings.tableName, publisher: publisher)
+                    let proof = ContinuousProofSettings(depth: depth, keyState: keyState).proof(on: backend)
+                    let ledger: any FindingLedger = publisher == nil ? watchState : outlet.ledger()
+                    let watcher = Watcher(feed: feed, proof: proof, state: watchState, ledger: ledger,
+                                          configuration: .init(interval: interval, start: from.start))
+                    let parameters = ["depth": depth.rawValue, "from": from.rawValue, "state": statePath,
+                                      "keyState": proof.configuration.keyState.rawValue]
+                    @Sendable func writeReport(complete: Bool) throws {
+                        guard let reportDir else { return }
+                        let report = JobReport.watch(runId: runId, startedAt: startedAt, backend: backend.table.backendName,
+                                                     table: settings.tableName, complete: complete, parameters: parameters,
+                                                     counters: try watchState.counters(), open: try watchState.allOpen(),
+                                                     durationSeconds: (ContinuousClock.now - clock).inSeconds)
+                        try ReportWriter.write(report, to: URL(fileURLWithPath: reportDir))
+                    }
+                    logger.info("watching", metadata: ["backend": "\(backend.location)", "depth": "\(depth.rawValue)"])
+                    try writeReport(complete: false)
+                    try await SignalWaiter.untilSignal(logger: logger) {
+                        try await watcher.run(logger: logger, report: { round in
+                            let lines = format == .text ? ContinuousOutlet.textLines(round.findings)
+                                : outlet.ocsfLines(round.findings, runId: runId, job: "watch")
+                            MetricsSettings.writeToStandardOutput(lines)
+                            if let publication = await outlet.publish(round.findings, ledger: ledger, runId: runId, logger: logger),
+                               !publication.succeeded {
+                                logger.error("findings not all published", metadata: ["summary": "\(publication.summary)"])
+                            }
+                        }, committed: {
+                            try writeReport(complete: false)
+                        })
+                    }
+                    try writeReport(complete: true)
+                    logger.info("watch stopped", metadata: ["state": "\(statePath)"])
+                }
+            }
+        }
+    }
+}
