@@ -21,7 +21,19 @@ func baseEnvironment(_ extra: [String: String]) -> [String: String] {
     for name in ["PATH", "HOME", "TMPDIR", "LANG"] {
         if let value = ProcessInfo.processInfo.environment[name] { environment[name] = value }
     }
-    return environment.merging(extra) { $1 }
+    return childEnvironment(environment.merging(extra) { $1 })
+}
+
+/// `environment` plus the sanitizers' options of this process (`TSAN_OPTIONS`, `ASAN_OPTIONS`,
+/// `LSAN_OPTIONS`, `UBSAN_OPTIONS`), for a child given an environment of its own: an instrumented
+/// `uservault` (`make sanitize`) then logs its reports where the run collects them instead of
+/// into the stderr a test reads.
+public func childEnvironment(_ environment: [String: String]) -> [String: String] {
+    var environment = environment
+    for name in ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"] {
+        if let value = ProcessInfo.processInfo.environment[name] { environment[name] = value }
+    }
+    return environment
 }
 
 /// Runs `uservault` to completion, in `directory` (a fresh temporary one by default).
@@ -81,7 +93,7 @@ public func withServedUserVault<Result: Sendable>(
     defer { if process.isRunning { process.terminate() } }
     // The first stdout line says where it listens.
     var port: Int?
-    for _ in 0..<600 where port == nil {
+    for _ in 0..<600.scaledForTestRun where port == nil {
         let text = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
         if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
             port = Int(text[range].split(separator: ":").last ?? "")
@@ -99,7 +111,7 @@ public func withServedUserVault<Result: Sendable>(
     let result = try await body(ServedUserVault(pid: process.processIdentifier, port: port, client: client))
     client.invalidate()
     process.terminate()  // SIGTERM: a clean stop
-    for _ in 0..<400 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+    for _ in 0..<400.scaledForTestRun where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()
     return (result, process.terminationStatus, (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
@@ -116,7 +128,7 @@ public struct SignalledRun: Sendable {
 
 /// Runs `uservault` in `directory` until its stderr matches `pattern` (a regular expression; a
 /// progress line), then sends `signal`; waits for the process to end (SIGKILL if it outlives
-/// the signal by 30 s). Polls stderr every 50 ms, for 2 minutes at most: check
+/// the signal by 30 s). Polls stderr every 50 ms, for 2 minutes at most (both times ``testTimeScale``): check
 /// ``SignalledRun/signalledMidRun``.
 public func runUserVaultUntil(_ arguments: [String], in directory: URL, pattern: String, signal: Int32) async throws
     -> SignalledRun {
@@ -130,14 +142,14 @@ public func runUserVaultUntil(_ arguments: [String], in directory: URL, pattern:
     process.standardError = try FileHandle(forWritingTo: errors)
     try process.run()
     var matched = false
-    for _ in 0..<2400 where !matched && process.isRunning {
+    for _ in 0..<2400.scaledForTestRun where !matched && process.isRunning {
         try await Task.sleep(for: .milliseconds(50))
         let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
         matched = text.range(of: pattern, options: .regularExpression) != nil
     }
     let midRun = matched && process.isRunning
     kill(process.processIdentifier, signal)
-    for _ in 0..<600 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+    for _ in 0..<600.scaledForTestRun where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()
     return SignalledRun(reason: process.terminationReason, status: process.terminationStatus,
@@ -159,7 +171,7 @@ public func withLambdaFunction<Result>(
     var environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": handler,
                        "USERVAULT_BACKEND": "local", "USERVAULT_STORE": store]
     for name in ["PATH", "HOME", "TMPDIR"] { environment[name] = ProcessInfo.processInfo.environment[name] }
-    process.environment = environment.merging(extra) { $1 }
+    process.environment = childEnvironment(environment.merging(extra) { $1 })
     process.currentDirectoryURL = directory
     // One descriptor for both (one file offset), so that stdout lines do not overwrite stderr's.
     let output = try FileHandle(forWritingTo: errors)

@@ -33,7 +33,7 @@ public final class LatencyFixtureProcess: Sendable {
         process.standardError = try FileHandle(forWritingTo: output)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<600 {
+        for _ in 0..<600.scaledForTestRun {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("endpoint ") }),
                let endpoint = URL(string: String(line.dropFirst("endpoint ".count))) {
