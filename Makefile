@@ -6,7 +6,7 @@ BIN    = .build/debug/uservault
 # an uninstrumented .build (switching flags in one folder would rebuild every dependency).
 COVERAGE_BUILD = --scratch-path .build-coverage --enable-code-coverage
 
-.PHONY: demo test build build-tests bench fuzz clean-demo
+.PHONY: demo test build build-tests bench fuzz sanitize sanitize-thread sanitize-address clean-demo
 
 ## demo: seed the embedded store and show it (installs build dependencies when missing)
 demo:
@@ -22,6 +22,17 @@ test:
 	$(SWIFT) build --build-tests $(COVERAGE_BUILD)
 	$(SWIFT) test --skip-build $(COVERAGE_BUILD)
 	scripts/coverage.py --bin-path .build-coverage/debug
+
+## sanitize: the suite under ThreadSanitizer, then under AddressSanitizer (with LeakSanitizer), each in
+## its own build folder (.build-tsan, .build-asan); fails on a failed test or on any sanitizer report
+## (scripts/sanitizers/run.sh; about an hour and a half on 2 cores; not part of test)
+sanitize:
+	@scripts/bootstrap.sh --test
+	@status=0; SWIFT=$(SWIFT) scripts/sanitizers/run.sh thread || status=1; SWIFT=$(SWIFT) scripts/sanitizers/run.sh address || status=1; exit $$status
+
+sanitize-thread sanitize-address: sanitize-%:
+	@scripts/bootstrap.sh --test
+	SWIFT=$(SWIFT) scripts/sanitizers/run.sh $*
 
 ## bench: the release-build benchmark of the issues' speed sections (minutes; not part of test)
 bench:

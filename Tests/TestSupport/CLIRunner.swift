@@ -16,13 +16,26 @@ public let userVaultBinary: URL = {
 }()
 
 /// A minimal environment, so the developer's own `USERVAULT_*` and `AWS_*` never leak into a
-/// test (plus where the child's coverage goes, under `--enable-code-coverage`).
+/// test (plus what ``childEnvironment(_:)`` adds).
 func baseEnvironment(_ extra: [String: String]) -> [String: String] {
-    var environment = childCoverageEnvironment
+    var environment: [String: String] = [:]
     for name in ["PATH", "HOME", "TMPDIR", "LANG"] {
         if let value = ProcessInfo.processInfo.environment[name] { environment[name] = value }
     }
-    return environment.merging(extra) { $1 }
+    return childEnvironment(environment.merging(extra) { $1 })
+}
+
+/// `environment` plus, for a child given an environment of its own, where its coverage goes
+/// under `--enable-code-coverage` (``childCoverageEnvironment``) and the sanitizers' options of
+/// this process (`TSAN_OPTIONS`, `ASAN_OPTIONS`, `LSAN_OPTIONS`, `UBSAN_OPTIONS`): an
+/// instrumented `uservault` (`make sanitize`) then logs its reports where the run collects them
+/// instead of into the stderr a test reads.
+public func childEnvironment(_ environment: [String: String]) -> [String: String] {
+    var environment = environment.merging(childCoverageEnvironment) { $1 }
+    for name in ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"] {
+        if let value = ProcessInfo.processInfo.environment[name] { environment[name] = value }
+    }
+    return environment
 }
 
 /// Runs `uservault` to completion, in `directory` (a fresh temporary one by default), with
@@ -83,7 +96,7 @@ public func withServedUserVault<Result: Sendable>(
     defer { if process.isRunning { process.terminate() } }
     // The first stdout line says where it listens.
     var port: Int?
-    for _ in 0..<600 where port == nil {
+    for _ in 0..<600.scaledForTestRun where port == nil {
         let text = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
         if let range = text.range(of: #"http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
             port = Int(text[range].split(separator: ":").last ?? "")
@@ -101,7 +114,7 @@ public func withServedUserVault<Result: Sendable>(
     let result = try await body(ServedUserVault(pid: process.processIdentifier, port: port, client: client))
     client.invalidate()
     process.terminate()  // SIGTERM: a clean stop
-    for _ in 0..<400 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+    for _ in 0..<400.scaledForTestRun where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()
     return (result, process.terminationStatus, (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
@@ -118,7 +131,7 @@ public struct SignalledRun: Sendable {
 
 /// Runs `uservault` in `directory` until its stderr matches `pattern` (a regular expression; a
 /// progress line), then sends `signal`; waits for the process to end (SIGKILL if it outlives
-/// the signal by 30 s). Polls stderr every 50 ms, for 2 minutes at most: check
+/// the signal by 30 s). Polls stderr every 50 ms, for 2 minutes at most (both times ``testTimeScale``): check
 /// ``SignalledRun/signalledMidRun``.
 /// With `environment`, the child gets only that (over the minimal base), as ``runUserVault(_:environment:in:)`` gives.
 public func runUserVaultUntil(_ arguments: [String], environment: [String: String]? = nil, in directory: URL, pattern: String,
@@ -128,21 +141,21 @@ public func runUserVaultUntil(_ arguments: [String], environment: [String: Strin
     let process = SpawnedProcess()
     process.executableURL = userVaultBinary
     process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(childCoverageEnvironment) { $1 }
+    process.environment = childEnvironment(ProcessInfo.processInfo.environment)
     process.currentDirectoryURL = directory
     if let environment { process.environment = baseEnvironment(environment) }
     process.standardOutput = FileHandle.nullDevice
     process.standardError = try FileHandle(forWritingTo: errors)
     try process.run()
     var matched = false
-    for _ in 0..<2400 where !matched && process.isRunning {
+    for _ in 0..<2400.scaledForTestRun where !matched && process.isRunning {
         try await Task.sleep(for: .milliseconds(50))
         let text = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
         matched = text.range(of: pattern, options: .regularExpression) != nil
     }
     let midRun = matched && process.isRunning
     kill(process.processIdentifier, signal)
-    for _ in 0..<600 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+    for _ in 0..<600.scaledForTestRun where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     process.waitUntilExit()
     return SignalledRun(reason: process.terminationReason, status: process.terminationStatus,
@@ -162,9 +175,9 @@ public func withLambdaFunction<Result>(
     process.executableURL = userVaultBinary
     process.arguments = []
     var environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": handler,
-                       "USERVAULT_BACKEND": "local", "USERVAULT_STORE": store].merging(childCoverageEnvironment) { $1 }
+                       "USERVAULT_BACKEND": "local", "USERVAULT_STORE": store]
     for name in ["PATH", "HOME", "TMPDIR"] { environment[name] = ProcessInfo.processInfo.environment[name] }
-    process.environment = environment.merging(extra) { $1 }
+    process.environment = childEnvironment(environment.merging(extra) { $1 })
     process.currentDirectoryURL = directory
     // One descriptor for both (one file offset), so that stdout lines do not overwrite stderr's.
     let output = try FileHandle(forWritingTo: errors)

@@ -68,9 +68,10 @@ public final class LambdaRuntimeStandIn: Sendable {
     /// Every init error the runtime reported, in order (Lambda expects at most one).
     public var initErrors: [(type: String, body: Data)] { state.initErrors }
 
-    /// Sends one event and waits (up to `timeout`) for the runtime's answer. The invocation's
-    /// deadline is `deadline` from now; its request id is `requestId` (a fresh UUID by default).
-    public func invoke(_ event: Data, deadline: Duration = .seconds(120), timeout: Duration = .seconds(120),
+    /// Sends one event and waits (up to `timeout` times ``testTimeScale``) for the runtime's answer.
+    /// The invocation's deadline is `deadline` from now (by default 2 minutes times ``testTimeScale``);
+    /// its request id is `requestId` (a fresh UUID by default).
+    public func invoke(_ event: Data, deadline: Duration = .seconds(120).scaledForTestRun, timeout: Duration = .seconds(120),
                        requestId id: String = UUID().uuidString.lowercased()) async throws -> Outcome {
         let (seconds, attoseconds) = deadline.components
         let deadlineMs = Int64((Date().timeIntervalSince1970 + Double(seconds) + Double(attoseconds) / 1e18) * 1000)
@@ -87,8 +88,8 @@ public final class LambdaRuntimeStandIn: Sendable {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
-                throw LoopbackError(description: "no answer from the runtime within \(timeout)")
+                try await Task.sleep(for: timeout.scaledForTestRun)
+                throw LoopbackError(description: "no answer from the runtime within \(timeout.scaledForTestRun)")
             }
             defer { group.cancelAll() }
             let outcome = try await group.next()!

@@ -29,12 +29,12 @@ public final class LatencyFixtureProcess: Sendable {
         let process = SpawnedProcess()
         process.executableURL = binary
         process.arguments = ["latency-fixture"] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(childCoverageEnvironment) { $1 }
+        process.environment = childEnvironment(ProcessInfo.processInfo.environment)
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = try FileHandle(forWritingTo: output)
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<600 {
+        for _ in 0..<600.scaledForTestRun {
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("endpoint ") }),
                let endpoint = URL(string: String(line.dropFirst("endpoint ".count))) {

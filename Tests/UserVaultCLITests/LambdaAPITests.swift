@@ -92,9 +92,9 @@ struct LambdaAPITests {
         let standIn = try await LambdaRuntimeStandIn.start()
         let process = SpawnedProcess()
         process.executableURL = userVaultBinary
-        process.environment = ["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": "bogus", "USERVAULT_BACKEND": "local",
-                               "USERVAULT_STORE": directory.appendingPathComponent("s.sqlite").path]
-            .merging(childCoverageEnvironment) { $1 }
+        process.environment = childEnvironment(["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": "bogus",
+                                                "USERVAULT_BACKEND": "local",
+                                                "USERVAULT_STORE": directory.appendingPathComponent("s.sqlite").path])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

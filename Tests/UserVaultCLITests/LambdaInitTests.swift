@@ -16,7 +16,7 @@ struct LambdaInitTests {
         let process = SpawnedProcess()
         process.executableURL = userVaultBinary
         process.arguments = []
-        process.environment = environment.merging(childCoverageEnvironment) { $1 }
+        process.environment = childEnvironment(environment)
         process.currentDirectoryURL = directory
         process.standardOutput = try FileHandle(forWritingTo: errors)
         process.standardError = try FileHandle(forWritingTo: errors)

@@ -111,7 +111,9 @@ struct LambdaJobTests {
         let directory = try makeTemporaryDirectory("uservault-lambda-logs")
         defer { try? FileManager.default.removeItem(at: directory) }
         // The job may use 44 ReEncrypts/s; the account allows 30/s: throttled answers, retried, then a slower pace.
-        let fixture = try await LatencyFixtureProcess.start(["300", "20", "100", "--quota", "Cryptographic=30"])
+        // (A run that is ``testTimeScale`` times slower sends that many times fewer: the account allows that much less.)
+        let quota = max(1, 30 / testTimeScale)
+        let fixture = try await LatencyFixtureProcess.start(["300", "20", "100", "--quota", "Cryptographic=\(quota)"])
         defer { fixture.stop() }
         let standIn = try await LambdaRuntimeStandIn.start()
         let environment = [

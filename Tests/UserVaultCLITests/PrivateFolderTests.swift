@@ -10,8 +10,8 @@ struct PrivateFolderTests {
     static func underUmask000(_ arguments: [String], in directory: URL) async throws -> Int32 {
         try await runChildProcess(URL(fileURLWithPath: "/bin/sh"),
                                   ["-c", #"umask 000; exec "$0" "$@""#, userVaultBinary.path] + arguments,
-                                  environment: ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "TMPDIR"].contains($0.key) }
-                                      .merging(childCoverageEnvironment) { $1 },
+                                  environment: childEnvironment(ProcessInfo.processInfo.environment
+                                      .filter { ["PATH", "HOME", "TMPDIR"].contains($0.key) }),
                                   in: directory).status
     }
 

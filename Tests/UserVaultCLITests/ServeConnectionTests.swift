@@ -12,9 +12,10 @@ struct ServeConnectionTests {
     }
 
     /// Waits until the server holds at least `held` descriptors and leaves connections waiting
-    /// in its accept queue: it has taken all it will take. `false` after a generous bound.
+    /// in its accept queue: it has taken all it will take. `false` after a generous bound (60 s
+    /// times ``testTimeScale``).
     static func waitUntilSaturated(_ served: ServedUserVault, held: Int) async throws -> Bool {
-        for _ in 0..<1200 {
+        for _ in 0..<1200.scaledForTestRun {
             if (ProcessUsage.openDescriptors(served.pid) ?? 0) >= held, (ProcessUsage.acceptQueue(port: served.port) ?? 0) > 0 {
                 return true
             }

@@ -141,7 +141,7 @@ struct SetPasswordCLITests {
         let helper = repositoryRoot.appendingPathComponent("Tests/TestSupport/Fixtures/pty_run.py").path
         let run = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"),
                                             ["python3", helper, userVaultBinary.path, "set-password", id],
-                                            environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("USERVAULT_") },
+                                            environment: childEnvironment(ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("USERVAULT_") }),
                                             in: directory, standardInput: Data(answers.map { $0 + "\n" }.joined().utf8))
         return (run.status, String(decoding: run.stdout + run.stderr, as: UTF8.self))
     }
