@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Jobs
 import Logging
+import Testing
 import TestSupport
 import UserVaultCore
 
@@ -78,9 +79,25 @@ enum JobsFixtures {
         }
     }
 
+    /// Runs one SQL statement with `arguments` on the store's file.
+    static func execute(_ sql: String, arguments: [String], in store: TemporaryStore) async throws {
+        try await DatabaseQueue(path: store.path).write { db in try db.execute(sql: sql, arguments: StatementArguments(arguments)) }
+    }
+
     /// The users whose action has `outcome`.
     static func users(_ actions: [RepairAction], _ outcome: RepairAction.Outcome) -> Set<String> {
         Set(actions.filter { $0.outcome == outcome }.map(\.userId))
+    }
+
+    /// RekeySweep's step after its sweep, as RepairJob runs it once every page is done: the old
+    /// keys' actions. A fresh run state each call: a kill before the step's commit.
+    static func finishRekey(_ sweep: RekeySweep, table: any UserTable, runId: String) async throws -> [RepairAction] {
+        let state = try RunState(path: nil, fingerprint: .init(job: sweep.job, backend: table.backendName, table: table.tableName,
+                                                               totalSegments: 1, worker: .whole, parameters: sweep.parameters),
+                                 resume: false)
+        defer { state.discard() }
+        #expect(try await sweep.finish(table: table, state: state, apply: true, runId: runId, logger: logger))
+        return try state.records(kind: "action").map { try JSONDecoder().decode(RepairAction.self, from: $0.value) }
     }
 
     /// The finding code of `userId`'s action when it is `skipped`; `nil` for any other outcome.

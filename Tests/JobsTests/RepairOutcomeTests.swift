@@ -83,7 +83,7 @@ struct RepairOutcomeTests {
         #expect(actions.map(\.outcome) == [.skipped] && actions.first?.code == "NOT_KMS_CIPHERTEXT", "\(actions)")
     }
 
-    @Test("rekey --apply: an old key already pending deletion when its user has moved (a sharer moved first) is done, not failed")
+    @Test("rekey --apply: an old key already pending deletion when its user has moved (a sharer moved first, another worker) is done, not failed")
     func rekeySharedKeyMovedFirst() async throws {
         let store = try TemporaryStore()
         defer { store.cleanup() }
@@ -95,8 +95,13 @@ struct RepairOutcomeTests {
         let keys = HookedKeyService(base, afterReEncrypt: { request in
             if let source = request.sourceKeyId { try await base.scheduleKeyDeletion(keyId: source, pendingWindowDays: 7) }
         })
-        let actions = try await Self.run(RekeySweep(table: store.store.table, keys: keys, pendingDays: 7), on: store)
+        let all = try await Self.run(RekeySweep(table: store.store.table, keys: keys, pendingDays: 7), on: store)
+        let actions = all.filter { $0.action == "REKEY" }
         #expect(actions.count == seeded.created && seeded.created == 6)
+        // After the sweep, the old keys (pending deletion already) are left as they are: done.
+        let retired = all.filter { $0.action == "RETIRE_OLD_KEY" }
+        #expect(retired.count == 6 && retired.allSatisfy { $0.outcome == .done && $0.detail.contains("already pending deletion") },
+                "\(retired)")
         #expect(actions.allSatisfy { $0.outcome == .done }, "\(actions.filter { $0.outcome != .done })")
         // Every user is on a new, enabled key.
         for action in actions {

@@ -74,7 +74,7 @@ struct RepairResumeTests {
         return states
     }
 
-    @Test("rekey killed before its write or before the old key's deletion: resumed, one new key, the old one pending deletion",
+    @Test("rekey killed before its write or when the old key is scheduled after the sweep: resumed, one new key, the old one pending deletion",
           arguments: [KilledKeys.KillPoint.reEncrypt, .scheduleKeyDeletion])
     func rekey(killPoint: KilledKeys.KillPoint) async throws {
         let directory = try makeTemporaryDirectory("uservault-rekey-kill")
@@ -86,19 +86,26 @@ struct RepairResumeTests {
         let password = try await store.keys.unsafeDecryptForTesting(try #require(Self.ciphertext(before)),
                                                                      context: ["userId": id])
 
-        let killed = try await RekeySweep(table: store.table, keys: KilledKeys(store.keys, killPoint: killPoint), pendingDays: 7)
-            .repair([before], apply: true, runId: "run-1")
-        #expect(killed.map(\.outcome) == [.failed])
+        let killedSweep = RekeySweep(table: store.table, keys: KilledKeys(store.keys, killPoint: killPoint), pendingDays: 7)
+        let killed = try await killedSweep.repair([before], apply: true, runId: "run-1")
         if killPoint == .scheduleKeyDeletion {
-            #expect(killed.first?.detail.contains("the old key \(oldKey) could not be scheduled") == true, "\(killed)")
+            // The move is done; the kill comes after the sweep, when the old key is scheduled.
+            #expect(killed.map(\.outcome) == [.done], "\(killed)")
+            let retire = try await JobsFixtures.finishRekey(killedSweep, table: store.table, runId: "run-1")
+            #expect(retire.map(\.outcome) == [.failed], "\(retire)")
+        } else {
+            #expect(killed.map(\.outcome) == [.failed])
         }
         #expect(try await store.keys.describeKey(keyId: oldKey).state == .enabled, "the kill left the old key enabled")
 
-        // Resumed: the page is read and done again, by a new process with the same run id.
+        // Resumed: the page is read and done again, by a new process with the same run id, then
+        // the step after the sweep (the killed one committed nothing).
         let reread = try #require(try await store.table.item(id: id))
-        let resumed = try await RekeySweep(table: store.table, keys: store.keys, pendingDays: 7)
-            .repair([reread], apply: true, runId: "run-1")
+        let sweep = RekeySweep(table: store.table, keys: store.keys, pendingDays: 7)
+        let resumed = try await sweep.repair([reread], apply: true, runId: "run-1")
         #expect(resumed.map(\.outcome) == [.done], "\(resumed)")
+        let retired = try await JobsFixtures.finishRekey(sweep, table: store.table, runId: "run-1")
+        #expect(retired.map(\.outcome) == [.done] && retired.first?.keyId == oldKey, "\(retired)")
 
         let after = try #require(try await store.table.item(id: id))
         let newKey = KeyReference.bareKeyId(try #require(after.credentialsKeyId))

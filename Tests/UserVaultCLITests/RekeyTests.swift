@@ -31,7 +31,8 @@ struct RekeyTests {
 
         let applied = try await runUserVault(["rotate-keys", "--mode", "rekey", "--apply", "--pending-days", "7", "--progress", "never"],
                                              in: directory)
-        #expect(applied.exitCode == 0 && applied.stdout.contains("13 done"), "\(applied.stdout) \(applied.stderr)")
+        #expect(applied.exitCode == 0 && applied.stdout.contains("REKEY_DONE 13")
+                && applied.stdout.contains("RETIRE_OLD_KEY_DONE 13"), "\(applied.stdout) \(applied.stderr)")
         let reopened = try EmbeddedStore(path: path)
         for user in ids {
             let now = try #require(try await reopened.table.item(id: user)?.credentialsKeyId)
@@ -56,7 +57,8 @@ struct RekeyTests {
             }
             let applied = try await runUserVault(["--backend", "aws", "rotate-keys", "--mode", "rekey", "--apply", "--progress", "never"],
                                                  environment: moto.environment, in: directory)
-            #expect(applied.exitCode == 0 && applied.stdout.contains("3 done"), "\(applied.stdout) \(applied.stderr)")
+            #expect(applied.exitCode == 0 && applied.stdout.contains("REKEY_DONE 3")
+                    && applied.stdout.contains("RETIRE_OLD_KEY_DONE 3"), "\(applied.stdout) \(applied.stderr)")
             for user in users {
                 let decrypted = try await runOriginalServiceFixture(["decrypt", "users", user["id"] ?? ""], moto: moto)
                 #expect(decrypted.output.trimmingCharacters(in: .whitespacesAndNewlines) == user["password"])
@@ -83,9 +85,13 @@ struct RekeyTests {
         let resumed = try await runUserVault(command + ["--resume"], in: directory)
         #expect(resumed.exitCode == 0, "\(resumed.stdout) \(resumed.stderr)")
         let report = try latestReport(in: directory.appendingPathComponent("r"), job: "rotate-keys")
-        let actions = report.object["actions"] as? [[String: any Sendable]] ?? []
+        let all = report.object["actions"] as? [[String: any Sendable]] ?? []
+        let actions = all.filter { $0["action"] as? String == "REKEY" }
         #expect(actions.count == ids.count && Set(actions.compactMap { $0["userId"] as? String }) == Set(ids), "one action per user")
         #expect(actions.allSatisfy { $0["outcome"] as? String == "done" })
+        let retired = all.filter { $0["action"] as? String == "RETIRE_OLD_KEY" }
+        #expect(retired.count == ids.count && retired.allSatisfy { $0["outcome"] as? String == "done" },
+                "each old key retired once, after the sweep: \(retired.count)")
         let store = try EmbeddedStore(path: path)
         let made = try await store.keys.keysTagged("RekeyRun")
         #expect(made.count == ids.count, "one new key per user, none made twice: \(made.count)")

@@ -5,14 +5,19 @@ import UserVaultCore
 /// rotation on). Their ciphertext is moved to it by ReEncrypt (from the user's key: the recorded
 /// one with context `{"userId": id}`, or a legacy record's tagged key without context; to the new
 /// one with context `{"userId": id}`); one conditional write stores it and the new key's ARN,
-/// only if the record still holds the ciphertext and key that were read; and only then is the old
-/// key scheduled for deletion (`pendingDays`). If the write loses, the new key is scheduled for
-/// deletion and the user is reported, not overwritten. No Decrypt; no plaintext is ever held.
+/// only if the record still holds the ciphertext and key that were read. If the write loses, the
+/// new key is scheduled for deletion and the user is reported, not overwritten. No Decrypt; no
+/// plaintext is ever held.
+///
+/// The keys users moved off are retired only after the sweep (``finish(table:state:apply:runId:logger:)``),
+/// each once no record of the table names it any more: two users sharing a key (`KEY_SHARED`)
+/// may be moved in different pages, and the second one's ReEncrypt needs the key enabled; a key a
+/// user still names after the sweep (skipped, failed, not moved) is never scheduled.
 ///
 /// New keys are also tagged `RekeyRun=<runId>:<userId>` and `RekeyOf=<old key id>`. A page done
 /// again after a kill (`--resume`) finds them (``RunKeys``): a user with one not yet written
-/// reuses it; a user already on one is done, and the old key it names is scheduled for deletion
-/// if the kill came before that.
+/// reuses it; a user already on one is done. The tags also say, after the sweep, which keys the
+/// run moved users off.
 public struct RekeySweep: RepairPlanner {
     public let job = "rotate-keys"
     public var parameters: [String: String] { ["mode": "rekey", "pendingDays": String(pendingDays)] }
@@ -79,10 +84,12 @@ public struct RekeySweep: RepairPlanner {
             }
             guard apply else {
                 return .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .planned,
-                             detail: "would move the credentials to a new CMK and schedule this one for deletion in \(days) days")
+                             detail: "would move the credentials to a new CMK; after the sweep, this one would be scheduled for "
+                                 + "deletion in \(days) days if no record names it then")
             }
             if ours.owner(ofKey: oldKey) != nil {
-                return try await Self.finishMoved(userId: user.id, currentKey: oldKey, keys: keys, pendingDays: days)
+                return .init(userId: user.id, action: Self.action, keyId: oldKey, outcome: .done,
+                             detail: "moved to a new CMK earlier in this run (before it was resumed)")
             }
             let context = UserKeys.encryptionContext(userId: user.id)
             let previous = [Self.previousKeyTag: KeyReference.bareKeyId(oldKey)]
@@ -120,20 +127,9 @@ public struct RekeySweep: RepairPlanner {
             } catch {
                 return try await abandon(after: error)
             }
-            let oldKeyId = KeyReference.bareKeyId(oldKey)
-            let scheduledNow: Bool
-            do {
-                scheduledNow = try await keys.scheduleDeletionUnlessPending(keyId: oldKeyId, pendingDays: days)
-            } catch {
-                // The user is moved: a service failure here is reported, not retried (the write is done).
-                return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .failed,
-                             detail: "moved to the new key, but the old key \(oldKeyId) could not be scheduled for deletion: \(UserService.safeDescription(error))")
-            }
             return .init(userId: user.id, action: Self.action, keyId: key.arn, outcome: .done,
-                         detail: scheduledNow
-                             ? "moved to a new CMK; the old one is scheduled for deletion in \(days) days"
-                             // Another record shared the old key, and its move scheduled it first.
-                             : "moved to a new CMK; the old one was already pending deletion (another record shares it)")
+                         detail: "moved to a new CMK; the old one (\(KeyReference.bareKeyId(oldKey))) is retired after the sweep "
+                             + "if no record names it then (\(Self.retireAction))")
         })
         return try zip(users, results).compactMap { user, result in
             switch result {
@@ -141,25 +137,6 @@ public struct RekeySweep: RepairPlanner {
             case .failure(let error):
                 return try .outcome(of: error, userId: user.id, action: Self.action, keyId: nil, doing: "creating the new key")
             }
-        }
-    }
-
-    /// A user this run moved before it was killed: done, once the old key (named by the new key's
-    /// `RekeyOf` tag) is pending deletion; the kill may have come between the write and that.
-    static func finishMoved(userId: String, currentKey: String, keys: any KeyService, pendingDays: Int) async throws -> RepairAction {
-        let earlier = "moved to a new CMK earlier in this run (before it was resumed)"
-        do {
-            guard let oldKeyId = try await keys.tags(keyId: KeyReference.bareKeyId(currentKey))[previousKeyTag] else {
-                return .init(userId: userId, action: action, keyId: currentKey, outcome: .done, detail: earlier)
-            }
-            let scheduledNow = try await keys.scheduleDeletionUnlessPending(keyId: oldKeyId, pendingDays: pendingDays)
-            return .init(userId: userId, action: action, keyId: currentKey, outcome: .done,
-                         detail: earlier + (scheduledNow ? "; the old one is now scheduled for deletion in \(pendingDays) days"
-                                                         : "; the old one is pending deletion"))
-        } catch {
-            if let failure = ServiceFailure(error) { throw failure }
-            return .init(userId: userId, action: action, keyId: currentKey, outcome: .failed,
-                         detail: earlier + ", but its old key could not be checked or scheduled for deletion: \(UserService.safeDescription(error))")
         }
     }
 }

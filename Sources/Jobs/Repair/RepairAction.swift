@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import UserVaultCore
 
 /// One repair for one user, planned (a dry run) or carried out (`--apply`): the `actions[]` of a
@@ -77,4 +78,16 @@ public protocol RepairPlanner: Sendable {
     /// - Throws: ``ServiceFailure`` when a service failed under the page (throttling, 5xx, the
     ///   network, after the retries): the page is not committed and is tried again.
     func repair(_ users: [StoredItem], apply: Bool, runId: String) async throws -> [RepairAction]
+
+    /// After a complete scan (every page of the run done): what can only be decided once every
+    /// user has been seen (rekey's old keys), its actions committed to `state` as it goes so that
+    /// a resumed run does not do them twice. Returns `false` when stopped before its end (the run
+    /// is then partial). The default does nothing.
+    func finish(table: any UserTable, state: RunState, apply: Bool, runId: String, logger: Logger) async throws -> Bool
+}
+
+extension RepairPlanner {
+    public func finish(table: any UserTable, state: RunState, apply: Bool, runId: String, logger: Logger) async throws -> Bool {
+        true
+    }
 }

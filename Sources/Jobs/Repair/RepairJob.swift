@@ -6,7 +6,9 @@ import UserVaultCore
 /// that hands each page of users to a ``RepairPlanner``, commits the page's actions with the
 /// segment's position, and reports them in the audit's report format (`actions[]`).
 ///
-/// A dry run (the default) only plans: it changes nothing and creates no key. A page done twice
+/// When the scan is complete, the planner may finish what needs every page done first
+/// (``RepairPlanner/finish(table:state:apply:runId:logger:)``). A dry run (the default) only
+/// plans: it changes nothing and creates no key. A page done twice
 /// after a kill replaces its own action records (keyed by user and action), and the planner's
 /// conditional writes make the second pass a no-op.
 public struct RepairJob: Sendable {
@@ -64,9 +66,13 @@ public struct RepairJob: Sendable {
                 page.count(.users, by: users.count)
                 return page
             }
+        var complete = outcome.complete
+        if complete {
+            complete = try await planner.finish(table: table, state: state, apply: apply, runId: runId, logger: logger)
+        }
         var stats = externalStats()
         stats.durationSeconds = (ContinuousClock.now - clock).inSeconds
-        return try report(state: state, table: table, complete: outcome.complete, parameters: parameters,
+        return try report(state: state, table: table, complete: complete, parameters: parameters,
                           finished: outcome.segmentsFinished, assigned: outcome.segmentsAssigned, stats: stats)
     }
 
