@@ -122,8 +122,7 @@ struct ReportDestination: Sendable {
                 try await history.entries(limit: ReportHTML.trendLimit - 1) { ReportHTML.trendIncludes($0, of: report) }
             }
         } catch {
-            logger.warning("report.html: the earlier reports in \(directory) could not be read, so its trend shows this run only: "
-                + UserVaultCLI.oneLine(error))
+            logger.warning("report.html: the earlier reports in \(directory) could not be read, so its trend shows this run only: \(UserVaultCLI.oneLine(error))")
             return []
         }
     }
