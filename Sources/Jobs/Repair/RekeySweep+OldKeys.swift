@@ -7,30 +7,36 @@ extension RekeySweep {
 
     static func retireRecordKey(_ bareKeyId: String) -> String { "\(bareKeyId)|\(retireAction)" }
 
-    /// After a complete sweep: each key this run moved a user off (the `RekeyOf` tag of the keys
-    /// tagged `RekeyRun=<runId>:…`) is scheduled for deletion, once no record of the table names
-    /// it any more — by `credentialsKeyId`, or as a legacy record's key (a record with no
-    /// `credentialsKeyId` uses the key tagged `CreatedBy=<its id>`). A key still named (a user
-    /// sharing it was skipped or failed, or a new key was made and its write lost) is kept and
-    /// reported `skipped`. One scan of the table's key references (ids and key ids, never a
+    /// After a complete sweep: each key this run moved a user off (the `RekeyOf` tag of a key
+    /// tagged `RekeyRun=<runId>:…` that a record now names) is scheduled for deletion, once no
+    /// record of the table names it any more — by `credentialsKeyId`, or as a legacy record's key
+    /// (a record with no `credentialsKeyId` uses the key tagged `CreatedBy=<its id>`). A key still
+    /// named (a user sharing it was skipped or failed) is kept and reported `skipped`. One scan of the table's key references (ids and key ids, never a
     /// credential) and one listing of the `CreatedBy` tag, then the decisions, committed in
     /// chunks: a resumed run does not decide a key twice.
     ///
     /// A dry run decides nothing here: its `REKEY` actions say what would happen.
     public func finish(table: any UserTable, state: RunState, apply: Bool, runId: String, logger: Logger) async throws -> Bool {
         guard apply else { return true }
-        let movedOff: [String: String]
+        let made: [MadeKey]
+        let references: KeyReferences
         do {
-            movedOff = try await oldKeys(of: runId)
+            made = try await keysMade(in: runId)
+            guard !made.isEmpty else { return true }
+            references = try await KeyReferences.read(table: table, keys: keys)
         } catch {
             if let failure = ServiceFailure(error) { throw failure }
             throw error
         }
+        // A key a user moved off: the old key of a new key that a record now names (a new key
+        // whose write lost, or whose move failed, was discarded: its user is still on the old key).
+        var movedOff: [String: String] = [:]
+        for key in made where !(references.named[key.newKey] ?? []).isEmpty && movedOff[key.oldKey] == nil {
+            movedOff[key.oldKey] = key.userId
+        }
         let decided = Set(try state.records(kind: RepairJob.kind).map(\.key))
         let candidates = movedOff.keys.filter { !decided.contains(Self.retireRecordKey($0)) }.sorted()
         logger.debug("old keys to retire", metadata: ["candidates": "\(candidates.count)", "decidedEarlier": "\(movedOff.count - candidates.count)"])
-        guard !candidates.isEmpty else { return true }
-        let references = try await KeyReferences.read(table: table, keys: keys)
         let (keys, days) = (self.keys, pendingDays)
         for start in stride(from: 0, to: candidates.count, by: 50) {
             if Task.isCancelled { return false }
@@ -54,22 +60,27 @@ extension RekeySweep {
         return !Task.isCancelled
     }
 
-    /// The keys this run moved users off (bare ids), each with a user who moved off it: the
-    /// `RekeyOf` tag of every key tagged `RekeyRun=<runId>:<user>`.
-    func oldKeys(of runId: String) async throws -> [String: String] {
+    /// A key this run made: its bare id, the bare id of the key it replaces (`RekeyOf`) and the
+    /// user it was made for (`RekeyRun=<runId>:<user>`).
+    struct MadeKey: Sendable {
+        var newKey: String
+        var oldKey: String
+        var userId: String
+    }
+
+    /// The keys made in `runId` that name the key they replace, in user order.
+    func keysMade(in runId: String) async throws -> [MadeKey] {
         let prefix = runId + ":"
         let made = try await keys.keysTagged(Self.runTag).filter { $0.value.hasPrefix(prefix) }
-        guard !made.isEmpty else { return [:] }
+        guard !made.isEmpty else { return [] }
         var replaced: [String: String] = [:]
         for tagged in try await keys.keysTagged(Self.previousKeyTag) {
             replaced[KeyReference.bareKeyId(tagged.keyId)] = KeyReference.bareKeyId(tagged.value)
         }
-        var movedOff: [String: String] = [:]
-        for key in made.sorted(by: { $0.value < $1.value }) {
-            guard let old = replaced[KeyReference.bareKeyId(key.keyId)], movedOff[old] == nil else { continue }
-            movedOff[old] = String(key.value.dropFirst(prefix.count))
+        return made.sorted { $0.value < $1.value }.compactMap { key in
+            let newKey = KeyReference.bareKeyId(key.keyId)
+            return replaced[newKey].map { MadeKey(newKey: newKey, oldKey: $0, userId: String(key.value.dropFirst(prefix.count))) }
         }
-        return movedOff
     }
 
     /// One old key: kept while a record names it, else scheduled for deletion (already pending
