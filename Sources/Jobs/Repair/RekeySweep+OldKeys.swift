@@ -30,10 +30,11 @@ extension RekeySweep {
         }
         // A key a user moved off: the old key of a new key that a record now names (a new key
         // whose write lost, or whose move failed, was discarded: its user is still on the old key).
-        var movedOff: [String: String] = [:]
-        for key in made where !(references.named[key.newKey] ?? []).isEmpty && movedOff[key.oldKey] == nil {
-            movedOff[key.oldKey] = key.userId
+        var moves: [String: String] = [:]
+        for key in made where !(references.named[key.newKey] ?? []).isEmpty && moves[key.oldKey] == nil {
+            moves[key.oldKey] = key.userId
         }
+        let movedOff = moves
         let decided = Set(try state.records(kind: RepairJob.kind).map(\.key))
         let candidates = movedOff.keys.filter { !decided.contains(Self.retireRecordKey($0)) }.sorted()
         logger.debug("old keys to retire", metadata: ["candidates": "\(candidates.count)", "decidedEarlier": "\(movedOff.count - candidates.count)"])
