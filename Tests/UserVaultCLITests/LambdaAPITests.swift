@@ -103,4 +103,35 @@ struct LambdaAPITests {
         #expect(standIn.initError?.type == "Runtime.UnknownHandler")
         await standIn.stop()
     }
+
+    @Test("SIGTERM, Lambda's shutdown signal, ends the function normally: exit 0 and a line saying so")
+    func shutdown() async throws {
+        let directory = try makeTemporaryDirectory("uservault-lambda-shutdown")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let standIn = try await LambdaRuntimeStandIn.start()
+        let output = directory.appendingPathComponent("output")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        let process = SpawnedProcess()
+        process.executableURL = userVaultBinary
+        process.environment = childEnvironment(["AWS_LAMBDA_RUNTIME_API": standIn.address, "_HANDLER": "api",
+                                                "USERVAULT_BACKEND": "local",
+                                                "USERVAULT_STORE": directory.appendingPathComponent("s.sqlite").path])
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        func written() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+        // Ready once it serves (the SIGTERM handler is in place before that line).
+        for _ in 0..<1200 where !written().contains("serving API Gateway events") && process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(written().contains("serving API Gateway events"), "\(written())")
+        process.terminate()
+        for _ in 0..<1200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationReason) \(written())")
+        #expect(written().contains("SIGTERM: the function is shutting down"), "\(written())")
+        await standIn.stop()
+    }
 }

@@ -39,6 +39,16 @@ enum LambdaEntry {
             LogBootstrap.bootstrap(settings)
             let logger = Logger(label: "uservault.lambda")
             let runtime = LambdaRuntime(api: api, logger: logger)
+            // Lambda's shutdown phase sends the runtime SIGTERM (when extensions are registered;
+            // a test stopping the function does too), between invocations: the process ends
+            // normally, so that exit handlers run (buffered output, a coverage profile), rather
+            // than by the signal's default action.
+            let shutdown = Task.detached {
+                guard await SignalWaiter.wait(for: [SIGTERM]) != nil else { return }
+                logger.info("SIGTERM: the function is shutting down")
+                exit(0)
+            }
+            defer { shutdown.cancel() }
             switch handler {
             case "api":
                 let configuration = UsersAPI.Configuration(basePath: environment["USERVAULT_BASE_PATH"] ?? "")
