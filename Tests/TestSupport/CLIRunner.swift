@@ -27,14 +27,18 @@ func baseEnvironment(_ extra: [String: String]) -> [String: String] {
 
 /// `environment` plus, for a child given an environment of its own, where its coverage goes
 /// under `--enable-code-coverage` (``childCoverageEnvironment``) and the sanitizers' options of
-/// this process (`TSAN_OPTIONS`, `ASAN_OPTIONS`, `LSAN_OPTIONS`, `UBSAN_OPTIONS`): an
+/// this process (`TSAN_OPTIONS`, `ASAN_OPTIONS` or `USERVAULT_CHILD_ASAN_OPTIONS`, `LSAN_OPTIONS`,
+/// `UBSAN_OPTIONS`, `SWIFT_BACKTRACE`): an
 /// instrumented `uservault` (`make sanitize`) then logs its reports where the run collects them
 /// instead of into the stderr a test reads.
 public func childEnvironment(_ environment: [String: String]) -> [String: String] {
     var environment = environment.merging(childCoverageEnvironment) { $1 }
-    for name in ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"] {
-        if let value = ProcessInfo.processInfo.environment[name] { environment[name] = value }
+    let parent = ProcessInfo.processInfo.environment
+    for name in ["TSAN_OPTIONS", "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "SWIFT_BACKTRACE"] {
+        if let value = parent[name] { environment[name] = value }
     }
+    // The product's processes get their own AddressSanitizer options (leak checks on).
+    if let options = parent["USERVAULT_CHILD_ASAN_OPTIONS"] { environment["ASAN_OPTIONS"] = options }
     return environment
 }
 

@@ -22,3 +22,8 @@ extension Int {
     /// This many polls (of a loop that waits for a condition), times ``testTimeScale``.
     public var scaledForTestRun: Int { self * testTimeScale }
 }
+
+/// The sanitizer the suite runs under (`make sanitize` sets `USERVAULT_SANITIZER` to `thread` or
+/// `address`), else `nil`. A test that measures what a sanitizer distorts — peak memory (shadow
+/// memory, ASan's quarantine), the pace of requests against a quota — is skipped then.
+public let sanitizerRun: String? = ProcessInfo.processInfo.environment["USERVAULT_SANITIZER"].flatMap { $0.isEmpty ? nil : $0 }
