@@ -38,7 +38,8 @@ for run in $(seq "$audit_runs"); do
         --key-state proof --segments 16 --kms-rate Cryptographic=0 --kms-rate DescribeKey=0 --concurrency 16 \
         --report-dir "$work/reports" >"$work/audit.out" 2>"$work/audit.err" || true
     grep -q "audit of" "$work/audit.out" || { echo "the audit failed: $(cat "$work/audit.err")" >&2; exit 2; }
-    read -r wall user sys < "$work/audit.time"
+    # The last line: /usr/bin/time puts "Command exited with non-zero status 1" (findings) first.
+    read -r wall user sys < <(tail -n 1 "$work/audit.time")
     per_user+=("$(awk -v u="$user" -v s="$sys" -v n="$users" 'BEGIN { printf "%.1f", (u + s) / n * 1e6 }')")
     echo "audit run $run: wall $wall s, CPU $(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }') s = ${per_user[-1]} µs/user"
 done
