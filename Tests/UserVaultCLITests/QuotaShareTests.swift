@@ -92,6 +92,8 @@ struct QuotaShareTests {
         #expect(report.complete == true && report.int("users") == 300)
         let statistics = try await fixture.statistics()
         let sent = statistics.clients["AKIDALONE"]?.requests["Cryptographic"] ?? 0
-        #expect(statistics.throttled * 10 <= sent, "throttled \(statistics.throttled) of \(sent): the budget came down to the quota")
+        // Unadapted, 44/s against 30/s would see about a third throttled; adapted, a few percent
+        // (up to 10.6% seen on a busy machine, where the pace itself is uneven).
+        #expect(statistics.throttled * 5 <= sent, "throttled \(statistics.throttled) of \(sent): the budget came down to the quota")
     }
 }
