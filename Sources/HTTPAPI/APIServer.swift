@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The local HTTP server (`uservault serve`): Hummingbird 2 over HTTP/1.1, every request
 /// answered by ``UsersAPI/handle(_:logger:)``, within ``ConnectionLimits``.
@@ -19,10 +20,13 @@ import NIOCore
 /// }
 /// ```
 public enum APIServer {
+    /// How long a stop waits for the connections in flight before it cancels them.
+    static let gracePeriod: Duration = .seconds(10)
+
     /// Binds `host:port`, calls `onReady` with the port actually bound (so port `0` picks a
-    /// free one), and serves until the calling task is cancelled: the listener closes and
-    /// requests in flight finish. Run inside a `ServiceGroup` for signal-driven graceful
-    /// shutdown.
+    /// free one), and serves until the calling task is cancelled: then the listener closes,
+    /// the connections already accepted are served and closed, and after ``gracePeriod`` what
+    /// is left is cancelled.
     ///
     /// Logs one access line per request at `info` (method, path without query, status,
     /// milliseconds) with a `requestId` in its metadata; never a header value or a body.
@@ -58,8 +62,23 @@ public enum APIServer {
                 await onReady(channel.localAddress?.port ?? port)
             },
             logger: logger)
+        // Stopping is graceful: the calling task's cancellation becomes the group's graceful
+        // shutdown (the listener closes, connections already accepted are served and closed),
+        // escalated to cancellation after `gracePeriod`. Cancelling the server directly made
+        // Hummingbird drop connections accepted but not yet handed over, and NIO traps on such a
+        // connection's first event ("Deinited NIOAsyncWriter without calling finish()", found by
+        // AddressSanitizer under load). The group runs in a task of its own, which the caller's
+        // cancellation does not reach.
+        var configuration = ServiceGroupConfiguration(services: [app], logger: logger)
+        configuration.maximumGracefulShutdownDuration = gracePeriod
+        let group = ServiceGroup(configuration: configuration)
+        let running = Task { try await group.run() }
         do {
-            try await app.run()
+            try await withTaskCancellationHandler {
+                try await running.value
+            } onCancel: {
+                Task { await group.triggerGracefulShutdown() }
+            }
         } catch is CancellationError where Task.isCancelled {
             // Cancellation is how the server is asked to stop.
         } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES
