@@ -122,12 +122,12 @@ struct LambdaAPITests {
         try process.run()
         func written() -> String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
         // Ready once it serves (the SIGTERM handler is in place before that line).
-        for _ in 0..<1200 where !written().contains("serving API Gateway events") && process.isRunning {
+        for _ in 0..<1200.scaledForTestRun where !written().contains("serving API Gateway events") && process.isRunning {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(written().contains("serving API Gateway events"), "\(written())")
         process.terminate()
-        for _ in 0..<1200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<1200.scaledForTestRun where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(process.terminationReason) \(written())")

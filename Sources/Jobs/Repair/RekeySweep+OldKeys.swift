@@ -35,7 +35,11 @@ extension RekeySweep {
             moves[key.oldKey] = key.userId
         }
         let movedOff = moves
-        let decided = Set(try state.records(kind: RepairJob.kind).map(\.key))
+        // The retirements decided before a kill, streamed: the run's REKEY records (one a user) are not held.
+        var decided: Set<String> = []
+        try state.forEachRecord(kind: RepairJob.kind) { record in
+            if record.key.hasSuffix("|" + Self.retireAction) { decided.insert(record.key) }
+        }
         let candidates = movedOff.keys.filter { !decided.contains(Self.retireRecordKey($0)) }.sorted()
         logger.debug("old keys to retire", metadata: ["candidates": "\(candidates.count)", "decidedEarlier": "\(movedOff.count - candidates.count)"])
         let (keys, days) = (self.keys, pendingDays)
@@ -125,19 +129,14 @@ struct KeyReferences: Sendable {
     static func read(table: any UserTable, keys: any KeyService) async throws -> KeyReferences {
         var references = KeyReferences()
         var legacy: Set<String> = []
-        var after: String?
         do {
-            repeat {
-                let page = try await table.scan(ScanRequest(startAfter: after, limit: 1000, projection: .keyReferences, usersOnly: true))
-                for item in page.items {
-                    if let named = item.credentialsKeyId {
-                        references.named[KeyReference.bareKeyId(named), default: []].append(item.id)
-                    } else {
-                        legacy.insert(item.id)
-                    }
+            try await KeyRetirement.forEachKeyReference(in: table) { item in
+                if let named = item.credentialsKeyId {
+                    references.named[KeyReference.bareKeyId(named), default: []].append(item.id)
+                } else {
+                    legacy.insert(item.id)
                 }
-                after = page.lastEvaluatedId
-            } while after != nil
+            }
             if !legacy.isEmpty {
                 for tagged in try await keys.keysTagged(UserKeys.ownerTag) where legacy.contains(tagged.value) {
                     references.legacyOwner[KeyReference.bareKeyId(tagged.keyId)] = tagged.value

@@ -117,6 +117,9 @@ struct ReportDestination: Sendable {
     /// or an S3 prefix's (ListObjectsV2). The trend is not worth a lost report: a history that
     /// cannot be read is a warning, and the page draws this run alone.
     func history(of report: JobReport, settings: Settings, logger: Logger) async -> [ReportHistory.Entry] {
+        // Only an audit over every segment has a page with a trend: for a repair, an export or
+        // a worker's share, listing and reading the destination would be for nothing.
+        guard report.job == "audit", report.segments.assigned == report.segments.total else { return [] }
         do {
             return try await withHistory(settings: settings, logger: logger) { history in
                 try await history.entries(limit: ReportHTML.trendLimit - 1) { ReportHTML.trendIncludes($0, of: report) }

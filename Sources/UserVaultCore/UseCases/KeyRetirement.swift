@@ -86,14 +86,20 @@ public struct KeyRetirement: Sendable {
     /// every page of the table, read with the key-references projection.
     public static func otherUsers(naming keyId: String, except userId: String, in table: any UserTable) async throws -> [String] {
         var found: [String] = []
+        try await forEachKeyReference(in: table) { item in
+            if item.id != userId, let named = item.credentialsKeyId, KeyReference.sameKey(named, keyId) { found.append(item.id) }
+        }
+        return found.sorted()
+    }
+
+    /// Every user record of the table, read with the key-references projection (id, type,
+    /// `credentialsKeyId`; never a credential), page by page.
+    public static func forEachKeyReference(in table: any UserTable, _ body: (StoredItem) throws -> Void) async throws {
         var after: String?
         repeat {
             let page = try await table.scan(ScanRequest(startAfter: after, limit: 1000, projection: .keyReferences, usersOnly: true))
-            for item in page.items where item.id != userId {
-                if let named = item.credentialsKeyId, KeyReference.sameKey(named, keyId) { found.append(item.id) }
-            }
+            for item in page.items { try body(item) }
             after = page.lastEvaluatedId
         } while after != nil
-        return found.sorted()
     }
 }
