@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Issue #25's benchmark: `export --from-export` (a DynamoDB export to S3, read from moto's S3)
-# against a scan export of the same USERS users (default 200,000) — the scan on the embedded store,
-# since moto re-sorts the whole table on every Scan page (a 200k scan there takes hours). Release
-# build. For each: wall time, CPU (user+sys), peak RSS (/usr/bin/time -v), items/s; the DynamoDB
+# against scan exports of the same USERS users (default 200,000), release build:
+#   - over DynamoDB's wire protocol: `--backend aws` against the latency fixture
+#     (`uservault-bench latency-fixture`: every Scan page after 20 ms, as a real DynamoDB page
+#     takes; the same number of users, written as this project writes them), since moto re-sorts
+#     the whole table on every Scan page (a 200k scan there takes hours);
+#   - on the embedded store (SQLite, no network, no JSON: the floor of what any scan costs).
+# For each: wall time, CPU (user+sys), peak RSS (/usr/bin/time -v), items/s; the DynamoDB
 # read units a scan of those items consumes (from their size) against the export path's DynamoDB
 # requests (from moto's log: none); beside them, a plain boto3 download of the same data files from
-# moto (the yardstick of what moto's S3 can serve here, as the sqlite3 read is for the scan). The
-# export is read in FILES data files, in FILES/4 (each 4x larger) and in one, to show that peak RSS
-# does not follow the data-file size. items/s counts what each path reads: users, and for the
-# export also the email guards (two items a user).
+# moto (the yardstick of what moto's S3 can serve here). The export is read in FILES data files,
+# in FILES/4 (each 4x larger) and in one, to show that peak RSS does not follow the data-file size.
+# items/s counts what each path reads: users, and for the export also the email guards (two items
+# a user). Figures for a ratio on a noisy machine: Benchmarks/README.md (farm-bench --vs).
 #   Benchmarks/export-pitr.sh [USERS] [FILES]      (BUILD=.build-x: another build folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +30,12 @@ trap 'kill $moto 2>/dev/null; wait $moto 2>/dev/null || true; rm -rf "$work"' EX
 endpoint="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -sf "$endpoint/moto-api/data.json" >/dev/null && break; sleep 0.1; done
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
+
+"$build/release/uservault-bench" latency-fixture "$users" 20 1000 >"$work/fixture.out" 2>&1 &
+fixture=$!
+trap 'kill $moto $fixture 2>/dev/null; wait $moto $fixture 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q '^endpoint ' "$work/fixture.out" && break; sleep 0.1; done
+fixture_endpoint=$(awk '/^endpoint / { print $2 }' "$work/fixture.out")
 
 echo "== fixture: $users users in an embedded store"
 "$build/release/uservault-bench" fixture "$work/store.sqlite" "$users" 1
@@ -59,6 +69,8 @@ run() {
 for round in 1 2; do
     echo "== round $round"
     rm -f "$work"/*.tar.zst "$work"/*.sha256
+    run "scan (DynamoDB wire)" "$users" "$uservault" --backend aws --endpoint-url "$fixture_endpoint" --log-level warning \
+        export --segments 16 --output "$work/wire.tar.zst" --progress never
     run "scan (embedded)" "$users" "$uservault" --store "$work/store.sqlite" --log-level warning export --output "$work/scan.tar.zst" --progress never
     requests_before=$(grep -c '"POST / ' "$work/moto.log" || true)
     run "raw download ($files)" "$items" python3 -c "$download" "$endpoint" "$(folder "$work/small.json")"

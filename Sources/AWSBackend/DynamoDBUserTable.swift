@@ -273,13 +273,18 @@ public struct DynamoDBUserTable: UserTable {
             email: attributes["email"]?.stringValue, username: attributes["username"]?.stringValue,
             createdAt: attributes["createdAt"]?.stringValue,
             credentialsKeyId: attributes["credentialsKeyId"]?.stringValue)
-        switch attributes["credentials"] {
-        case nil: item.credentials = nil
-        case .b(let data)?: item.credentials = .binary(data)
-        case .s(let string)?: item.credentials = .string(string)
-        case let other?: item.credentials = .other(typeName: other.typeName)
-        }
+        item.credentials = storedCredentials(attributes["credentials"])
         return item
+    }
+
+    /// A `credentials` attribute as the core keeps it: binary, a string, or only another type's name.
+    static func storedCredentials(_ value: AttributeValue?) -> StoredCredentials? {
+        switch value {
+        case nil: nil
+        case .b(let data)?: .binary(data)
+        case .s(let string)?: .string(string)
+        case let other?: .other(typeName: other.typeName)
+        }
     }
 
     static func attributes(of item: StoredItem) -> DynamoDBItem {

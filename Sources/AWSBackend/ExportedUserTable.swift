@@ -19,8 +19,9 @@ import UserVaultCore
 /// try await AuditJob(configuration: .init(scan: .init(totalSegments: table.segments))).run(table: table, ...)
 /// ```
 ///
-/// Items are read exactly as ``DynamoDBUserTable`` reads a scan page (``DynamoDBUserTable/storedItem(_:)``);
-/// `usersOnly` and the public projection apply as a DynamoDB filter and projection would.
+/// Items are read as ``DynamoDBUserTable`` reads a scan page (``DynamoDBUserTable/storedItem(_:)``),
+/// with only the attributes the request's projection names and the items `usersOnly` keeps
+/// (``ProjectedItems``), as a DynamoDB projection and filter would.
 /// Writes are refused: an export is a snapshot.
 public struct ExportedUserTable: UserTable {
     public let backendName = "aws"
@@ -50,23 +51,53 @@ public struct ExportedUserTable: UserTable {
         }
         do {
             if await reader.linesRead < done { try await reader.skip(done - (await reader.linesRead)) }
-            let items = try await reader.next(limit: request.limit) ?? []
+            let names = Self.attributes(request.projection)
+            let filter = request.usersOnly ? ProjectedItems.Filter(name: "type", value: userItemType) : nil
+            let items = try await reader.next(limit: request.limit, keeping: names, filter: filter)
+                ?? ProjectedItems(names: names, filter: filter)
             // One look past the page: a file that ends with it is checked (MD5, count) before the
             // page counts as its last.
-            var finished = items.count < request.limit
+            var finished = items.scanned < request.limit
             if !finished { finished = try await reader.atEnd() }
             if !finished { await readers.keep(reader, segment: request.segment) }
-            var page = items.map(DynamoDBUserTable.storedItem)
-            if request.usersOnly { page = page.filter(\.isUser) }
-            if request.projection == .publicAttributes {
-                page = page.map { StoredItem(id: $0.id, type: $0.type, firstname: $0.firstname, lastname: $0.lastname,
-                                             email: $0.email, username: $0.username, createdAt: $0.createdAt) }
-            }
-            return ScanPage(items: page, lastEvaluatedId: finished ? nil : String(done + items.count),
-                            scannedCount: items.count, consumedReadUnits: 0)
+            return ScanPage(items: Self.storedItems(items), lastEvaluatedId: finished ? nil : String(done + items.scanned),
+                            scannedCount: items.scanned, consumedReadUnits: 0)
         } catch {
             throw Self.mapped(error)
         }
+    }
+
+    /// The attributes a projection keeps, as a DynamoDB ProjectionExpression would (their
+    /// positions are what ``storedItems(_:)`` reads).
+    static func attributes(_ projection: ScanProjection) -> [String] {
+        switch projection {
+        case .publicAttributes: ["id", "type", "firstname", "lastname", "email", "username", "createdAt"]
+        case .keyReferences: ["id", "type", "credentialsKeyId"]
+        case .full: ["id", "type", "firstname", "lastname", "email", "username", "createdAt", "credentialsKeyId", "credentials"]
+        }
+    }
+
+    /// The page's items as ``DynamoDBUserTable/storedItem(_:)`` reads a scan page's.
+    static func storedItems(_ items: ProjectedItems) -> [StoredItem] {
+        var page: [StoredItem] = []
+        page.reserveCapacity(items.count)
+        let names = items.names
+        let keyId = names.firstIndex(of: "credentialsKeyId"), credentials = names.firstIndex(of: "credentials")
+        let publicNames = names.count > 3
+        for index in 0..<items.count {
+            var item = StoredItem(id: items[index, 0]?.stringValue ?? "", type: items[index, 1]?.stringValue)
+            if publicNames {
+                item.firstname = items[index, 2]?.stringValue
+                item.lastname = items[index, 3]?.stringValue
+                item.email = items[index, 4]?.stringValue
+                item.username = items[index, 5]?.stringValue
+                item.createdAt = items[index, 6]?.stringValue
+            }
+            if let keyId { item.credentialsKeyId = items[index, keyId]?.stringValue }
+            if let credentials { item.credentials = DynamoDBUserTable.storedCredentials(items[index, credentials]) }
+            page.append(item)
+        }
+        return page
     }
 
     /// An S3 failure is a service failure (the page is tried again); an export that does not

@@ -13,8 +13,13 @@ struct JSONReader {
     static let maxDepth = 512
 
     private let bytes: [UInt8]
-    private var index = 0
+    /// Where the document starts and ends in ``bytes`` (one line of a larger buffer, read in place).
+    private let base: Int
+    private let end: Int
+    private var index: Int
     private var depth = 0
+    /// Where the name of the member the reader is at starts and ends (its quotes included).
+    private var memberName = 0..<0
 
     /// Why a document could not be read: what was expected, and where.
     struct Failure: Error, CustomStringConvertible {
@@ -24,15 +29,33 @@ struct JSONReader {
     }
 
     init(_ data: Data) {
-        bytes = Array(data)
+        self.init(Array(data))
+    }
+
+    /// A reader of the document in `range` of `bytes`, which it shares rather than copies.
+    init(_ bytes: [UInt8], range: Range<Int>? = nil) {
+        self.bytes = bytes
+        let range = range ?? 0..<bytes.count
+        (base, end, index) = (range.lowerBound, range.upperBound, range.lowerBound)
     }
 
     /// Reads a whole document with `read`, then checks that nothing follows it.
     static func read<Value>(_ data: Data, _ read: (inout JSONReader) throws -> Value) throws -> Value {
         var reader = JSONReader(data)
-        let value = try read(&reader)
-        reader.skipWhiteSpace()
-        guard reader.index == reader.bytes.count else { throw reader.failure("the end of the document") }
+        return try reader.whole(read)
+    }
+
+    /// Reads the document in `range` of `bytes` (without copying them) with `read`, then checks
+    /// that nothing follows it.
+    static func read<Value>(_ bytes: [UInt8], range: Range<Int>, _ read: (inout JSONReader) throws -> Value) throws -> Value {
+        var reader = JSONReader(bytes, range: range)
+        return try reader.whole(read)
+    }
+
+    private mutating func whole<Value>(_ read: (inout JSONReader) throws -> Value) throws -> Value {
+        let value = try read(&self)
+        skipWhiteSpace()
+        guard index == end else { throw failure("the end of the document") }
         return value
     }
 
@@ -41,6 +64,20 @@ struct JSONReader {
     /// Reads an object: `field` is called with each member's name, the reader at its value,
     /// which it must read (or ``skip()``).
     mutating func object(_ field: (inout JSONReader, String) throws -> Void) throws {
+        try members(named: { try $0.string() }, field)
+    }
+
+    /// Reads an object whose member names are looked up among `names` (each one's UTF-8 bytes):
+    /// `field` is called with the position in `names` of each member's name (`nil`: another
+    /// name), the reader at its value, which it must read (or ``skip()``). No name becomes a
+    /// `String`: on the lines of a table export that was an allocation and a hash per attribute.
+    mutating func object(matching names: [[UInt8]], _ field: (inout JSONReader, Int?) throws -> Void) throws {
+        try members(named: { try $0.string(matching: names) }, field)
+    }
+
+    /// An object's members: each name read by `name`, then its value by `field`.
+    private mutating func members<Name>(named name: (inout JSONReader) throws -> Name,
+                                        _ field: (inout JSONReader, Name) throws -> Void) throws {
         try expect(UInt8(ascii: "{"))
         try enter()
         defer { depth -= 1 }
@@ -49,15 +86,88 @@ struct JSONReader {
             return
         }
         while true {
-            let name = try string()
+            skipWhiteSpace()
+            let nameStart = index
+            let member = try name(&self)
+            memberName = nameStart..<index
             try expect(UInt8(ascii: ":"))
-            try field(&self, name)
+            try field(&self, member)
             switch try next() {
             case UInt8(ascii: ","): continue
             case UInt8(ascii: "}"): return
             default: throw failure("',' or '}'", at: index - 1)
             }
         }
+    }
+
+    /// The name of the member the reader is at (for a message: it is made only here).
+    var currentMemberName: String {
+        var copy = JSONReader(bytes, range: memberName)
+        return (try? copy.string()) ?? ""
+    }
+
+    /// A string as ``stringToken()`` reads it: where its text is, when it has no escape, else the
+    /// decoded string.
+    enum StringToken {
+        /// The text between the quotes (checked UTF-8): ``text(of:)`` makes it when it is wanted.
+        case plain(Range<Int>)
+        case decoded(String)
+    }
+
+    /// Reads a string, checked as ``string()`` checks it, without making it when it has no escape.
+    mutating func stringToken() throws -> StringToken {
+        guard try peek() == UInt8(ascii: "\"") else { throw failure("'\"'") }
+        let start = index + 1
+        // The scan for the closing quote, on the buffer itself (no bounds check a byte: this loop
+        // was the reader's largest cost on an export's lines).
+        let (cursor, union, plain) = bytes.withUnsafeBufferPointer { buffer in
+            var cursor = start
+            var union: UInt8 = 0
+            while cursor < end {
+                let byte = buffer[cursor]
+                if byte == UInt8(ascii: "\"") { break }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { return (cursor, union, false) }
+                union |= byte
+                cursor += 1
+            }
+            return (cursor, union, true)
+        }
+        // Escapes (or a control character, which string() reports): the general path.
+        guard plain else { return .decoded(try string()) }
+        guard cursor < end else {
+            index = end
+            throw failure("the end of a string")
+        }
+        let range = start..<cursor
+        if union >= 0x80 { _ = try text(range, isASCII: false) }
+        index = cursor + 1
+        return .plain(range)
+    }
+
+    /// The text of a ``StringToken/plain(_:)`` string this reader read.
+    func text(of range: Range<Int>) -> String {
+        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    }
+
+    /// Whether a string this reader read is `utf8`'s text.
+    func equals(_ token: StringToken, _ utf8: [UInt8]) -> Bool {
+        switch token {
+        case .decoded(let text):
+            return text.utf8.elementsEqual(utf8)
+        case .plain(let range):
+            guard range.count == utf8.count else { return false }
+            guard !range.isEmpty else { return true }
+            return bytes.withUnsafeBufferPointer { buffer in
+                utf8.withUnsafeBufferPointer { memcmp(buffer.baseAddress! + range.lowerBound, $0.baseAddress!, range.count) == 0 }
+            }
+        }
+    }
+
+    /// Reads a string, checked as ``string()`` checks it, and answers its position in `names`
+    /// (each one's UTF-8 bytes), `nil` when it is none of them; the string itself is not made.
+    mutating func string(matching names: [[UInt8]]) throws -> Int? {
+        let token = try stringToken()
+        return names.firstIndex { equals(token, $0) }
     }
 
     /// Reads an array: `element` is called with the reader at each element, which it must read.
@@ -91,7 +201,7 @@ struct JSONReader {
         switch try peek() {
         case UInt8(ascii: "{"): try object { reader, _ in try reader.skip() }
         case UInt8(ascii: "["): try array { try $0.skip() }
-        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "\""): _ = try stringToken()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
         case UInt8(ascii: "n"): try literal("null")
         default: _ = try numberText()
@@ -127,7 +237,7 @@ struct JSONReader {
         let start = index
         // The common case: no escape, so the text is the bytes between the quotes.
         var union: UInt8 = 0
-        while index < bytes.count {
+        while index < end {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 defer { index += 1 }
@@ -139,7 +249,7 @@ struct JSONReader {
             index += 1
         }
         var decoded = Array(bytes[start..<index])
-        while index < bytes.count {
+        while index < end {
             let byte = bytes[index]
             index += 1
             switch byte {
@@ -181,7 +291,7 @@ struct JSONReader {
     }
 
     private mutating func unescape(into decoded: inout [UInt8]) throws {
-        guard index < bytes.count else { throw failure("an escape") }
+        guard index < end else { throw failure("an escape") }
         let escape = bytes[index]
         index += 1
         switch escape {
@@ -195,7 +305,7 @@ struct JSONReader {
             var scalar = UInt32(try hex4())
             if (0xD800..<0xDC00).contains(scalar) {
                 // A high surrogate must be followed by an escaped low one.
-                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                guard index + 1 < end, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
                 else { throw failure("a low surrogate") }
                 index += 2
                 let low = UInt32(try hex4())
@@ -210,7 +320,7 @@ struct JSONReader {
     }
 
     private mutating func hex4() throws -> UInt16 {
-        guard index + 4 <= bytes.count else { throw failure("four hex digits") }
+        guard index + 4 <= end else { throw failure("four hex digits") }
         var value: UInt16 = 0
         for byte in bytes[index..<index + 4] {
             let digit: UInt8
@@ -232,21 +342,21 @@ struct JSONReader {
         let start = index
         func digits() -> Int {
             let first = index
-            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            while index < end, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
             return index - first
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        if index < end, bytes[index] == UInt8(ascii: "-") { index += 1 }
         let integer = index
         guard digits() > 0, bytes[integer] != UInt8(ascii: "0") || index == integer + 1 else {
             throw failure("a number", at: start)
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+        if index < end, bytes[index] == UInt8(ascii: ".") {
             index += 1
             guard digits() > 0 else { throw failure("a digit after '.'") }
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+        if index < end, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            if index < end, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw failure("an exponent") }
         }
         return Substring(decoding: bytes[start..<index], as: UTF8.self)
@@ -255,7 +365,7 @@ struct JSONReader {
     private mutating func literal(_ word: StaticString) throws {
         skipWhiteSpace()
         let count = word.utf8CodeUnitCount
-        let matches = index + count <= bytes.count && word.withUTF8Buffer { $0.elementsEqual(bytes[index..<index + count]) }
+        let matches = index + count <= end && word.withUTF8Buffer { $0.elementsEqual(bytes[index..<index + count]) }
         guard matches else { throw failure("\(word)") }
         index += count
     }
@@ -274,21 +384,26 @@ struct JSONReader {
     /// The next byte that is not white space, not consumed.
     private mutating func peek() throws -> UInt8 {
         skipWhiteSpace()
-        guard index < bytes.count else { throw failure("more of the document") }
+        guard index < end else { throw failure("more of the document") }
         return bytes[index]
     }
 
     private mutating func skipWhiteSpace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x0A, 0x0D, 0x09: index += 1
-            default: return
+        let end = end
+        index = bytes.withUnsafeBufferPointer { buffer in
+            var index = index
+            while index < end {
+                switch buffer[index] {
+                case 0x20, 0x0A, 0x0D, 0x09: index += 1
+                default: return index
+                }
             }
+            return index
         }
     }
 
     private func failure(_ expected: String, at offset: Int? = nil) -> Failure {
-        Failure(offset: offset ?? index, expected: expected)
+        Failure(offset: (offset ?? index) - base, expected: expected)
     }
 }
 

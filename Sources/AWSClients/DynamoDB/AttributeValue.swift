@@ -103,38 +103,46 @@ extension AttributeValue: JSONReadable {
     init(reading json: inout JSONReader) throws {
         var value: AttributeValue?
         var keys = 0
-        try json.object { json, key in
+        try json.object(matching: Self.typeKeys) { json, key in
             keys += 1
-            switch key {
-            case "S": value = .s(try json.string())
-            case "N": value = .n(try json.string())
-            case "B": value = .b(try Self.base64(json.string()))
-            case "BOOL": value = .bool(try json.bool())
-            case "NULL":
-                _ = try json.bool()
-                value = .null
-            case "M": value = .m(try DynamoDBItem(reading: &json))
-            case "L":
-                var list: [AttributeValue] = []
-                try json.array { list.append(try AttributeValue(reading: &$0)) }
-                value = .l(list)
-            case "SS", "NS":
-                var strings: [String] = []
-                try json.array { strings.append(try $0.string()) }
-                value = key == "SS" ? .ss(strings) : .ns(strings)
-            case "BS":
-                var blobs: [Data] = []
-                try json.array { blobs.append(try Self.base64($0.string())) }
-                value = .bs(blobs)
-            default:
-                throw JSONReader.Failure(offset: 0, expected: "an AttributeValue type key, not \(key)")
-            }
+            value = try Self.value(ofType: key, reading: &json)
         }
         guard let value, keys == 1 else {
             throw JSONReader.Failure(offset: 0, expected: "an AttributeValue with exactly one type key")
         }
         self = value
     }
+
+    /// Reads the value of type key `key` (a position in ``typeKeys``; `nil`: an unknown key).
+    static func value(ofType key: Int?, reading json: inout JSONReader) throws -> AttributeValue {
+        switch key {
+        case 0: return .s(try json.string())
+        case 1: return .n(try json.string())
+        case 2: return .b(try Self.base64(json.string()))
+        case 3: return .bool(try json.bool())
+        case 4:
+            _ = try json.bool()
+            return .null
+        case 5: return .m(try DynamoDBItem(reading: &json))
+        case 6:
+            var list: [AttributeValue] = []
+            try json.array { list.append(try AttributeValue(reading: &$0)) }
+            return .l(list)
+        case 7, 8:
+            var strings: [String] = []
+            try json.array { strings.append(try $0.string()) }
+            return key == 7 ? .ss(strings) : .ns(strings)
+        case 9:
+            var blobs: [Data] = []
+            try json.array { blobs.append(try Self.base64($0.string())) }
+            return .bs(blobs)
+        default:
+            throw JSONReader.Failure(offset: 0, expected: "an AttributeValue type key, not \(json.currentMemberName)")
+        }
+    }
+
+    /// The type keys (their UTF-8), in the order ``init(reading:)`` and ``skip(reading:)`` tell them apart.
+    static let typeKeys = ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"].map { Array($0.utf8) }
 
     private static func base64(_ text: String) throws -> Data {
         guard let data = Data(base64Encoded: text) else {

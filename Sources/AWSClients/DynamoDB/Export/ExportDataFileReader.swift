@@ -26,9 +26,12 @@ public actor ExportDataFileReader {
     private var inflater: GzipInflater?
     private var size: Int?
     private var offset = 0
-    /// Inflated bytes not yet split into lines.
-    private var pending: [UInt8] = []
-    private var lines: [[UInt8]] = []
+    /// Inflated text: the lines not yet read (``lines``, ranges of it), then the start of the
+    /// next line. Lines are read where they are, never copied out.
+    private var text: [UInt8] = []
+    private var lines: [Range<Int>] = []
+    /// Where in ``text`` the lines end and the unfinished line starts.
+    private var linesEnd = 0
     private var nextIndex = 0
     private var checked = false
     /// Lines handed out (or skipped) so far.
@@ -49,18 +52,27 @@ public actor ExportDataFileReader {
     public func next(limit: Int) async throws -> [DynamoDBItem]? {
         var items: [DynamoDBItem] = []
         while items.count < limit, let line = try await nextLine() {
-            items.append(try decode(line))
+            items.append(try decode(line, Self.item))
         }
         return items.isEmpty && checked ? nil : items
+    }
+
+    /// The next `limit` items (fewer at the file's end), with only the attributes `names` and the
+    /// items `filter` keeps (``ProjectedItems``: everything else is checked and passed over);
+    /// `nil` once the file is done and has passed its checks.
+    public func next(limit: Int, keeping names: [String], filter: ProjectedItems.Filter? = nil) async throws -> ProjectedItems? {
+        var items = ProjectedItems(names: names, filter: filter)
+        while items.scanned < limit, let line = try await nextLine() {
+            try decode(line) { json in try items.append(reading: &json) }
+        }
+        return items.scanned == 0 && checked ? nil : items
     }
 
     /// Whether the file has no line left (reading ahead, and checking the file when it ends).
     public func atEnd() async throws -> Bool {
         while nextIndex == lines.count {
             if checked { return true }
-            lines.removeAll(keepingCapacity: true)
-            nextIndex = 0
-            try await fill()
+            try await refill()
         }
         return false
     }
@@ -73,16 +85,23 @@ public actor ExportDataFileReader {
     }
 
     /// The next line; `nil` at the end, after the checks.
-    private func nextLine() async throws -> [UInt8]? {
+    private func nextLine() async throws -> Range<Int>? {
         while nextIndex == lines.count {
             if checked { return nil }
-            lines.removeAll(keepingCapacity: true)
-            nextIndex = 0
-            try await fill()
+            try await refill()
         }
         linesRead += 1
         defer { nextIndex += 1 }
         return lines[nextIndex]
+    }
+
+    /// Drops the lines read (keeping the unfinished one) and reads more.
+    private func refill() async throws {
+        text.removeSubrange(0..<linesEnd)
+        linesEnd = 0
+        lines.removeAll(keepingCapacity: true)
+        nextIndex = 0
+        try await fill()
     }
 
     /// Reads the next chunk (and, at the end, checks the whole file).
@@ -112,15 +131,14 @@ public actor ExportDataFileReader {
             let bytes = try await s3.getObject(bucket: bucket, key: file.key, range: offset...end,
                                               ifMatch: "\"\(Self.unquoted(file.etag))\"")
             offset = end + 1
-            let chunk = [UInt8](bytes)
-            md5.update(data: chunk)
-            inflater.feed(chunk)
+            md5.update(data: bytes)
+            inflater.feed(bytes)
             return
         }
         // The end: the last line may lack its newline; then the file's checks.
-        if !pending.isEmpty {
-            lines.append(pending)
-            pending = []
+        if linesEnd < text.count {
+            lines.append(linesEnd..<text.count)
+            linesEnd = text.count
         }
         do {
             try inflater.finish()
@@ -137,34 +155,50 @@ public actor ExportDataFileReader {
         checked = true
     }
 
+    /// Appends an inflated piece to ``text`` and records the lines it completes (blank ones skipped).
     private func split(_ piece: UnsafeBufferPointer<UInt8>) {
-        var start = 0
-        for index in 0..<piece.count where piece[index] == UInt8(ascii: "\n") {
-            pending.append(contentsOf: UnsafeBufferPointer(rebasing: piece[start..<index]))
-            if !pending.isEmpty { lines.append(pending) }
-            pending = []
-            start = index + 1
+        let scanFrom = text.count
+        text.append(contentsOf: piece)
+        text.withUnsafeBufferPointer { buffer in
+            var start = linesEnd
+            var index = scanFrom
+            while let newline = Self.newline(in: buffer, from: index) {
+                if newline > start { lines.append(start..<newline) }
+                start = newline + 1
+                index = start
+            }
+            linesEnd = start
         }
-        if start < piece.count { pending.append(contentsOf: UnsafeBufferPointer(rebasing: piece[start...])) }
     }
 
-    /// `{"Item": {…}}` → the item.
-    private func decode(_ line: [UInt8]) throws -> DynamoDBItem {
+    /// The position of the first newline at or after `index`, if any (memchr: the lines are long).
+    private static func newline(in buffer: UnsafeBufferPointer<UInt8>, from index: Int) -> Int? {
+        guard index < buffer.count, let base = buffer.baseAddress,
+              let found = memchr(base + index, Int32(UInt8(ascii: "\n")), buffer.count - index)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Reads the line in `range` of ``text`` with `read`, in place; a fault is one line naming the file and line.
+    private func decode<Value>(_ range: Range<Int>, _ read: (inout JSONReader) throws -> Value) throws -> Value {
         do {
-            return try JSONReader.read(Data(line)) { json in
-                var item: DynamoDBItem?
-                try json.object { json, name in
-                    guard name == "Item", item == nil else {
-                        throw JSONReader.Failure(offset: 0, expected: "one member, Item")
-                    }
-                    item = try DynamoDBItem(reading: &json)
-                }
-                guard let item else { throw JSONReader.Failure(offset: 0, expected: "an Item member") }
-                return item
-            }
+            return try JSONReader.read(text, range: range, read)
         } catch {
             throw DynamoDBExportError.malformedData(location, "line \(linesRead) is not an {\"Item\": …} line of DynamoDB JSON")
         }
+    }
+
+    /// `{"Item": {…}}` → the item.
+    static func item(_ json: inout JSONReader) throws -> DynamoDBItem {
+        var item: DynamoDBItem?
+        try json.object { json, name in
+            guard name == "Item", item == nil else {
+                throw JSONReader.Failure(offset: 0, expected: "one member, Item")
+            }
+            item = try DynamoDBItem(reading: &json)
+        }
+        guard let item else { throw JSONReader.Failure(offset: 0, expected: "an Item member") }
+        return item
     }
 
     static func unquoted(_ tag: String?) -> String {

@@ -1,4 +1,5 @@
 import CZlib
+import Foundation
 
 /// A streaming gunzip (zlib's `inflate` with gzip framing), pulled a piece at a time: compressed
 /// bytes go in as they arrive (``feed(_:)``), and each ``pull(_:)`` inflates at most one output
@@ -44,13 +45,17 @@ final class GzipInflater {
     /// Whether compressed bytes are waiting to be inflated.
     var hasInput: Bool { stream.pointee.avail_in > 0 }
 
-    /// Hands over the next compressed bytes; the previous ones must all have been pulled.
-    func feed(_ bytes: [UInt8]) {
+    /// Hands over the next compressed bytes; the previous ones must all have been pulled. The
+    /// bytes are copied into a buffer kept from one feed to the next (a fresh 4 MiB buffer a
+    /// chunk was a fresh mapping to fault in, a chunk at a time).
+    func feed(_ bytes: some DataProtocol) {
         precondition(!hasInput, "feed after the previous bytes were pulled")
-        input?.deallocate()
-        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, bytes.count))
-        _ = buffer.initialize(from: bytes)
-        input = buffer
+        if (input?.count ?? 0) < max(1, bytes.count) {
+            input?.deallocate()
+            input = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, bytes.count))
+        }
+        guard let buffer = input else { return }
+        bytes.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
         stream.pointee.next_in = buffer.baseAddress
         stream.pointee.avail_in = UInt32(bytes.count)
     }

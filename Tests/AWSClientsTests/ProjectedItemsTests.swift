@@ -1,0 +1,86 @@
+@testable import AWSClients
+import Foundation
+import Testing
+
+/// The export reader's hot path: `{"Item": …}` lines read with only some attributes kept and
+/// only the items a filter keeps, against the full DynamoDB JSON codec.
+@Suite("Projected export items")
+struct ProjectedItemsTests {
+    static let names = ["id", "type", "email", "credentials", "createdAt"]
+
+    /// Every line through the full codec and through ``ProjectedItems``.
+    static func both(_ lines: [String], filter: ProjectedItems.Filter?) throws -> (full: [DynamoDBItem], projected: ProjectedItems) {
+        var projected = ProjectedItems(names: names, filter: filter)
+        var full: [DynamoDBItem] = []
+        for line in lines {
+            let bytes = Array(("  " + line + "\n").utf8)  // read in place, inside a larger buffer
+            let range = 2..<(bytes.count - 1)
+            full.append(try JSONReader.read(bytes, range: range, ExportDataFileReader.item))
+            try JSONReader.read(bytes, range: range) { json in try projected.append(reading: &json) }
+        }
+        return (full, projected)
+    }
+
+    static let lines = [
+        // A user, attributes in another order, escapes and non-ASCII in kept strings.
+        #"{"Item":{"type":{"S":"users"},"email":{"S":"J\u00f6rg \"q\"@example.com"},"id":{"S":"u1"},"credentials":{"B":"AAEC/w=="},"createdAt":{"S":"2026-01-01T00:00:00.000Z"}}}"#,
+        // A guard item: dropped by the filter, its userId passed over.
+        #"{"Item":{"id":{"S":"email#a@example.com"},"type":{"S":"email"},"userId":{"S":"u1"}}}"#,
+        // A legacy user: no type-less shape the filter keeps; every other type passed over.
+        #"{"Item":{"id":{"S":"u2"},"type":{"S":"users"},"email":{"S":"zoë@example.com"},"n":{"N":"12.5e3"},"f":{"BOOL":false},"z":{"NULL":true},"m":{"M":{"a":{"L":[{"S":"x"},{"NS":["1","2"]}]}}},"ss":{"SS":["a","b"]},"bs":{"BS":["AAE="]},"credentials":{"S":"plain"}}}"#,
+        // No type at all: the filter drops it.
+        #"{"Item":{"id":{"S":"u3"}}}"#,
+    ]
+
+    @Test("the kept attributes equal the full codec's, and the filter keeps what a FilterExpression would")
+    func equalsFullRead() throws {
+        let (full, projected) = try Self.both(Self.lines, filter: .init(name: "type", value: "users"))
+        #expect(projected.scanned == 4)
+        let kept = full.filter { $0["type"] == .s("users") }
+        #expect(projected.count == kept.count && kept.count == 2)
+        for (index, item) in kept.enumerated() {
+            for (position, name) in Self.names.enumerated() {
+                #expect(projected[index, position] == item[name], "item \(index) \(name)")
+            }
+        }
+        #expect(projected[0, 2] == .s("Jörg \"q\"@example.com"))
+        let (_, unfiltered) = try Self.both(Self.lines, filter: nil)
+        #expect(unfiltered.count == 4 && unfiltered[3, 1] == nil && unfiltered[1, 1] == .s("email"))
+        // A filter on an attribute that is not kept.
+        var other = ProjectedItems(names: ["id"], filter: .init(name: "userId", value: "u1"))
+        let guardLine = Array(Self.lines[1].utf8)
+        try JSONReader.read(guardLine, range: 0..<guardLine.count) { json in try other.append(reading: &json) }
+        #expect(other.count == 1 && other[0, 0] == .s("email#a@example.com"))
+    }
+
+    @Test("a fault in an attribute passed over is refused as the full codec refuses it",
+          arguments: [
+              #"{"Item":{"id":{"S":"u"},"x":{"SX":"a"}}}"#,
+              #"{"Item":{"id":{"S":"u"},"x":{"S":"a","N":"1"}}}"#,
+              #"{"Item":{"id":{"S":"u"},"x":{}}}"#,
+              #"{"Item":{"id":{"S":"u"},"x":{"B":12}}}"#,
+              #"{"Item":{"id":{"S":"u"},"x":{"M":{"y":{"L":[{"BOOL":"no"}]}}}}}"#,
+              #"{"Item":{"id":{"S":"u"},"x":{"S":"a\u00"}}}"#,
+              #"{"Item":{"id":{"S":"u"}},"Other":{}}"#,
+              #"{"Item":{"id":{"S":"u"}}} trailing"#,
+              #"{"Item":{"id":{"S":"unterminated}}}"#,
+          ])
+    func refused(line: String) {
+        #expect(throws: JSONReader.Failure.self) { _ = try Self.both([line], filter: nil) }
+        var projected = ProjectedItems(names: ["id"])
+        let bytes = Array(line.utf8)
+        #expect(throws: JSONReader.Failure.self) {
+            try JSONReader.read(bytes, range: 0..<bytes.count) { json in try projected.append(reading: &json) }
+        }
+    }
+
+    @Test("an unknown type key is named, wherever it is")
+    func unknownTypeKeyNamed() {
+        let line = Array(#"{"Item":{"x":{"QQ":"a"}}}"#.utf8)
+        var projected = ProjectedItems(names: ["id"])
+        let error = #expect(throws: JSONReader.Failure.self) {
+            try JSONReader.read(line, range: 0..<line.count) { json in try projected.append(reading: &json) }
+        }
+        #expect(error?.expected == "an AttributeValue type key, not QQ")
+    }
+}
