@@ -7,9 +7,10 @@ import UserVaultCore
 ///
 /// Each data file of the export is one scan segment (`totalSegments` is the number of data
 /// files), so the scan engine, its worker shares (`--worker I/M` takes every M-th file), its
-/// page commits and `--resume` work on an export as on the live table: a page is the next
-/// `limit` lines of the segment's file, its position the count of lines read; a finished file is
-/// a finished segment and is never read again. Pages of one file are served by one open
+/// page commits and `--resume` work on an export as on the live table: a page holds `limit` of
+/// the items the request keeps (users, for `usersOnly`), as a scan's page does, however many
+/// lines that takes; its position is the count of lines read; a finished file is a finished
+/// segment and is never read again. Pages of one file are served by one open
 /// ``ExportDataFileReader``; a page asked from another position (a resumed run, a retried page)
 /// reopens the file and passes over the lines already done.
 ///
@@ -57,8 +58,7 @@ public struct ExportedUserTable: UserTable {
                 ?? ProjectedItems(names: names, filter: filter)
             // One look past the page: a file that ends with it is checked (MD5, count) before the
             // page counts as its last.
-            var finished = items.scanned < request.limit
-            if !finished { finished = try await reader.atEnd() }
+            let finished = try await reader.atEnd()
             if !finished { await readers.keep(reader, segment: request.segment) }
             return ScanPage(items: Self.storedItems(items), lastEvaluatedId: finished ? nil : String(done + items.scanned),
                             scannedCount: items.scanned, consumedReadUnits: 0)

@@ -83,4 +83,43 @@ struct ProjectedItemsTests {
         }
         #expect(error?.expected == "an AttributeValue type key, not QQ")
     }
+
+    @Test("the string scan, eight bytes at a time: a quote, an escape, a control byte or invalid UTF-8 at any position")
+    func stringScanPositions() throws {
+        for length in 0..<40 {
+            for position in 0..<max(1, length) {
+                var plain = Array(repeating: UInt8(ascii: "a"), count: length)
+                let text = String(decoding: plain, as: UTF8.self)
+                #expect(try Self.token(plain) == text)
+                guard length > 0 else { continue }
+                // An escaped quote and an escaped backslash: decoded.
+                plain[position] = UInt8(ascii: "\\")
+                #expect(try Self.token(Array(plain[..<position]) + Array(#"\""#.utf8) + Array(plain[(position + 1)...]))
+                        == String(repeating: "a", count: position) + "\"" + String(repeating: "a", count: length - position - 1))
+                // A control byte: refused.
+                plain[position] = 0x1F
+                #expect(throws: JSONReader.Failure.self) { try Self.token(plain) }
+                // Two-byte UTF-8 (é) kept; a lone continuation byte refused.
+                let accented = Array(plain[..<position]) + [0xC3, 0xA9] + Array(plain[(position + 1)...])
+                #expect(try Self.token(accented) == String(decoding: accented, as: UTF8.self))
+                plain[position] = 0xA9
+                #expect(throws: JSONReader.Failure.self) { try Self.token(plain) }
+            }
+        }
+    }
+
+    /// `"<content>"` read with ``JSONReader/stringToken()``, as a String.
+    static func token(_ content: [UInt8]) throws -> String {
+        let bytes = Array("[\"".utf8) + content + Array("\"]".utf8)
+        return try JSONReader.read(bytes, range: 0..<bytes.count) { json in
+            var text = ""
+            try json.array { json in
+                switch try json.stringToken() {
+                case .plain(let range): text = json.text(of: range)
+                case .decoded(let decoded): text = decoded
+                }
+            }
+            return text
+        }
+    }
 }

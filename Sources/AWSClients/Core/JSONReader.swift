@@ -72,7 +72,52 @@ struct JSONReader {
     /// name), the reader at its value, which it must read (or ``skip()``). No name becomes a
     /// `String`: on the lines of a table export that was an allocation and a hash per attribute.
     mutating func object(matching names: [[UInt8]], _ field: (inout JSONReader, Int?) throws -> Void) throws {
-        try members(named: { try $0.string(matching: names) }, field)
+        var members = try beginObject()
+        while let name = try member(of: &members, matching: names) {
+            try field(&self, name)
+        }
+    }
+
+    /// Where the reading of an object stands (``beginObject()``, ``member(of:matching:)``).
+    struct ObjectMembers {
+        fileprivate var first = true
+    }
+
+    /// Begins an object (its `{`); its members are then read with ``member(of:matching:)``, as
+    /// ``object(matching:_:)`` does, but in the caller's own loop (no closure a member: the
+    /// lines of an export are read so).
+    mutating func beginObject() throws -> ObjectMembers {
+        try expect(UInt8(ascii: "{"))
+        try enter()
+        return ObjectMembers()
+    }
+
+    /// The next member of the object begun with `members`: the position of its name in `names`
+    /// (`.some(nil)`: another name), the reader then at its value, which must be read; `nil`
+    /// when the object ends.
+    mutating func member(of members: inout ObjectMembers, matching names: [[UInt8]]) throws -> Int?? {
+        if members.first {
+            members.first = false
+            if try peek() == UInt8(ascii: "}") {
+                index += 1
+                depth -= 1
+                return nil
+            }
+        } else {
+            switch try next() {
+            case UInt8(ascii: ","): break
+            case UInt8(ascii: "}"):
+                depth -= 1
+                return nil
+            default: throw failure("',' or '}'", at: index - 1)
+            }
+        }
+        skipWhiteSpace()
+        let nameStart = index
+        let name = try string(matching: names)
+        memberName = nameStart..<index
+        try expect(UInt8(ascii: ":"))
+        return .some(name)
     }
 
     /// An object's members: each name read by `name`, then its value by `field`.
@@ -123,6 +168,22 @@ struct JSONReader {
         let (cursor, union, plain) = bytes.withUnsafeBufferPointer { buffer in
             var cursor = start
             var union: UInt8 = 0
+            // Eight bytes at a time while none of them is a quote, a backslash or a control
+            // character (a base64 credential is 250 of them); the loop below finds the one that is.
+            if let base = buffer.baseAddress {
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                var seen: UInt64 = 0
+                while cursor + 8 <= end {
+                    let word = UnsafeRawPointer(base + cursor).loadUnaligned(as: UInt64.self)
+                    let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                    // A byte below n: (x - n·ones) & ~x & highs (n ≤ 128): a quote or backslash is a zero byte.
+                    let found = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+                    if found & highs != 0 { break }
+                    seen |= word
+                    cursor += 8
+                }
+                if seen & highs != 0 { union = 0x80 }
+            }
             while cursor < end {
                 let byte = buffer[cursor]
                 if byte == UInt8(ascii: "\"") { break }

@@ -3,9 +3,10 @@ import Foundation
 
 /// Reads one data file of a DynamoDB export to S3 as it streams: ranged
 /// [GetObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)s of
-/// ``chunkSize`` bytes, inflated as they arrive, split into `{"Item": …}` lines, each decoded
-/// with the DynamoDB JSON codec (``AttributeValue``, the full model). Memory holds a chunk, 256 KiB
-/// of inflated text and a page of items, whatever the file's size.
+/// ``chunkSize`` bytes, the next one requested while one is read, inflated as they arrive, split
+/// into `{"Item": …}` lines, each decoded with the DynamoDB JSON codec (``AttributeValue``, the
+/// full model, or only the attributes a page keeps: ``ProjectedItems``). Memory holds two chunks,
+/// 256 KiB of inflated text and a page of items, whatever the file's size.
 ///
 /// ```swift
 /// let reader = ExportDataFileReader(s3: s3, bucket: manifest.bucket, file: manifest.dataFiles[0])
@@ -34,11 +35,18 @@ public actor ExportDataFileReader {
     private var linesEnd = 0
     private var nextIndex = 0
     private var checked = false
+    /// The next chunk's GET, started when the previous chunk arrived.
+    private var ahead: Task<Data, any Error>?
     /// Lines handed out (or skipped) so far.
     public private(set) var linesRead = 0
 
-    /// The size of each ranged GET: 4 MiB by default.
-    public static let defaultChunkSize = 4 << 20
+    /// The size of each ranged GET: 1 MiB by default (a reader holds two: the one being read,
+    /// and the next on its way).
+    public static let defaultChunkSize = 1 << 20
+
+    deinit {
+        ahead?.cancel()
+    }
 
     public init(s3: S3Client, bucket: String, file: DynamoDBExportManifest.DataFile, chunkSize: Int = defaultChunkSize) {
         self.s3 = s3
@@ -57,16 +65,23 @@ public actor ExportDataFileReader {
         return items.isEmpty && checked ? nil : items
     }
 
-    /// The next `limit` items (fewer at the file's end), with only the attributes `names` and the
-    /// items `filter` keeps (``ProjectedItems``: everything else is checked and passed over);
-    /// `nil` once the file is done and has passed its checks.
+    /// The next `limit` items `filter` keeps (fewer at the file's end, or after `limit` times
+    /// ``maximumScanRatio`` lines), with only the attributes `names` (``ProjectedItems``:
+    /// everything else is checked and passed over); `nil` once the file is done and has passed
+    /// its checks. A page of an export's users is a page of users, as the scan's pages are, not
+    /// a page of lines of which the email guards are half.
     public func next(limit: Int, keeping names: [String], filter: ProjectedItems.Filter? = nil) async throws -> ProjectedItems? {
         var items = ProjectedItems(names: names, filter: filter)
-        while items.scanned < limit, let line = try await nextLine() {
+        let maximumScanned = limit * Self.maximumScanRatio
+        while items.count < limit, items.scanned < maximumScanned, let line = try await nextLine() {
             try decode(line) { json in try items.append(reading: &json) }
         }
         return items.scanned == 0 && checked ? nil : items
     }
+
+    /// How many lines a page reads at most, per item asked for: a file of items the filter drops
+    /// still ends its pages (a position to resume from, progress).
+    public static let maximumScanRatio = 10
 
     /// Whether the file has no line left (reading ahead, and checking the file when it ends).
     public func atEnd() async throws -> Bool {
@@ -93,6 +108,14 @@ public actor ExportDataFileReader {
         linesRead += 1
         defer { nextIndex += 1 }
         return lines[nextIndex]
+    }
+
+    /// The ranged GET of the chunk at `offset` (each asks `If-Match` the manifest's entity tag).
+    private func fetch(at offset: Int, size: Int) -> Task<Data, any Error> {
+        let (s3, bucket, key) = (s3, bucket, file.key)
+        let range = offset...(min(offset + chunkSize, size) - 1)
+        let tag = "\"\(Self.unquoted(file.etag))\""
+        return Task { try await s3.getObject(bucket: bucket, key: key, range: range, ifMatch: tag) }
     }
 
     /// Drops the lines read (keeping the unfinished one) and reads more.
@@ -127,10 +150,11 @@ public actor ExportDataFileReader {
             throw DynamoDBExportError.malformedData(location, "\(error)")
         }
         if offset < size {
-            let end = min(offset + chunkSize, size) - 1
-            let bytes = try await s3.getObject(bucket: bucket, key: file.key, range: offset...end,
-                                              ifMatch: "\"\(Self.unquoted(file.etag))\"")
-            offset = end + 1
+            let bytes = try await (ahead ?? fetch(at: offset, size: size)).value
+            ahead = nil
+            offset += bytes.count
+            // The next chunk is on its way while this one is inflated and read.
+            if offset < size { ahead = fetch(at: offset, size: size) }
             md5.update(data: bytes)
             inflater.feed(bytes)
             return

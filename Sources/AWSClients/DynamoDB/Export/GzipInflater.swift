@@ -46,7 +46,7 @@ final class GzipInflater {
     var hasInput: Bool { stream.pointee.avail_in > 0 }
 
     /// Hands over the next compressed bytes; the previous ones must all have been pulled. The
-    /// bytes are copied into a buffer kept from one feed to the next (a fresh 4 MiB buffer a
+    /// bytes are copied into a buffer kept from one feed to the next (a fresh buffer a
     /// chunk was a fresh mapping to fault in, a chunk at a time).
     func feed(_ bytes: some DataProtocol) {
         precondition(!hasInput, "feed after the previous bytes were pulled")

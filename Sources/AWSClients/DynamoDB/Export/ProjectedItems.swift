@@ -34,6 +34,8 @@ public struct ProjectedItems: Sendable {
     /// The items read, kept or not (DynamoDB's `ScannedCount`).
     public private(set) var scanned = 0
     private var values: [AttributeValue?] = []
+    /// The line being read: its kept attributes as read, by position in ``wanted``.
+    private var read: [Read?] = []
     /// What the reader looks for: ``names``, then the filter's attribute when it is not one of them, as UTF-8.
     private let wanted: [[UInt8]]
     /// Where the filter's attribute is in ``wanted``.
@@ -70,14 +72,21 @@ public struct ProjectedItems: Sendable {
     /// Reads one `{"Item": {…}}` line from `json`, and keeps its item when the filter does.
     mutating func append(reading json: inout JSONReader) throws {
         scanned += 1
-        var read = [Read?](repeating: nil, count: wanted.count)
+        if values.isEmpty { values.reserveCapacity(names.count * 1024) }
+        read.removeAll(keepingCapacity: true)
+        read.append(contentsOf: repeatElement(nil, count: wanted.count))
+        var line = try json.beginObject()
         var items = 0
-        try json.object(matching: Self.itemMember) { json, member in
+        while let member = try json.member(of: &line, matching: Self.itemMember) {
             guard member != nil, items == 0 else { throw JSONReader.Failure(offset: 0, expected: "one member, Item") }
             items += 1
-            try json.object(matching: wanted) { json, name in
-                guard let name else { return try AttributeValue.skip(reading: &json) }
-                read[name] = try Self.read(&json)
+            var attributes = try json.beginObject()
+            while let name = try json.member(of: &attributes, matching: wanted) {
+                if let name {
+                    read[name] = try Self.read(&json)
+                } else {
+                    try AttributeValue.skip(reading: &json)
+                }
             }
         }
         guard items == 1 else { throw JSONReader.Failure(offset: 0, expected: "an Item member") }
@@ -102,7 +111,8 @@ public struct ProjectedItems: Sendable {
     private static func read(_ json: inout JSONReader) throws -> Read {
         var read: Read?
         var keys = 0
-        try json.object(matching: AttributeValue.typeKeys) { json, key in
+        var members = try json.beginObject()
+        while let key = try json.member(of: &members, matching: AttributeValue.typeKeys) {
             keys += 1
             read = key == 0 ? .string(try json.stringToken()) : .value(try AttributeValue.value(ofType: key, reading: &json))
         }
@@ -121,7 +131,8 @@ extension AttributeValue {
     /// (A `B` value passed over is checked to be a string, not decoded from base64.)
     static func skip(reading json: inout JSONReader) throws {
         var keys = 0
-        try json.object(matching: typeKeys) { json, key in
+        var members = try json.beginObject()
+        while let key = try json.member(of: &members, matching: typeKeys) {
             keys += 1
             switch key {
             case 0, 1, 2: _ = try json.stringToken()
