@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
+import JobExecution
 import Jobs
-import Logging
-import UserVaultCore
 
 /// `uservault watch`: the continuous proof without Lambda, for cron/systemd deployments and the
 /// embedded store.
@@ -62,62 +61,7 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
-        try publishFindings.check(settings)
-        let logger = Logger(label: "uservault.watch")
-        if settings.backend == .local, !FileManager.default.fileExists(atPath: settings.storePath) {
-            throw CLIExit.failure("no store at \(settings.storePath) (run `uservault seed` or `uservault init` first)")
-        }
-        let statePath = state ?? ".uservault/watch-\(settings.backend.rawValue)-\(settings.tableName).sqlite"
-        let watchState: WatchState
-        do {
-            watchState = try WatchState(path: statePath, backend: settings.backend == .aws ? "aws" : "embedded", table: settings.tableName)
-        } catch let error as RunStateError {
-            throw CLIExit.failure(error.description)
-        }
-        let runId = UUID().uuidString.lowercased()
-        let startedAt = Date()
-        let clock = ContinuousClock.now
-        let (format, reportDir, from, depth, keyState) = (self.format, self.reportDir, self.from, self.depth, self.keyState)
-        let interval = Duration.milliseconds(Int64((interval ?? (settings.backend == .aws ? 1 : 0.1)) * 1000))
-        try await JobLogContext.with(["runId": "\(runId)"]) {
-            // The writer's connection migrates an older store (the change log); watch writes nothing else.
-            try await Backend.with(settings, readOnly: false, logger: logger) { backend in
-                guard let feed = backend.changes else { throw CLIExit.failure("this backend has no change feed") }
-                try await publishFindings.withContinuousPublisher(settings: settings, logger: logger) { publisher in
-                    let outlet = ContinuousOutlet(backend: backend.table.backendName, table: settings.tableName, publisher: publisher)
-                    let proof = ContinuousProofSettings(depth: depth, keyState: keyState).proof(on: backend)
-                    let ledger: any FindingLedger = publisher == nil ? watchState : outlet.ledger()
-                    let watcher = Watcher(feed: feed, proof: proof, state: watchState, ledger: ledger,
-                                          configuration: .init(interval: interval, start: from.start))
-                    let parameters = ["depth": depth.rawValue, "from": from.rawValue, "state": statePath,
-                                      "keyState": proof.configuration.keyState.rawValue]
-                    @Sendable func writeReport(complete: Bool) throws {
-                        guard let reportDir else { return }
-                        let report = JobReport.watch(runId: runId, startedAt: startedAt, backend: backend.table.backendName,
-                                                     table: settings.tableName, complete: complete, parameters: parameters,
-                                                     counters: try watchState.counters(), open: try watchState.allOpen(),
-                                                     durationSeconds: (ContinuousClock.now - clock).inSeconds)
-                        try ReportWriter.write(report, to: URL(fileURLWithPath: reportDir))
-                    }
-                    logger.info("watching", metadata: ["backend": "\(backend.location)", "depth": "\(depth.rawValue)"])
-                    try writeReport(complete: false)
-                    try await SignalWaiter.untilSignal(logger: logger) {
-                        try await watcher.run(logger: logger, report: { round in
-                            let lines = format == .text ? ContinuousOutlet.textLines(round.findings)
-                                : outlet.ocsfLines(round.findings, runId: runId, job: "watch")
-                            MetricsSettings.writeToStandardOutput(lines)
-                            if let publication = await outlet.publish(round.findings, ledger: ledger, runId: runId, logger: logger),
-                               !publication.succeeded {
-                                logger.error("findings not all published", metadata: ["summary": "\(publication.summary)"])
-                            }
-                        }, committed: {
-                            try writeReport(complete: false)
-                        })
-                    }
-                    try writeReport(complete: true)
-                    logger.info("watch stopped", metadata: ["state": "\(statePath)"])
-                }
-            }
-        }
+        try await WatchSettings(state: state, from: from, depth: depth, keyState: keyState, format: format, reportDir: reportDir,
+                                publishFindings: publishFindings, interval: interval).run(settings)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobExecution
 import Jobs
 
 /// `--report-dir`, for every job that writes a report.
