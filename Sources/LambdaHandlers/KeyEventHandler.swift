@@ -13,13 +13,17 @@ import UserVaultCore
 /// Security Hub findings name it, when findings are published there; else it is one warning
 /// line, and the nightly audit finds its user. An event that cannot be parsed is an invocation error with one line,
 /// and the loop goes on; a service failure too, so that Lambda's bounded retries try it again.
+///
+/// Accepted findings as for ``StreamHandler``: the suppressions file is read at each invocation.
 struct KeyEventHandler: Sendable {
     var proof: ContinuousProof
     var outlet: ContinuousOutlet
     var table: String
+    var suppressions: ContinuousSuppressions
 
     func handle(_ data: Data, context: LambdaContext) async throws -> Data {
         let event = try KMSKeyEvent.parse(data)
+        let acceptance = try await LambdaEntry.acceptance(suppressions, logger: context.logger)
         var metrics = ContinuousMetrics()
         metrics.events = 1
         var result: [String: Any] = ["event": event.name]
@@ -74,7 +78,8 @@ struct KeyEventHandler: Sendable {
         let changes: FindingChanges
         do {
             changes = FindingChanges(open: try await ledger.openFindings(of: owners), proven: round.proven,
-                                     coverage: ReproofCoverage(depth: proof.configuration.depth, keyState: proof.configuration.keyState))
+                                     coverage: ReproofCoverage(depth: proof.configuration.depth, keyState: proof.configuration.keyState),
+                                     acceptance: acceptance)
         } catch {
             metrics.failures = 1
             throw LambdaInvocationError("ServiceUnavailable", "the open findings could not be read: \(ErrorLine.of(error))")

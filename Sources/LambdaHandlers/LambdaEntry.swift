@@ -92,7 +92,7 @@ public enum LambdaEntry {
     /// The continuous proofs: `stream` (standard depth unless `USERVAULT_PROOF_DEPTH`) and
     /// `key-events` (deep: a key's rotation and owner tag are what its events change; DescribeKey
     /// always). `USERVAULT_PUBLISH_FINDINGS=securityhub` publishes to Security Hub, which is then
-    /// also what is open.
+    /// also what is open. `USERVAULT_SUPPRESSIONS` names the accepted findings (``acceptance(_:logger:)``).
     static func runContinuous(_ handler: String, settings: Settings, environment: [String: String], runtime: LambdaRuntime,
                               logger: Logger) async throws {
         let target = try environment["USERVAULT_PUBLISH_FINDINGS"].flatMap { $0.isEmpty ? nil : $0 }.map { text in
@@ -105,19 +105,39 @@ public enum LambdaEntry {
         try await Backend.with(settings, readOnly: true, logger: logger) { backend in
             try await target.withContinuousPublisher(settings: settings, logger: logger) { publisher in
                 let outlet = ContinuousOutlet(backend: backend.table.backendName, table: settings.tableName, publisher: publisher)
+                let suppressions = ContinuousSuppressions(file: nil, settings: settings)
                 logger.info("proving changed users again", metadata: [
                     "handler": "\(handler)", "backend": "\(backend.location)", "depth": "\(proofSettings.depth.rawValue)",
-                    "publish": "\(target.rawValue)",
+                    "publish": "\(target.rawValue)", "suppressions": "\(environment["USERVAULT_SUPPRESSIONS"] ?? "")",
                 ])
                 if handler == "stream" {
-                    let stream = StreamHandler(proof: proofSettings.proof(on: backend), outlet: outlet, table: settings.tableName)
+                    let stream = StreamHandler(proof: proofSettings.proof(on: backend), outlet: outlet, table: settings.tableName,
+                                               suppressions: suppressions)
                     try await runtime.run { context, event in try await stream.handle(event, context: context) }
                 } else {
                     let keys = KeyEventHandler(proof: proofSettings.proof(on: backend, keyState: .describe), outlet: outlet,
-                                               table: settings.tableName)
+                                               table: settings.tableName, suppressions: suppressions)
                     try await runtime.run { context, event in try await keys.handle(event, context: context) }
                 }
             }
+        }
+    }
+
+    /// The accepted findings of one invocation of a continuous proof: `USERVAULT_SUPPRESSIONS`
+    /// read and checked now (`nil` when unset). Read at each invocation, not once per cold start:
+    /// the file is edited by hand, and an acceptance added, a rule that ended, or a bad edit and
+    /// its fix take effect at the next batch rather than whenever Lambda recycles the
+    /// environment; the price is one read (a GetObject for s3://) per invocation, small beside
+    /// the KMS proofs of a batch.
+    /// - Throws: ``LambdaInvocationError`` `InvalidSuppressions` (one line) for a file that cannot
+    ///   be read or is not valid: that invocation fails (a stream batch is retried, within the
+    ///   mapping's bounds), the next one reads the file again; never an init error, so never a
+    ///   crash loop.
+    static func acceptance(_ suppressions: ContinuousSuppressions, logger: Logger) async throws -> FindingAcceptance? {
+        do {
+            return try await suppressions.read(logger: logger)
+        } catch {
+            throw LambdaInvocationError("InvalidSuppressions", (error as? JobExit)?.message ?? ErrorLine.of(error))
         }
     }
 }

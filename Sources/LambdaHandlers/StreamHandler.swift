@@ -18,11 +18,13 @@ import UserVaultCore
 /// `{"batchItemFailures": [{"itemIdentifier": "<SequenceNumber>"}]}` naming the first record that
 /// could not be proven for a service reason (throttled, KMS unavailable); Lambda retries from it.
 /// Findings are not failures. Results go where the nightly audit's go (``ContinuousOutlet``); one
-/// EMF line per invocation (``ContinuousMetrics``).
+/// EMF line per invocation (``ContinuousMetrics``). Accepted findings: see ``ContinuousSuppressions``
+/// (read at each invocation; a bad file is the invocation's error, and Lambda retries the batch).
 struct StreamHandler: Sendable {
     var proof: ContinuousProof
     var outlet: ContinuousOutlet
     var table: String
+    var suppressions: ContinuousSuppressions
 
     /// A Lambda DynamoDB Streams event.
     struct Event: Decodable {
@@ -36,6 +38,7 @@ struct StreamHandler: Sendable {
         } catch {
             throw LambdaInvocationError("InvalidEvent", "not a DynamoDB Streams event: expected {\"Records\": [...]}")
         }
+        let acceptance = try await LambdaEntry.acceptance(suppressions, logger: context.logger)
         var metrics = ContinuousMetrics()
         metrics.events = records.count
         let now = Date()
@@ -61,7 +64,8 @@ struct StreamHandler: Sendable {
         do {
             let open = try await ledger.openFindings(of: provenIds)
             changes = FindingChanges(open: open, proven: round.proven,
-                                     coverage: ReproofCoverage(depth: proof.configuration.depth, keyState: proof.configuration.keyState))
+                                     coverage: ReproofCoverage(depth: proof.configuration.depth, keyState: proof.configuration.keyState),
+                                     acceptance: acceptance)
         } catch {
             // Without what is open, nothing can be said: the whole batch again.
             round.proven = []

@@ -26,10 +26,16 @@ public struct ContinuousOutlet: Sendable {
         publisher.map { SecurityHubLedger(publisher: $0) } ?? NoFindingLedger()
     }
 
-    /// The OCSF lines of `changes`: the opened findings, then the resolved ones.
+    /// The OCSF lines of `changes`: the opened findings (an accepted one with status Suppressed,
+    /// as in an audit's findings.ocsf.json), then the resolved ones (status Resolved, whatever
+    /// accepted them while they were open).
     public func ocsfLines(_ changes: FindingChanges, runId: String, job: String, at date: Date = Date()) -> [String] {
         changes.opened.map { OCSFFindings.line($0, backend: backend, table: table, runId: runId, job: job, at: date) }
-            + changes.resolved.map { OCSFFindings.line($0, resolved: true, backend: backend, table: table, runId: runId, job: job, at: date) }
+            + changes.resolved.map { finding in
+                var finding = finding
+                finding.suppressed = nil
+                return OCSFFindings.line(finding, resolved: true, backend: backend, table: table, runId: runId, job: job, at: date)
+            }
     }
 
     /// Sends `changes` to Security Hub when publishing (the ledger must be this outlet's); `nil` otherwise.
@@ -38,12 +44,16 @@ public struct ContinuousOutlet: Sendable {
         return await ledger.publish(changes, runId: runId, logger: logger)
     }
 
-    /// One line for people per finding opened or resolved (`uservault watch`).
+    /// One line for people per finding opened or resolved (`uservault watch`); an accepted
+    /// finding's line ends with its acceptance: `; accepted (rule R, owner O, until D)`.
     static func textLines(_ changes: FindingChanges) -> [String] {
         func line(_ verb: String, _ finding: Finding) -> String {
             var text = "\(verb) \(finding.severity.rawValue.uppercased()) \(finding.code.rawValue) user \(finding.userId ?? "-")"
             if let keyId = finding.keyId { text += " key \(keyId)" }
-            return text + (verb == "opened" ? ": \(finding.detail)" : "")
+            guard verb == "opened" else { return text }
+            text += ": \(finding.detail)"
+            if let mark = finding.suppressed { text += "; accepted (rule \(mark.rule), owner \(mark.owner), until \(mark.expires))" }
+            return text
         }
         return changes.opened.map { line("opened", $0) } + changes.resolved.map { line("resolved", $0) }
     }

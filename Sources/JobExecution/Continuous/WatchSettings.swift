@@ -19,9 +19,13 @@ public struct WatchSettings: Sendable {
     public var publishFindings: FindingsTarget = .none
     /// Seconds between polls when nothing changed; `nil`: 0.1 on the embedded store, 1 on AWS.
     public var interval: Double?
+    /// The suppressions file (a path or `s3://bucket/key`); `nil`: `USERVAULT_SUPPRESSIONS`, else none.
+    public var suppressions: String?
 
     public init(state: String? = nil, from: FeedStartChoice = .latest, depth: AuditDepth = .standard, keyState: KeyStateChoice = .auto,
-                format: WatchFormat = .text, reportDir: String? = nil, publishFindings: FindingsTarget = .none, interval: Double? = nil) {
+                format: WatchFormat = .text, reportDir: String? = nil, publishFindings: FindingsTarget = .none, interval: Double? = nil,
+                suppressions: String? = nil) {
+        self.suppressions = suppressions
         self.state = state
         self.from = from
         self.depth = depth
@@ -39,6 +43,9 @@ public struct WatchSettings: Sendable {
         if settings.backend == .local, !FileManager.default.fileExists(atPath: settings.storePath) {
             throw JobExit.failure("no store at \(settings.storePath) (run `uservault seed` or `uservault init` first)")
         }
+        // Read once, before anything is followed: a bad file is exit 2 with one line. Expiry is
+        // judged again at each batch (a watch runs for days).
+        let acceptance = try await ContinuousSuppressions(file: suppressions, settings: settings).read(logger: logger)
         let statePath = state ?? ".uservault/watch-\(settings.backend.rawValue)-\(settings.tableName).sqlite"
         let watchState: WatchState
         do {
@@ -61,9 +68,10 @@ public struct WatchSettings: Sendable {
                     let proof = ContinuousProofSettings(depth: depth, keyState: keyState).proof(on: backend)
                     let ledger: any FindingLedger = publisher == nil ? watchState : outlet.ledger()
                     let watcher = Watcher(feed: feed, proof: proof, state: watchState, ledger: ledger,
-                                          configuration: .init(interval: interval, start: from.start))
+                                          configuration: .init(interval: interval, start: from.start, acceptance: acceptance))
                     let parameters = ["depth": depth.rawValue, "from": from.rawValue, "state": statePath,
                                       "keyState": proof.configuration.keyState.rawValue]
+                        .merging(acceptance.map { ["suppressions": $0.suppressions.source] } ?? [:]) { $1 }
                     @Sendable func writeReport(complete: Bool) throws {
                         guard let reportDir else { return }
                         let report = JobReport.watch(runId: runId, startedAt: startedAt, backend: backend.table.backendName,

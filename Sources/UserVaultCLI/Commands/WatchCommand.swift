@@ -20,7 +20,8 @@ struct WatchCommand: AsyncParsableCommand {
             continues where it stopped, and a fresh watch begins at --from (latest: what changes from now on).
             --report-dir writes a rolling report (report.json, report.md) of the findings open now, \
             rewritten after every batch. --publish-findings securityhub sends them to Security Hub as the \
-            nightly audit does (the same finding ids), which is then also what is open.
+            nightly audit does (the same finding ids), which is then also what is open. --suppressions \
+            (or USERVAULT_SUPPRESSIONS) accepts findings as it does for the audit.
             SIGINT/SIGTERM stop it cleanly (exit 0).
             """)
 
@@ -53,7 +54,13 @@ struct WatchCommand: AsyncParsableCommand {
                                valueName: "seconds"))
     var interval: Double?
 
+    @Option(name: .customLong("suppressions"), help: ArgumentHelp(
+        ReportOptions.suppressionsHelp + " An accepted finding is still reported, marked (text: \"; accepted (rule R, owner O, until D)\"; OCSF: status Suppressed; Security Hub: SUPPRESSED; the rolling report: accepted), and one whose rule ends while the watch runs is opened again. A bad file: exit 2 before anything is followed. " + ReportOptions.expiryHelp,
+        valueName: "file"))
+    var suppressions: String?
+
     func validate() throws {
+        try InvalidSetting.asUsageError { try ReviewSettings(suppressions: suppressions).validate() }
         if let interval, !(0.01...60).contains(interval) { throw ValidationError("--interval must be 0.01–60 seconds") }
         if let reportDir, reportDir.hasPrefix("s3://") { throw ValidationError("--report-dir must be a local folder for watch") }
     }
@@ -62,6 +69,6 @@ struct WatchCommand: AsyncParsableCommand {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
         try await WatchSettings(state: state, from: from, depth: depth, keyState: keyState, format: format, reportDir: reportDir,
-                                publishFindings: publishFindings, interval: interval).run(settings)
+                                publishFindings: publishFindings, interval: interval, suppressions: suppressions).run(settings)
     }
 }
