@@ -127,14 +127,35 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The CLI: the commands, the typed jobs they and the Lambda handlers run, and the
-        // composition root (Backend: settings to ports).
+        // What the command line, `watch` and the Lambda handlers share: the settings and the typed
+        // jobs (JobRequest.execute), the continuous proof's outlet and the watch, the composition
+        // root (Backend: settings to ports), the S3 and Security Hub outputs. No argument parsing.
+        .target(
+            name: "JobExecution",
+            dependencies: [
+                "UserVaultCore", "EmbeddedStore", "AWSClients", "AWSBackend", "Jobs", "ArchiveIO",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The Lambda functions' entry points: the `api`, `job`, `stream` and `key-events` handlers.
+        .target(
+            name: "LambdaHandlers",
+            dependencies: [
+                "JobExecution", "LambdaRuntime", "HTTPAPI", "Jobs", "UserVaultCore", "AWSClients", "EmbeddedStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The command line: argument parsing (the commands and their option groups), the password
+        // prompt; the commands run JobExecution's jobs.
         .target(
             name: "UserVaultCLI",
             dependencies: [
-                "UserVaultCore", "EmbeddedStore", "HTTPAPI", "AWSClients", "AWSBackend", "Jobs", "LambdaRuntime",
+                "JobExecution", "UserVaultCore", "EmbeddedStore", "HTTPAPI", "Jobs", "ArchiveIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -144,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "uservault",
             dependencies: [
-                "UserVaultCLI",
+                "UserVaultCLI", "LambdaHandlers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -183,8 +204,8 @@ let package = Package(
         .target(
             name: "FuzzHarnesses",
             dependencies: [
-                "AWSClients", "UserVaultCore", "EmbeddedStore", "HTTPAPI", "ArchiveIO", "Jobs", "UserVaultCLI",
-                "LambdaRuntime",
+                "AWSClients", "UserVaultCore", "EmbeddedStore", "HTTPAPI", "ArchiveIO", "Jobs", "JobExecution",
+                "LambdaHandlers", "LambdaRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -221,7 +242,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         .testTarget(name: "UserVaultCLITests", dependencies: [
-            "UserVaultCLI", "TestSupport", "EmbeddedStore", "UserVaultCore", "AWSClients", "AWSSigning",
+            "UserVaultCLI", "JobExecution", "LambdaHandlers", "TestSupport", "EmbeddedStore", "UserVaultCore", "AWSClients", "AWSSigning",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ], swiftSettings: strict),

@@ -1,5 +1,5 @@
 import Foundation
-@testable import UserVaultCLI
+@testable import JobExecution
 
 /// Job files (``JobDefinition``, `jobs/*.json`, `uservault run`): decoded, turned into the typed
 /// job they name and into the command line `run --dry-run` shows.

@@ -1,7 +1,8 @@
 import Foundation
 import HTTPAPI
 import LambdaRuntime
-@testable import UserVaultCLI
+@testable import JobExecution
+@testable import LambdaHandlers
 
 /// Lambda events: API Gateway proxy events (payload 1.0 and 2.0, ``APIGatewayEvent``) through the
 /// users API on an embedded store, and job events (EventBridge, Step Functions; ``LambdaJobs``)
@@ -48,7 +49,7 @@ enum LambdaEventHarness {
 
     /// The job function as `_HANDLER=job` makes it, once.
     static let jobs = Result {
-        LambdaJobs(environment: environment, settings: try Settings(try GlobalOptions.parse([]), environment: environment))
+        LambdaJobs(environment: environment, settings: try Settings(Settings.Flags(), environment: environment))
     }
 
     static func jobEvent(_ event: Data) throws {

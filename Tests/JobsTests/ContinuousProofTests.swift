@@ -61,6 +61,38 @@ struct ContinuousProofTests {
         #expect(!ReproofCoverage(depth: .deep, keyState: .proof).decides(.orphanKey))
     }
 
+    @Test("accepted findings: marked once, in the changes; one open as accepted whose rule has ended opens again, unaccepted; one open and accepted now only changes its mark")
+    func acceptance() throws {
+        let day = try #require(CalendarDay("2027-04-10"))
+        let rule = SuppressionRule(id: "legacy", codes: [.credentialsPlaintext], table: "users", reason: "SEC-42", owner: "sec", expires: day)
+        func acceptance(_ date: String) -> FindingAcceptance {
+            let noon = ISO8601DateFormatter().date(from: date + "T12:00:00Z") ?? Date.distantPast
+            return FindingAcceptance(suppressions: Suppressions(source: "s.yaml", rules: [rule]), table: "users", now: { noon })
+        }
+        var accepted = Self.finding(.credentialsPlaintext, "a")
+        accepted.suppressed = rule.mark
+        let proven: [ContinuousProof.Proven] = [
+            .init(userId: "a", exists: true, findings: [Self.finding(.credentialsPlaintext, "a")]),
+            .init(userId: "b", exists: true, findings: [Self.finding(.credentialsPlaintext, "b"), Self.finding(.keyDisabled, "b")]),
+        ]
+        let coverage = ReproofCoverage(depth: .standard, keyState: .proof)
+        // In force: a (open, accepted) stays; b's plaintext (open, unaccepted) is accepted now, not opened; b's key is new.
+        let inForce = FindingChanges(open: [accepted, Self.finding(.credentialsPlaintext, "b")], proven: proven, coverage: coverage,
+                                     acceptance: acceptance("2027-04-10"))
+        #expect(inForce.opened.map { "\($0.userId!)|\($0.code.rawValue)" } == ["b|KEY_DISABLED"])
+        #expect(inForce.accepted.map(\.userId) == ["a", "b"] && inForce.current.count == 3)
+        #expect(inForce.accepted.allSatisfy { $0.suppressed == rule.mark })
+        // The day after the rule's last: a opens again, unaccepted; b's plaintext too, counted as opened once.
+        let ended = FindingChanges(open: [accepted], proven: proven, coverage: coverage, acceptance: acceptance("2027-04-11"))
+        #expect(ended.opened.map { "\($0.userId!)|\($0.code.rawValue)" } == ["a|CREDENTIALS_PLAINTEXT", "b|CREDENTIALS_PLAINTEXT", "b|KEY_DISABLED"])
+        #expect(ended.accepted.isEmpty)
+        var metrics = ContinuousMetrics()
+        var round = ContinuousProof.Round()
+        round.proven = proven
+        metrics.add(round, inForce)
+        #expect((metrics.findings, metrics.opened, metrics.suppressed) == (1, 1, 2), "accepted findings are not counted")
+    }
+
     /// Keys whose every request about one key id fails as a throttled service would.
     struct ThrottledKey: KeyService {
         let base: EmbeddedKeyService

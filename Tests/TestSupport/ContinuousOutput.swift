@@ -9,6 +9,8 @@ public struct ContinuousOutput: Sendable {
         public var userId: String
         public var resolved: Bool
         public var uid: String
+        /// OCSF `status`: New, Suppressed (accepted), Resolved.
+        public var status: String = ""
     }
 
     public var events: [Event] = []
@@ -23,7 +25,7 @@ public struct ContinuousOutput: Sendable {
                 let user = (object["resources"] as? [[String: any Sendable]])?.first { $0["type"] as? String == "UserVault user" }
                 events.append(Event(code: (info["analytic"] as? [String: any Sendable])?["uid"] as? String ?? "",
                                     userId: user?["uid"] as? String ?? "", resolved: object["status_id"] as? Int == 4,
-                                    uid: info["uid"] as? String ?? ""))
+                                    uid: info["uid"] as? String ?? "", status: object["status"] as? String ?? ""))
             } else if object["_aws"] != nil {
                 metrics.append(object)
             }
@@ -50,6 +52,24 @@ public func securityHubFindings(_ moto: MotoServer) async throws -> [String: Str
         guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
               let id = object["Id"] as? String else { continue }
         findings[id] = object["RecordState"] as? String ?? ""
+    }
+    return findings
+}
+
+/// The Security Hub findings on `moto`, by `Id`: their `RecordState`, `Workflow` and the note's
+/// author (`NoteBy`), as boto3 reads them back.
+public func securityHubWorkflows(_ moto: MotoServer) async throws -> [String: (state: String, workflow: String, noteBy: String)] {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/security_hub.py")
+    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+    environment.merge(moto.environment) { $1 }
+    let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, "findings"],
+                                           environment: environment)
+    guard result.status == 0 else { throw LoopbackError(description: String(decoding: result.stderr, as: UTF8.self)) }
+    var findings: [String: (state: String, workflow: String, noteBy: String)] = [:]
+    for line in String(decoding: result.stdout, as: UTF8.self).split(separator: "\n") {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+              let id = object["Id"] as? String else { continue }
+        findings[id] = (object["RecordState"] as? String ?? "", object["Workflow"] as? String ?? "", object["NoteBy"] as? String ?? "")
     }
     return findings
 }

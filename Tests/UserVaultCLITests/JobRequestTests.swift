@@ -1,6 +1,8 @@
 import Foundation
 import Jobs
 import Testing
+@testable import JobExecution
+@testable import LambdaHandlers
 @testable import UserVaultCLI
 
 /// A job definition becomes a typed job without a command line in between; its command line

@@ -2,7 +2,7 @@ import Foundation
 import LambdaRuntime
 import Testing
 import TestSupport
-@testable import UserVaultCLI
+@testable import LambdaHandlers
 
 /// Reading the KMS events EventBridge delivers (the fixtures are AWS's documented shapes).
 @Suite("KMS key events")

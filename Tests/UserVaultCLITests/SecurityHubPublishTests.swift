@@ -3,7 +3,7 @@ import Foundation
 @testable import Jobs
 import Testing
 import TestSupport
-@testable import UserVaultCLI
+@testable import JobExecution
 
 /// `--publish-findings securityhub`: on moto, runs update one finding per (user, code) and a
 /// fixed user's finding is archived; a worker run archives nothing; refused findings are retried

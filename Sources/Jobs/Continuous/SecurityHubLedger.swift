@@ -4,7 +4,9 @@ import Logging
 /// Security Hub as the memory of the continuous proofs: what it holds ACTIVE for a user is what
 /// is open, and a re-proof's changes go back to it as the nightly audit sends its own — a finding
 /// found is imported ACTIVE under the same `Id` (keeping its `CreatedAt` and workflow status), a
-/// finding resolved is sent once more ARCHIVED (workflow RESOLVED).
+/// finding resolved is sent once more ARCHIVED (workflow RESOLVED). An accepted finding is
+/// SUPPRESSED with its rule's reason as the nightly run sets it, and one this project had
+/// suppressed that no rule accepts any more is NEW again (``SecurityHubFindings/workflow(of:existing:)``).
 ///
 /// ```swift
 /// let ledger = SecurityHubLedger(publisher: publisher)
@@ -26,7 +28,19 @@ public actor SecurityHubLedger: FindingLedger {
         let active = try await publisher.hub.activeFindings(in: publisher.scope, userIds: userIds)
             .filter { SecurityHubFindings.isActive($0, in: publisher.scope) }
         for finding in active { known[finding.Id] = finding }
-        return active.compactMap(SecurityHubFindings.finding(from:))
+        return active.compactMap(Self.finding(from:))
+    }
+
+    /// The finding an ASFF finding stands for, marked accepted when this project suppressed it
+    /// (its note's author `uservault:<rule>`): what ``FindingChanges`` compares acceptance with.
+    /// Security Hub keeps the rule and its reason, not its owner or end date.
+    static func finding(from asff: ASFFFinding) -> Finding? {
+        guard var finding = SecurityHubFindings.finding(from: asff) else { return nil }
+        let author = SecurityHubFindings.noteAuthor + ":"
+        if asff.Workflow?.Status == "SUPPRESSED", let note = asff.Note, note.UpdatedBy.hasPrefix(author) {
+            finding.suppressed = Suppression(rule: String(note.UpdatedBy.dropFirst(author.count)), reason: note.Text, owner: "", expires: "")
+        }
+        return finding
     }
 
     /// The users with an open finding that names the key `keyId` (its ARN): who a key that can no
@@ -42,8 +56,9 @@ public actor SecurityHubLedger: FindingLedger {
         return users
     }
 
-    /// Sends `changes`: every current finding ACTIVE, every resolved one ARCHIVED. Never throws:
-    /// what could not be sent is in the result.
+    /// Sends `changes`: every current finding ACTIVE, every resolved one ARCHIVED, then the
+    /// workflow acceptance asks for where Security Hub does not hold it (read back for these
+    /// users only). Never throws: what could not be sent is in the result.
     public func publish(_ changes: FindingChanges, runId: String, logger: Logger) async -> FindingsPublication {
         var result = FindingsPublication(target: "securityhub")
         result.archiving = true
@@ -55,7 +70,11 @@ public actor SecurityHubLedger: FindingLedger {
         }
         guard !outgoing.isEmpty else { return result }
         do {
-            try await publisher.send(outgoing, into: &result)
+            let refused = try await publisher.send(outgoing, into: &result)
+            let users = Array(Set(changes.current.compactMap(\.userId))).sorted()
+            try await publisher.settleWorkflows(of: changes.current, existing: known, skipping: refused, readBack: { [publisher] in
+                try await publisher.hub.activeFindings(in: publisher.scope, userIds: users)
+            }, into: &result)
         } catch {
             result.error = SecurityHubPublisher.oneLine(error)
             result.failed = outgoing.count - result.sent

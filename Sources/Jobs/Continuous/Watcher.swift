@@ -20,13 +20,17 @@ public struct Watcher: Sendable {
         public var start: FeedStart
         /// Waits after a failed batch: `backoff(n)` after the n-th failure in a row.
         public var backoff: @Sendable (Int) -> Duration
+        /// The accepted findings (the suppressions file), marked in each batch's changes; `nil`: none.
+        public var acceptance: FindingAcceptance?
 
         public init(interval: Duration = .milliseconds(100), batchLimit: Int = 1000, start: FeedStart = .latest,
-                    backoff: @escaping @Sendable (Int) -> Duration = { .milliseconds(min(30_000, 500 << min($0, 6))) }) {
+                    backoff: @escaping @Sendable (Int) -> Duration = { .milliseconds(min(30_000, 500 << min($0, 6))) },
+                    acceptance: FindingAcceptance? = nil) {
             self.interval = interval
             self.batchLimit = batchLimit
             self.start = start
             self.backoff = backoff
+            self.acceptance = acceptance
         }
     }
 
@@ -96,7 +100,7 @@ public struct Watcher: Sendable {
                     throw ServiceFailure(detail: failure)
                 }
                 let open = try await ledger.openFindings(of: userIds)
-                let changes = FindingChanges(open: open, proven: round.proven, coverage: coverage)
+                let changes = FindingChanges(open: open, proven: round.proven, coverage: coverage, acceptance: configuration.acceptance)
                 let oldest = batch.changes.compactMap(\.writtenAt).min()
                 try await report(Round(changes: batch.changes.count, proven: round.proven, findings: changes,
                                        position: batch.position, oldestWrite: oldest))

@@ -84,7 +84,8 @@ public struct SecurityHubPublisher: Sendable {
                 outgoing += gone
             }
             let refused = try await send(outgoing, into: &result)
-            try await settleWorkflows(of: report, existing: existing, skipping: refused, into: &result)
+            try await settleWorkflows(of: report.findings, existing: existing, skipping: refused,
+                                      readBack: { try await hub.activeFindings(in: scope) }, into: &result)
         } catch {
             result.error = Self.oneLine(error)
             // Everything not taken failed: this run's findings when none could be built.
@@ -123,16 +124,17 @@ public struct SecurityHubPublisher: Sendable {
         return failed
     }
 
-    /// Gives this run's findings the workflow their acceptance asks for
+    /// Gives these findings (a run's, or a re-proof's) the workflow their acceptance asks for
     /// (``SecurityHubFindings/workflow(of:existing:)``) where Security Hub does not hold it:
     /// findings it held before with another status or note, and new ones, read back once after
-    /// the import; those still without it are updated with `BatchUpdateFindings`, by change, in
-    /// batches. Findings whose import was refused (`skipping`) are left out.
-    private func settleWorkflows(of report: JobReport, existing: [String: ASFFFinding], skipping refused: Set<String>,
-                                 into result: inout FindingsPublication) async throws {
+    /// the import (`readBack`: the ACTIVE findings that may hold them); those still without it are
+    /// updated with `BatchUpdateFindings`, by change, in batches. Findings whose import was
+    /// refused (`skipping`) are left out.
+    func settleWorkflows(of findings: [Finding], existing: [String: ASFFFinding], skipping refused: Set<String>,
+                         readBack: () async throws -> [ASFFFinding], into result: inout FindingsPublication) async throws {
         var changes: [(id: String, change: SecurityHubFindings.WorkflowChange)] = []
         var seen: Set<String> = refused
-        for finding in report.findings {
+        for finding in findings {
             let id = scope.id(of: finding)
             guard seen.insert(id).inserted, let change = SecurityHubFindings.workflow(of: finding, existing: existing[id]) else { continue }
             changes.append((id, change))
@@ -140,7 +142,7 @@ public struct SecurityHubPublisher: Sendable {
         guard !changes.isEmpty else { return }
         var pending = changes.filter { !$0.change.isHeld(by: existing[$0.id]) }
         if !pending.isEmpty {
-            let held = try await hub.activeFindings(in: scope).filter { SecurityHubFindings.isActive($0, in: scope) }
+            let held = try await readBack().filter { SecurityHubFindings.isActive($0, in: scope) }
             let byId = Dictionary(held.map { ($0.Id, $0) }, uniquingKeysWith: { first, _ in first })
             pending = pending.filter { !$0.change.isHeld(by: byId[$0.id]) }
         }

@@ -40,7 +40,7 @@ public struct Suppressions: Sendable {
         var matched: [String: Int] = [:]
         reviewed.findings = report.findings.map { finding in
             var finding = finding
-            let rule = inForce.first { $0.matches(finding, table: report.table) }
+            let rule = Self.acceptingRule(of: finding, in: inForce, table: report.table)
             finding.suppressed = rule?.mark
             if let rule { matched[rule.id, default: 0] += 1 }
             return finding
@@ -56,6 +56,18 @@ public struct Suppressions: Sendable {
         }
         reviewed.suppressions = summary
         return reviewed
+    }
+
+    /// What a rule in force on `today` says of `finding`, found in `table`: its mark when a rule
+    /// accepts it (the first in the file's order), `nil` otherwise. The continuous proofs' way
+    /// (``FindingChanges``); a report's is ``apply(to:today:)``, by the same rule.
+    public func acceptance(of finding: Finding, table: String, today: CalendarDay) -> Suppression? {
+        Self.acceptingRule(of: finding, in: rules.filter { $0.applies(to: table) && !$0.isExpired(on: today) }, table: table)?.mark
+    }
+
+    /// The first of `inForce` that accepts `finding`.
+    static func acceptingRule(of finding: Finding, in inForce: [SuppressionRule], table: String) -> SuppressionRule? {
+        inForce.first { $0.matches(finding, table: table) }
     }
 
     /// The rules about `table` that are past their day.

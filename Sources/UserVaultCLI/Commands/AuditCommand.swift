@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddedStore
 import Foundation
+import JobExecution
 import Jobs
 import Logging
 import UserVaultCore
@@ -69,19 +70,5 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await JobRequest.audit(settings).runFromCommandLine(global, metrics: metrics.settings())
-    }
-}
-
-/// `--key-state`: ``KeyStateSource`` or `auto`.
-enum KeyStateChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case proof, describe, auto
-
-    /// `auto`: `describe` where the key service may ignore key state (an endpoint override), else `proof`.
-    func resolved(for backend: Backend) -> KeyStateSource {
-        switch self {
-        case .proof: .proof
-        case .describe: .describe
-        case .auto: backend.mayIgnoreKeyState ? .describe : .proof
-        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobExecution
 import Jobs
 import Logging
 import UserVaultCore

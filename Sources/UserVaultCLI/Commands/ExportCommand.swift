@@ -1,6 +1,7 @@
 import ArchiveIO
 import ArgumentParser
 import Foundation
+import JobExecution
 import Jobs
 import Logging
 import UserVaultCore
@@ -74,11 +75,11 @@ struct VerifyExportCommand: AsyncParsableCommand {
     var path: String
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw CLIExit.failure("no archive at \(path)") }
+        guard FileManager.default.fileExists(atPath: path) else { throw JobExit.failure("no archive at \(path)") }
         let outcome = ExportVerifier.verify(archive: path)
         guard outcome.problems.isEmpty else {
             for problem in outcome.problems { print(problem) }
-            throw CLIExit.findings("\(path): \(outcome.problems.count) problems")
+            throw JobExit.findings("\(path): \(outcome.problems.count) problems")
         }
         print("\(path): \(outcome.users) users in \(outcome.files) part\(outcome.files == 1 ? "" : "s"); manifest, checksums and shape verified")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobExecution
 import Logging
 
 struct InitCommand: AsyncParsableCommand {

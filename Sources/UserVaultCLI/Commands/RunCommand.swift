@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobExecution
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
             request = try definition.request()
             metricsSettings = metrics.settings(over: try definition.metrics())
         } catch let error as JobDefinition.Invalid {
-            throw CLIExit.failure(error.description.hasPrefix(jobFile) ? error.description : "\(jobFile): \(error.description)")
+            throw JobExit.failure(error.description.hasPrefix(jobFile) ? error.description : "\(jobFile): \(error.description)")
         }
         if dryRun {
             print("\(jobFile): \(definition.description ?? definition.job)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobExecution
 import Logging
 import UserVaultCore
 
@@ -65,7 +66,7 @@ struct SeedCommand: AsyncParsableCommand {
                 logger.info("seeding", metadata: ["created": "\(done)", "of": "\(total)"])
             }
         } catch {
-            throw CLIExit.failure("seeding failed: \(UserService.safeDescription(error))")
+            throw JobExit.failure("seeding failed: \(UserService.safeDescription(error))")
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HTTPAPI
+import JobExecution
 import Logging
 import UserVaultCore
 
@@ -78,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
                         boundContinuation.yield($0)
                     }
                 } catch let error as APIServerError {
-                    throw CLIExit.failure(error.description)
+                    throw JobExit.failure(error.description)
                 }
             }
             defer { group.cancelAll() }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddedStore
 import Foundation
+import JobExecution
 import Logging
 import UserVaultCore
 
@@ -64,12 +65,12 @@ struct SetPasswordCommand: AsyncParsableCommand {
         LogBootstrap.bootstrap(settings)
         // A store that is not there is not made here (a mistyped --store would get an empty one).
         if settings.backend == .local, !FileManager.default.fileExists(atPath: settings.storePath) {
-            throw CLIExit.failure(EmbeddedStoreError.missingStore(settings.storePath).description)
+            throw JobExit.failure(EmbeddedStoreError.missingStore(settings.storePath).description)
         }
         let logger = Logger(label: "uservault.set-password")
         let password = try await PasswordInput.read(prompt: "New password for user \(userId): ")
         guard case .success = UserValidation.validatePassword(password) else {
-            throw CLIExit.usage("the new password must be \(UserValidation.passwordLength.lowerBound)–"
+            throw JobExit.usage("the new password must be \(UserValidation.passwordLength.lowerBound)–"
                 + "\(UserValidation.passwordLength.upperBound) characters (it is not trimmed): nothing was changed")
         }
         let (userId, pendingDays) = (self.userId, self.pendingDays)
@@ -79,7 +80,7 @@ struct SetPasswordCommand: AsyncParsableCommand {
             do {
                 return try await service.setPassword(userId: userId, password: password, logger: logger)
             } catch {
-                throw CLIExit.failure("set-password failed: \(UserService.safeDescription(error))")
+                throw JobExit.failure("set-password failed: \(UserService.safeDescription(error))")
             }
         }
         print(change.summary)

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
+import JobExecution
 import Jobs
-import Logging
-import UserVaultCore
 
 /// `uservault watch`: the continuous proof without Lambda, for cron/systemd deployments and the
 /// embedded store.
@@ -21,7 +20,8 @@ struct WatchCommand: AsyncParsableCommand {
             continues where it stopped, and a fresh watch begins at --from (latest: what changes from now on).
             --report-dir writes a rolling report (report.json, report.md) of the findings open now, \
             rewritten after every batch. --publish-findings securityhub sends them to Security Hub as the \
-            nightly audit does (the same finding ids), which is then also what is open.
+            nightly audit does (the same finding ids), which is then also what is open. --suppressions \
+            (or USERVAULT_SUPPRESSIONS) accepts findings as it does for the audit.
             SIGINT/SIGTERM stop it cleanly (exit 0).
             """)
 
@@ -54,7 +54,13 @@ struct WatchCommand: AsyncParsableCommand {
                                valueName: "seconds"))
     var interval: Double?
 
+    @Option(name: .customLong("suppressions"), help: ArgumentHelp(
+        ReportOptions.suppressionsHelp + " An accepted finding is still reported, marked (text: \"; accepted (rule R, owner O, until D)\"; OCSF: status Suppressed; Security Hub: SUPPRESSED; the rolling report: accepted), and one whose rule ends while the watch runs is opened again. A bad file: exit 2 before anything is followed. " + ReportOptions.expiryHelp,
+        valueName: "file"))
+    var suppressions: String?
+
     func validate() throws {
+        try InvalidSetting.asUsageError { try ReviewSettings(suppressions: suppressions).validate() }
         if let interval, !(0.01...60).contains(interval) { throw ValidationError("--interval must be 0.01–60 seconds") }
         if let reportDir, reportDir.hasPrefix("s3://") { throw ValidationError("--report-dir must be a local folder for watch") }
     }
@@ -62,62 +68,7 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try Settings(global)
         LogBootstrap.bootstrap(settings)
-        try publishFindings.check(settings)
-        let logger = Logger(label: "uservault.watch")
-        if settings.backend == .local, !FileManager.default.fileExists(atPath: settings.storePath) {
-            throw CLIExit.failure("no store at \(settings.storePath) (run `uservault seed` or `uservault init` first)")
-        }
-        let statePath = state ?? ".uservault/watch-\(settings.backend.rawValue)-\(settings.tableName).sqlite"
-        let watchState: WatchState
-        do {
-            watchState = try WatchState(path: statePath, backend: settings.backend == .aws ? "aws" : "embedded", table: settings.tableName)
-        } catch let error as RunStateError {
-            throw CLIExit.failure(error.description)
-        }
-        let runId = UUID().uuidString.lowercased()
-        let startedAt = Date()
-        let clock = ContinuousClock.now
-        let (format, reportDir, from, depth, keyState) = (self.format, self.reportDir, self.from, self.depth, self.keyState)
-        let interval = Duration.milliseconds(Int64((interval ?? (settings.backend == .aws ? 1 : 0.1)) * 1000))
-        try await JobLogContext.with(["runId": "\(runId)"]) {
-            // The writer's connection migrates an older store (the change log); watch writes nothing else.
-            try await Backend.with(settings, readOnly: false, logger: logger) { backend in
-                guard let feed = backend.changes else { throw CLIExit.failure("this backend has no change feed") }
-                try await publishFindings.withContinuousPublisher(settings: settings, logger: logger) { publisher in
-                    let outlet = ContinuousOutlet(backend: backend.table.backendName, table: settings.tableName, publisher: publisher)
-                    let proof = ContinuousProofSettings(depth: depth, keyState: keyState).proof(on: backend)
-                    let ledger: any FindingLedger = publisher == nil ? watchState : outlet.ledger()
-                    let watcher = Watcher(feed: feed, proof: proof, state: watchState, ledger: ledger,
-                                          configuration: .init(interval: interval, start: from.start))
-                    let parameters = ["depth": depth.rawValue, "from": from.rawValue, "state": statePath,
-                                      "keyState": proof.configuration.keyState.rawValue]
-                    @Sendable func writeReport(complete: Bool) throws {
-                        guard let reportDir else { return }
-                        let report = JobReport.watch(runId: runId, startedAt: startedAt, backend: backend.table.backendName,
-                                                     table: settings.tableName, complete: complete, parameters: parameters,
-                                                     counters: try watchState.counters(), open: try watchState.allOpen(),
-                                                     durationSeconds: (ContinuousClock.now - clock).inSeconds)
-                        try ReportWriter.write(report, to: URL(fileURLWithPath: reportDir))
-                    }
-                    logger.info("watching", metadata: ["backend": "\(backend.location)", "depth": "\(depth.rawValue)"])
-                    try writeReport(complete: false)
-                    try await SignalWaiter.untilSignal(logger: logger) {
-                        try await watcher.run(logger: logger, report: { round in
-                            let lines = format == .text ? ContinuousOutlet.textLines(round.findings)
-                                : outlet.ocsfLines(round.findings, runId: runId, job: "watch")
-                            MetricsSettings.writeToStandardOutput(lines)
-                            if let publication = await outlet.publish(round.findings, ledger: ledger, runId: runId, logger: logger),
-                               !publication.succeeded {
-                                logger.error("findings not all published", metadata: ["summary": "\(publication.summary)"])
-                            }
-                        }, committed: {
-                            try writeReport(complete: false)
-                        })
-                    }
-                    try writeReport(complete: true)
-                    logger.info("watch stopped", metadata: ["state": "\(statePath)"])
-                }
-            }
-        }
+        try await WatchSettings(state: state, from: from, depth: depth, keyState: keyState, format: format, reportDir: reportDir,
+                                publishFindings: publishFindings, interval: interval, suppressions: suppressions).run(settings)
     }
 }

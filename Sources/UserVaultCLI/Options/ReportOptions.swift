@@ -1,4 +1,5 @@
 import ArgumentParser
+import JobExecution
 import Jobs
 
 /// `--report-dir`, for every job that writes a report.
@@ -20,9 +21,13 @@ struct ReportOptions: ParsableArguments {
     var publishFindings: FindingsTarget = .none
 
     @Option(name: .customLong("suppressions"), help: ArgumentHelp(
-        "Accepted findings: a YAML file of rules (a path or s3://bucket/key; env USERVAULT_SUPPRESSIONS), each with id, codes, users/keys/table, reason, owner and expires (at most 365 days ahead). An accepted finding stays in every output, marked, and does not count for the exit code; an expired rule accepts nothing and is named in the report. A bad file: exit 2 before anything is scanned. Expiry is judged by today, or by USERVAULT_NOW (an RFC 3339 instant; for tests and replays).",
+        Self.suppressionsHelp + " An accepted finding stays in every output, marked, and does not count for the exit code; an expired rule accepts nothing and is named in the report. A bad file: exit 2 before anything is scanned. " + Self.expiryHelp,
         valueName: "file"))
     var suppressions: String?
+
+    /// What `--suppressions` takes, for `audit`, `merge-reports` and `watch`.
+    static let suppressionsHelp = "Accepted findings: a YAML file of rules (a path or s3://bucket/key; env USERVAULT_SUPPRESSIONS), each with id, codes, users/keys/table, reason, owner and expires (at most 365 days ahead)."
+    static let expiryHelp = "Expiry is judged by today, or by USERVAULT_NOW (an RFC 3339 instant; for tests and replays)."
 
     @Option(name: .customLong("baseline"), help: ArgumentHelp(
         "What the report is compared with (report.json delta: new, resolved, unchanged): auto, the newest earlier complete report of the same table and depth in --report-dir (never a partial or --worker one); a report folder or report.json (path or s3://); or none.",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobExecution
 import Jobs
 
 /// The scan options every scanning job takes (``ScanSettings``).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobExecution
 
 /// `--as-of` / `--from-export`: the items of `export` and `audit` from DynamoDB's own export to
 /// S3 instead of a scan of the live table (``SnapshotSettings``).

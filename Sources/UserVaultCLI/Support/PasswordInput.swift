@@ -1,4 +1,5 @@
 import Foundation
+import JobExecution
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,18 +30,18 @@ enum PasswordInput {
 
     /// Standard input's bytes as a password: UTF-8, one line (a final `\n` or `\r\n` dropped).
     static func parse(_ data: Data) throws -> String {
-        guard data.count <= maxBytes else { throw CLIExit.usage("standard input holds more than \(maxBytes) bytes: not a password") }
-        guard var text = String(data: data, encoding: .utf8) else { throw CLIExit.usage("the password on standard input is not UTF-8") }
+        guard data.count <= maxBytes else { throw JobExit.usage("standard input holds more than \(maxBytes) bytes: not a password") }
+        guard var text = String(data: data, encoding: .utf8) else { throw JobExit.usage("the password on standard input is not UTF-8") }
         if text.hasSuffix("\r\n") {
             text.removeLast(1)  // "\r\n" is one Character
         } else if text.hasSuffix("\n") {
             text.removeLast()
         }
         guard !text.isEmpty else {
-            throw CLIExit.usage("no password on standard input: pipe it in, e.g. printf '%s\\n' \"$NEW_PASSWORD\" | uservault set-password USER_ID")
+            throw JobExit.usage("no password on standard input: pipe it in, e.g. printf '%s\\n' \"$NEW_PASSWORD\" | uservault set-password USER_ID")
         }
         guard !text.contains(where: \.isNewline) else {
-            throw CLIExit.usage("standard input holds more than one line: give the password alone, on one line")
+            throw JobExit.usage("standard input holds more than one line: give the password alone, on one line")
         }
         return text
     }
@@ -48,7 +49,7 @@ enum PasswordInput {
     static func fromTerminal(_ prompt: String) throws -> String {
         let first = try readHidden(prompt)
         let second = try readHidden("Type it again: ")
-        guard first == second else { throw CLIExit.usage("the two passwords typed differ: nothing was changed") }
+        guard first == second else { throw JobExit.usage("the two passwords typed differ: nothing was changed") }
         return first
     }
 
@@ -57,7 +58,7 @@ enum PasswordInput {
     /// takes its course.
     static func readHidden(_ prompt: String) throws -> String {
         var saved = termios()
-        guard tcgetattr(STDIN_FILENO, &saved) == 0 else { throw CLIExit.failure("cannot read the terminal's settings (errno \(errno))") }
+        guard tcgetattr(STDIN_FILENO, &saved) == 0 else { throw JobExit.failure("cannot read the terminal's settings (errno \(errno))") }
         var quiet = saved
         quiet.c_lflag &= ~tcflag_t(ECHO)
         quiet.c_lflag |= tcflag_t(ECHONL)
@@ -65,10 +66,10 @@ enum PasswordInput {
         defer { TerminalRestore.disarm() }
         // Echo off before the prompt shows (what is typed after it is never echoed), and nothing
         // typed is discarded (TCSANOW, not TCSAFLUSH).
-        guard tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0 else { throw CLIExit.failure("cannot turn the terminal's echo off (errno \(errno))") }
+        guard tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0 else { throw JobExit.failure("cannot turn the terminal's echo off (errno \(errno))") }
         defer { _ = tcsetattr(STDIN_FILENO, TCSANOW, &saved) }
         FileHandle.standardError.write(Data(prompt.utf8))
-        guard let line = readLine(strippingNewline: true) else { throw CLIExit.usage("no password was typed") }
+        guard let line = readLine(strippingNewline: true) else { throw JobExit.usage("no password was typed") }
         return line
     }
 }
