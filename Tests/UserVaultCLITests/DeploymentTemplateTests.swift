@@ -104,7 +104,7 @@ struct DeploymentTemplateTests {
         #expect((wiring["list"] as? [Any])?.count == 1, "s3:ListBucket for --baseline auto: \(output)")
     }
 
-    @Test("the continuous proofs: a KEYS_ONLY stream; its mapping with ReportBatchItemFailures, bisection, bounded retries and record age, an SQS on-failure queue; the API-call rule and a rule of its own for the DeleteKey service event; alarms on the queue's depth and the iterator age; roles that never write the table")
+    @Test("the continuous proofs: a KEYS_ONLY stream; its mapping with ReportBatchItemFailures, bisection, bounded retries and record age, an SQS on-failure queue; the API-call rule and a rule of its own for the DeleteKey service event; alarms on the queue's depth and the iterator age; roles that never write the table; the suppressions file reaches both functions, whose roles read config/ only and may set findings SUPPRESSED")
     func continuousProofs() async throws {
         let checker = repositoryRoot.appendingPathComponent("Tests/TestSupport/Fixtures/check_template.py").path
         let template = try String(contentsOf: repositoryRoot.appendingPathComponent("jobs/template.yaml"), encoding: .utf8)
@@ -126,6 +126,17 @@ struct DeploymentTemplateTests {
             ("                Action: dynamodb:GetItem\n                Resource: !GetAtt UsersTable.Arn\n              - Sid: ProveCiphertextsOnTheSameKey",
              "                Action: [dynamodb:GetItem, dynamodb:UpdateItem]\n                Resource: !GetAtt UsersTable.Arn\n              - Sid: ProveCiphertextsOnTheSameKey",
              "StreamRole: may dynamodb:UpdateItem"),
+            // Accepted findings reach the continuous proofs as the nightly audit.
+            ("          USERVAULT_SUPPRESSIONS: !If", "          USERVAULT_NO_SUPPRESSIONS: !If",
+             "StreamFunction: no USERVAULT_SUPPRESSIONS (accepted findings would not apply)"),
+            ("              - Sid: ReadConfig\n                Effect: Allow\n                Action: s3:GetObject\n                Resource: !Sub \"${OutputBucket.Arn}/config/*\"\n", "",
+             "KeyEventsRole: cannot read the suppressions file (s3:GetObject on config/*)"),
+            ("                Action: s3:GetObject\n                Resource: !Sub \"${OutputBucket.Arn}/config/*\"",
+             "                Action: [s3:GetObject, s3:PutObject]\n                Resource: !Sub \"${OutputBucket.Arn}/config/*\"",
+             "JobRole: s3:PutObject on the config prefix (read only)"),
+            ("# suppressions file in config/ (read only).\n              - Sid: SuppressAcceptedFindings\n                Effect: Allow\n                Action: securityhub:BatchUpdateFindings",
+             "# suppressions file in config/ (read only).\n              - Sid: SuppressAcceptedFindings\n                Effect: Allow\n                Action: securityhub:GetFindings",
+             "StreamRole: lacks securityhub:BatchUpdateFindings (accepted findings are set SUPPRESSED)"),
         ]
         for broken in breaks {
             #expect(template.contains(broken.from), "the template changed: \(broken.from)")

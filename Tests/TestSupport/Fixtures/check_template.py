@@ -18,14 +18,18 @@
   dynamodb:ExportTableToPointInTime and dynamodb:DescribeContinuousBackups on the table and
   dynamodb:DescribeExport on the table's exports, each on exactly that and nothing more, and
   the S3 actions it has on the bucket are each on one of its prefixes (reports/, exports/,
-  checkpoints/, staging/), never on the whole bucket; on staging/ read and write only;
+  checkpoints/, staging/, config/), never on the whole bucket; on staging/ read and write only,
+  on config/ read only;
 - the continuous proofs (issue #26): the table's stream is KEYS_ONLY; the stream function's event
   source mapping reads it with ReportBatchItemFailures, BisectBatchOnFunctionError, bounded
   MaximumRetryAttempts and MaximumRecordAgeInSeconds, and an SQS on-failure destination; the
   key-events function gets the KMS API calls (one rule) and the DeleteKey service event (a rule of
   its own) and KMS's own deletion and rotation events; alarms watch the on-failure queue's depth
   and the stream's iterator age; the stream and key-event roles never write the table, cannot
-  Decrypt, ReEncrypt only on the same key and publish findings as the job role does.
+  Decrypt, ReEncrypt only on the same key and publish findings as the job role does;
+- accepted findings (issues #24, #26): the job, stream and key-events functions get
+  USERVAULT_SUPPRESSIONS, their roles may read config/ (read only; the only S3 the continuous
+  proofs have) and securityhub:BatchUpdateFindings.
 
 Usage: check_template.py TEMPLATE. Prints one line per broken promise; exit 1 if any.
 """
@@ -99,7 +103,7 @@ EXPORTS = {
     "dynamodb:DescribeContinuousBackups": "UsersTable.Arn",
     "dynamodb:DescribeExport": "${UsersTable.Arn}/export/*",
 }
-PREFIXES = ("reports/*", "exports/*", "checkpoints/*", "staging/*")
+PREFIXES = ("reports/*", "exports/*", "checkpoints/*", "staging/*", "config/*")
 STAGING_ACTIONS = {"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"}
 
 
@@ -143,6 +147,8 @@ def point_in_time_exports(template):
                         problems.append(f"JobRole: {action} on {text}, beyond the bucket's prefixes")
                     elif text.endswith("staging/*") and action not in STAGING_ACTIONS:
                         problems.append(f"JobRole: {action} on the staging prefix (read and write only)")
+                    elif text.endswith("config/*") and action != "s3:GetObject":
+                        problems.append(f"JobRole: {action} on the config prefix (read only)")
     for action in sorted(set(EXPORTS) - granted):
         problems.append(f"JobRole: no {action} (export --as-of needs it)")
     return problems
@@ -255,6 +261,45 @@ def continuous_proofs(template):
     return problems
 
 
+# The functions that apply accepted findings, and the roles they run as.
+ACCEPTING_FUNCTIONS = ("JobFunction", "StreamFunction", "KeyEventsFunction")
+CONFIG = "${OutputBucket.Arn}/config/*"
+
+
+def accepted_findings(template):
+    """The suppressions file reaches the nightly audit and both continuous proofs, whose roles may
+    read it (config/, read only) and set the accepted findings SUPPRESSED (issues #24, #26)."""
+    resources = template["Resources"]
+    problems = []
+    for function in ACCEPTING_FUNCTIONS:
+        properties = resources.get(function, {}).get("Properties", {})
+        if "USERVAULT_SUPPRESSIONS" not in properties.get("Environment", {}).get("Variables", {}):
+            problems.append(f"{function}: no USERVAULT_SUPPRESSIONS (accepted findings would not apply)")
+        role = ref(properties.get("Role"))
+        if not role:
+            continue
+        reads = update = False
+        for statement, actions in statements(template, role):
+            if statement.get("Effect") != "Allow":
+                continue
+            texts = resource_texts(statement)
+            for action in actions:
+                if action == "securityhub:BatchUpdateFindings":
+                    update = True
+                elif action.startswith("s3:") and function != "JobFunction":
+                    if action != "s3:GetObject" or texts != [CONFIG]:
+                        problems.append(f"{role}: {action} on {texts} (the continuous proofs read config/ only)")
+                    else:
+                        reads = True
+                elif action == "s3:GetObject" and CONFIG in texts:
+                    reads = True
+        if not reads:
+            problems.append(f"{role}: cannot read the suppressions file (s3:GetObject on config/*)")
+        if not update:
+            problems.append(f"{role}: lacks securityhub:BatchUpdateFindings (accepted findings are set SUPPRESSED)")
+    return problems
+
+
 def main(path):
     template = cfn_yaml.load(path)
     problems = continuous_proofs(template)
@@ -281,6 +326,7 @@ def main(path):
         problems.append(f"JobRole: lacks {action} (--publish-findings securityhub needs it)")
     problems += prune_orphans(template)
     problems += point_in_time_exports(template)
+    problems += accepted_findings(template)
     for problem in problems:
         print(problem)
     return 1 if problems else 0
