@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Issue #25's benchmark: `export --from-export` (a DynamoDB export to S3, read from moto's S3)
 # against scan exports of the same USERS users (default 200,000), release build:
-#   - over DynamoDB's wire protocol: `--backend aws` against the latency fixture
-#     (`uservault-bench latency-fixture`: every Scan page after 20 ms, as a real DynamoDB page
-#     takes; the same number of users, written as this project writes them), since moto re-sorts
-#     the whole table on every Scan page (a 200k scan there takes hours);
+#   - over DynamoDB's wire protocol: `--backend aws` against the latency fixture serving the same
+#     users (`uservault-bench latency-fixture --store`: every Scan page after 20 ms, as a real
+#     DynamoDB page takes), since moto re-sorts the whole table on every Scan page (a 200k scan
+#     there takes hours);
 #   - on the embedded store (SQLite, no network, no JSON: the floor of what any scan costs).
 # For each: wall time, CPU (user+sys), peak RSS (/usr/bin/time -v), items/s; the DynamoDB
 # read units a scan of those items consumes (from their size) against the export path's DynamoDB
@@ -12,7 +12,7 @@
 # moto (the yardstick of what moto's S3 can serve here). The export is read in FILES data files,
 # in FILES/4 (each 4x larger) and in one, to show that peak RSS does not follow the data-file size.
 # items/s counts what each path reads: users, and for the export also the email guards (two items
-# a user). Figures for a ratio on a noisy machine: Benchmarks/README.md (farm-bench --vs).
+# a user). The three archives hold the same documents (the digests printed at the end). Figures for a ratio on a noisy machine: Benchmarks/README.md (farm-bench --vs).
 #   Benchmarks/export-pitr.sh [USERS] [FILES]      (BUILD=.build-x: another build folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,14 +31,14 @@ endpoint="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -sf "$endpoint/moto-api/data.json" >/dev/null && break; sleep 0.1; done
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
 
-"$build/release/uservault-bench" latency-fixture "$users" 20 1000 >"$work/fixture.out" 2>&1 &
-fixture=$!
-trap 'kill $moto $fixture 2>/dev/null; wait $moto $fixture 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do grep -q '^endpoint ' "$work/fixture.out" && break; sleep 0.1; done
-fixture_endpoint=$(awk '/^endpoint / { print $2 }' "$work/fixture.out")
-
 echo "== fixture: $users users in an embedded store"
 "$build/release/uservault-bench" fixture "$work/store.sqlite" "$users" 1
+echo "== the same users behind DynamoDB's Scan (the latency fixture, a page every 20 ms)"
+"$build/release/uservault-bench" latency-fixture 0 20 1000 --store "$work/store.sqlite" >"$work/fixture.out" 2>&1 &
+fixture=$!
+trap 'kill $moto $fixture 2>/dev/null; wait $moto $fixture 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1200); do grep -q '^endpoint ' "$work/fixture.out" && break; sleep 0.1; done
+fixture_endpoint=$(awk '/^endpoint / { print $2 }' "$work/fixture.out")
 echo "== the same items as DynamoDB exports on moto S3 ($files data files, $((files / 4)), and 1)"
 python3 Benchmarks/peers/store_to_ddb_export.py "$work/store.sqlite" "$endpoint" staging small "$files" | tee "$work/small.json"
 python3 Benchmarks/peers/store_to_ddb_export.py "$work/store.sqlite" "$endpoint" staging large "$((files / 4))" | tee "$work/large.json"
@@ -84,7 +84,8 @@ for round in 1 2; do
 done
 python3 -c "import json; d = json.load(open('$work/small.json')); print('a scan of these items reads %d bytes: %.0f read units (eventually consistent); the export path: 0' % (d['itemBytes'], d['scanReadUnits']))"
 "$uservault" verify-export "$work/scan.tar.zst"
+"$uservault" verify-export "$work/wire.tar.zst"
 "$uservault" verify-export "$work"/fx-asof-*.tar.zst
-for archive in "$work/scan.tar.zst" "$work"/fx-asof-*.tar.zst; do
+for archive in "$work/scan.tar.zst" "$work/wire.tar.zst" "$work"/fx-asof-*.tar.zst; do
     python3 Tests/TestSupport/Fixtures/read_export.py "$archive" "$work/x" | python3 -c "import json,sys; d = json.load(sys.stdin); print(d['users'], d['resourcesDigest'])"
 done

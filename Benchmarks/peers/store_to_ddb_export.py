@@ -46,7 +46,8 @@ def main(store, endpoint, bucket, prefix, files, table="bench"):
             else:
                 item[name] = {"S": str(value)}
                 size += len(name) + len(str(value).encode())
-        streams[index % files].write((json.dumps({"Item": item}) + "\n").encode())
+        # Compact, as AWS writes its data files ({"Item":{"id":{"S":"..."},...}}, no spaces).
+        streams[index % files].write((json.dumps({"Item": item}, separators=(",", ":")) + "\n").encode())
         counts[index % files] += 1
     entries = []
     for number, (stream, buffer) in enumerate(zip(streams, buffers)):

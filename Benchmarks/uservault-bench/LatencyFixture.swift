@@ -1,8 +1,10 @@
+import EmbeddedStore
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+import UserVaultCore
 
 /// A loopback stand-in for DynamoDB and KMS with AWS's latencies, key states and (optionally) an
 /// account's request quotas: every Scan page is answered after `scanDelay` (a real DynamoDB page
@@ -35,7 +37,52 @@ struct LatencyFixture: Sendable {
     var defects: Double = 0
     var quotas: [String: Double] = [:]
     var recordArrivals = false
+    /// With `--store`: the users of an embedded store, served as a Scan serves a table's items,
+    /// instead of synthetic ones (`users` is then their count).
+    var stored: StoredUsers?
     let account = FixtureAccount()
+
+    /// An embedded store's users as DynamoDB JSON items, in the store's order, and where each id is.
+    struct StoredUsers: Sendable {
+        var items: [String] = []
+        var ids: [String] = []
+        var indexById: [String: Int] = [:]
+
+        /// Reads every user of the store at `path` (the store's own scan, full projection).
+        static func load(path: String) async throws -> StoredUsers {
+            let table = try EmbeddedStore(path: path, configuration: .init(readOnly: true)).table
+            var users = StoredUsers()
+            var after: String?
+            repeat {
+                let page = try await table.scan(ScanRequest(startAfter: after, limit: 10_000, projection: .full))
+                for item in page.items where item.isUser {
+                    users.indexById[item.id] = users.ids.count
+                    users.ids.append(item.id)
+                    users.items.append(Self.json(item))
+                }
+                after = page.lastEvaluatedId
+            } while after != nil
+            return users
+        }
+
+        /// The item as DynamoDB JSON (strings escaped by JSONSerialization).
+        static func json(_ item: StoredItem) -> String {
+            var attributes: [String: Any] = [:]
+            let strings: [(String, String?)] = [
+                ("id", item.id), ("type", item.type), ("firstname", item.firstname), ("lastname", item.lastname),
+                ("email", item.email), ("username", item.username), ("createdAt", item.createdAt),
+                ("credentialsKeyId", item.credentialsKeyId),
+            ]
+            for (name, value) in strings { if let value { attributes[name] = ["S": value] } }
+            switch item.credentials {
+            case .binary(let data)?: attributes["credentials"] = ["B": data.base64EncodedString()]
+            case .string(let text)?: attributes["credentials"] = ["S": text]
+            case .other?, nil: break
+            }
+            let data = (try? JSONSerialization.data(withJSONObject: attributes, options: [.sortedKeys])) ?? Data("{}".utf8)
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
 
     static let accountArn = "arn:aws:kms:us-east-1:111122223333:key/"
 
@@ -140,18 +187,18 @@ struct LatencyFixture: Sendable {
         let limit = min(pageItems, input["Limit"] as? Int ?? pageItems)
         var next = segment
         if let start = ((input["ExclusiveStartKey"] as? [String: Any])?["id"] as? [String: Any])?["S"] as? String,
-           let index = Self.index(ofUserId: start) {
+           let index = stored.map({ $0.indexById[start] }) ?? Self.index(ofUserId: start) {
             next = index + total
         }
         var items: [String] = []
         while next < users && items.count < limit {
-            items.append(Self.item(next))
+            items.append(stored?.items[next] ?? Self.item(next))
             next += total
         }
         var body = #"{"Count":\#(items.count),"ScannedCount":\#(items.count),"Items":[\#(items.joined(separator: ","))]"#
         body += #","ConsumedCapacity":{"TableName":"users","CapacityUnits":\#(Double(items.count) * 0.05)}"#
         if next < users, let last = items.isEmpty ? nil : next - total {
-            body += #","LastEvaluatedKey":{"id":{"S":"\#(Self.userId(last))"}}"#
+            body += #","LastEvaluatedKey":{"id":{"S":"\#(stored?.ids[last] ?? Self.userId(last))"}}"#
         }
         return Answer(body: body + "}", delay: scanDelay)
     }

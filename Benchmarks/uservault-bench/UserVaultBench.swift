@@ -15,7 +15,7 @@ struct UserVaultBench {
                uservault-bench aws-rps ENDPOINT getitem|describekey TARGET [REQUESTS] [IN_FLIGHT]
                uservault-bench watch-latency embedded STORE [WRITES]
                uservault-bench watch-latency aws ENDPOINT TABLE [WRITES]
-               uservault-bench latency-fixture USERS [SCAN_DELAY_MS] [PAGE_ITEMS]
+               uservault-bench latency-fixture USERS [SCAN_DELAY_MS] [PAGE_ITEMS] [--store PATH] ...
                    [--kms-delay-ms N] [--item-delay-ms N] [--defects SHARE] [--quota NAME=N]... [--record-arrivals]
         """
 
@@ -142,7 +142,8 @@ struct UserVaultBench {
     /// Positional: USERS, the Scan page delay (ms, default 20), items per page (default 1,000).
     /// Options: `--kms-delay-ms N` (default 5), `--item-delay-ms N` (GetItem, default 5), `--defects SHARE` (keys in a bad state, 0–1),
     /// `--quota NAME=N` (an account quota, requests per second: `Cryptographic`, `DescribeKey`,
-    /// ...; repeatable), `--record-arrivals` (for `GET /_fixture/stats`).
+    /// ...; repeatable), `--record-arrivals` (for `GET /_fixture/stats`), `--store PATH` (serve the users
+    /// of an embedded store, not synthetic ones: USERS is then their count).
     static func latencyFixture(_ arguments: [String]) async throws {
         let positional = arguments.dropFirst().prefix { !$0.hasPrefix("--") }.map { Int($0) }
         var fixture = LatencyFixture(
@@ -156,6 +157,10 @@ struct UserVaultBench {
             case "--item-delay-ms": fixture.itemDelay = .milliseconds(Int64(options.next().flatMap(Int.init) ?? 5))
             case "--defects": fixture.defects = options.next().flatMap(Double.init) ?? 0
             case "--record-arrivals": fixture.recordArrivals = true
+            case "--store":
+                let stored = try await LatencyFixture.StoredUsers.load(path: options.next() ?? "")
+                fixture.stored = stored
+                fixture.users = stored.items.count
             case "--quota":
                 let parts = (options.next() ?? "").split(separator: "=").map(String.init)
                 guard parts.count == 2, let rate = Double(parts[1]), rate > 0 else {

@@ -40,9 +40,10 @@ public actor ExportDataFileReader {
     /// Lines handed out (or skipped) so far.
     public private(set) var linesRead = 0
 
-    /// The size of each ranged GET: 1 MiB by default (a reader holds two: the one being read,
-    /// and the next on its way).
-    public static let defaultChunkSize = 1 << 20
+    /// The size of each ranged GET: 4 MiB by default (a reader holds two: the one being read,
+    /// and the next on its way). 1 MiB was no faster on moto and is four times the requests on S3,
+    /// whose guidance for ranged reads is several MiB.
+    public static let defaultChunkSize = 4 << 20
 
     deinit {
         ahead?.cancel()
