@@ -41,19 +41,7 @@ public struct ContinuousOutput: Sendable {
 
 /// The findings of the Security Hub on `moto` (`Fixtures/security_hub.py`): `Id` → record state.
 public func securityHubFindings(_ moto: MotoServer) async throws -> [String: String] {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/security_hub.py")
-    var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
-    environment.merge(moto.environment) { $1 }
-    let result = try await runChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, "findings"],
-                                           environment: environment)
-    guard result.status == 0 else { throw LoopbackError(description: String(decoding: result.stderr, as: UTF8.self)) }
-    var findings: [String: String] = [:]
-    for line in String(decoding: result.stdout, as: UTF8.self).split(separator: "\n") {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-              let id = object["Id"] as? String else { continue }
-        findings[id] = object["RecordState"] as? String ?? ""
-    }
-    return findings
+    try await securityHubWorkflows(moto).mapValues(\.state)
 }
 
 /// The Security Hub findings on `moto`, by `Id`: their `RecordState`, `Workflow` and the note's

@@ -12,14 +12,6 @@ extension FindingsTarget {
     ) async throws -> Result {
         guard self == .securityhub else { return try await body(nil) }
         try check(settings)
-        let configuration = try Backend.awsConfiguration(settings)
-        return try await HTTP1Transport.withTransport(configuration: configuration.transport) { transport in
-            let factory = AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
-            let account = try await factory.sts().getCallerIdentity().account
-            let scope = SecurityHubFindings.Scope(account: account, region: configuration.region, table: settings.tableName)
-            let hub = SecurityHubFindingsHub(client: SecurityHubClient(factory.client(for: .securityHub)))
-            let retry = configuration.retry
-            return try await body(SecurityHubPublisher(hub: hub, scope: scope, backoff: { retry.backoff(retry: $0) }))
-        }
+        return try await Self.withPublisher(table: settings.tableName, settings: settings, logger: logger) { try await body($0) }
     }
 }

@@ -54,15 +54,24 @@ public enum FindingsTarget: String, SettingChoice, Sendable {
     /// Security Hub of the table's account (STS GetCallerIdentity) and the configured region,
     /// through the same retry strategy as every AWS call.
     static func publishToSecurityHub(_ report: JobReport, settings: Settings, logger: Logger) async throws -> FindingsPublication {
+        try await withPublisher(table: report.table, settings: settings, logger: logger) { publisher in
+            await publisher.publish(report, logger: logger)
+        }
+    }
+
+    /// A Security Hub publisher for `table`'s findings, on the account of the credentials (STS)
+    /// and the configured region, for `body`'s duration: the nightly audit's and the continuous
+    /// proofs' alike.
+    static func withPublisher<Result: Sendable>(table: String, settings: Settings, logger: Logger,
+                                                _ body: (SecurityHubPublisher) async throws -> Result) async throws -> Result {
         let configuration = try Backend.awsConfiguration(settings)
         return try await HTTP1Transport.withTransport(configuration: configuration.transport) { transport in
             let factory = AWSClientFactory(configuration: configuration, transport: transport, logger: logger)
             let account = try await factory.sts().getCallerIdentity().account
-            let scope = SecurityHubFindings.Scope(account: account, region: configuration.region, table: report.table)
+            let scope = SecurityHubFindings.Scope(account: account, region: configuration.region, table: table)
             let hub = SecurityHubFindingsHub(client: SecurityHubClient(factory.client(for: .securityHub)))
             let retry = configuration.retry
-            let publisher = SecurityHubPublisher(hub: hub, scope: scope, backoff: { retry.backoff(retry: $0) })
-            return await publisher.publish(report, logger: logger)
+            return try await body(SecurityHubPublisher(hub: hub, scope: scope, backoff: { retry.backoff(retry: $0) }))
         }
     }
 }
