@@ -7,11 +7,12 @@ import UserVaultCore
 
 /// `EncryptPlaintextBackfill` on the embedded store, called directly: a dry run plans
 /// `ENCRYPT_PLAINTEXT` for exactly the plaintext credentials and creates no key; apply seals each
-/// under a new CMK tagged for its user (rotation on), with context `{"userId": id}`; a second
-/// apply finds nothing plaintext.
+/// with context `{"userId": id}` under the user's own key when it can take it, else under a new
+/// CMK tagged for its user (rotation on), leaving the unusable one as it is; a second apply finds
+/// nothing plaintext.
 @Suite("EncryptPlaintextBackfill: dry run, apply, apply again")
 struct EncryptPlaintextBackfillTests {
-    @Test("plaintext strings and bytes end encrypted under a new key of the user's own, decrypting with {userId} to the planted password")
+    @Test("plaintext strings and bytes end encrypted under the user's own key (a new one when it is disabled), decrypting with {userId} to the planted password")
     func backfill() async throws {
         let store = try TemporaryStore()
         defer { store.cleanup() }
@@ -34,19 +35,31 @@ struct EncryptPlaintextBackfillTests {
         #expect(JobsFixtures.users(dry, .planned) == Set(plain.map(\.id)) && dry.count == plain.count, "\(dry)")
         #expect(dry.allSatisfy { $0.action == "ENCRYPT_PLAINTEXT" && !$0.detail.contains(users[0].password) })
 
+        // The second user's own key cannot take a password any more.
+        let disabled = try #require(formerKeys[users[1].id])
+        try await keys.disableKey(keyId: disabled)
         let applied = try await EncryptPlaintextBackfill(table: store.store.table, keys: keys)
             .repair(page, apply: true, runId: JobsFixtures.runId)
         #expect(JobsFixtures.users(applied, .done) == Set(plain.map(\.id)) && applied.count == plain.count, "\(applied)")
         for user in plain {
             let item = try #require(try await JobsFixtures.item(user.id, in: store))
             let key = try #require(item.credentialsKeyId.map(KeyReference.bareKeyId))
-            #expect(key != formerKeys[user.id], "a new key")
-            #expect(applied.first { $0.userId == user.id }?.keyId.map(KeyReference.bareKeyId) == key)
+            let action = try #require(applied.first { $0.userId == user.id })
+            if user.id == users[0].id {
+                #expect(key == formerKeys[user.id], "the user's own key, usable: kept")
+                #expect(action.detail == "encrypted under the user's own CMK", "\(action.detail)")
+            } else {
+                #expect(key != formerKeys[user.id], "a new key: the user's own is disabled")
+                #expect(action.detail.contains("its key is disabled") && action.detail.contains("\(disabled) is left as it is"),
+                        "\(action.detail)")
+                #expect(try await keys.describeKey(keyId: disabled).state == .disabled, "the disabled key is left as it was")
+                #expect(try await keys.keyRotationEnabled(keyId: key))
+            }
+            #expect(action.keyId.map(KeyReference.bareKeyId) == key)
             #expect(try await keys.tags(keyId: key)["CreatedBy"] == user.id)
-            #expect(try await keys.keyRotationEnabled(keyId: key))
             #expect(try await JobsFixtures.decrypt(item, in: store) == user.password)
         }
-        #expect(try await keys.listKeyIds().count == keyCount + plain.count, "one new key per plaintext user")
+        #expect(try await keys.listKeyIds().count == keyCount + 1, "a new key only where the user's own could not take the password")
 
         let settled = try storeSHA256(store.path)
         #expect(settled != before, "the digest sees what apply wrote")

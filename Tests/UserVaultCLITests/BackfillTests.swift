@@ -160,7 +160,7 @@ struct BackfillTests {
         }
     }
 
-    @Test("encrypt-plaintext, embedded: dry run creates no key; apply encrypts under new keys; a second run creates none")
+    @Test("encrypt-plaintext, embedded: dry run creates no key; apply encrypts under the users' own keys, leaving no orphan key; a second run changes nothing")
     func encryptPlaintextEmbedded() async throws {
         let directory = try makeTemporaryDirectory("uservault-backfill-plain")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -184,8 +184,9 @@ struct BackfillTests {
             .folder.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(!report.contains("a-password") && !report.contains("plaintext-password"), "no plaintext in the report")
         let keysAfter = try await EmbeddedStore(path: path, configuration: .init(readOnly: true)).keys.listKeyIds().count
-        #expect(keysAfter == keysBefore + 2)
-        let audit = try await runUserVault(["audit", "--progress", "never", "--report-dir", "audit"], in: directory)
+        #expect(keysAfter == keysBefore, "sealed under the users' own keys: no new key")
+        let audit = try await runUserVault(["audit", "--depth", "deep", "--progress", "never", "--report-dir", "audit"], in: directory)
+        // A deep audit: an old key left behind would be an ORPHAN_KEY finding naming its user.
         let findings = try latestReport(in: directory.appendingPathComponent("audit")).codesByUser
         for user in plain { #expect(findings[user] == nil, "\(user) is no longer flagged: \(findings[user] ?? [])") }
         #expect(audit.exitCode == 1, "the other planted defects remain")

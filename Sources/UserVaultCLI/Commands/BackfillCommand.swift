@@ -17,8 +17,10 @@ struct BackfillCommand: AsyncParsableCommand {
             ReEncrypt to the same key (the one tagged CreatedBy=<id>) with context {"userId": id}, and \
             record the key and, when missing, createdAt from the key's creation date.
             encrypt-plaintext: credentials found as plaintext (string or printable bytes) are encrypted \
-            under a new CMK tagged CreatedBy=<id> (rotation on) with context {"userId": id}; if the \
-            conditional write loses, the new key is scheduled for deletion and the user reported.
+            with context {"userId": id} under the user's own CMK when the record names one that can \
+            take them (enabled, customer managed, tagged CreatedBy=<id>), else under a new CMK tagged \
+            CreatedBy=<id> (rotation on); if the conditional write loses, a new key is scheduled for \
+            deletion and the user reported.
             Without --apply nothing is changed: the report lists what would be done. Every write is \
             conditional on what was read; a second --apply changes nothing. Writes \
             <report-dir>/backfill/<stamp>-<runId>/ (report.json with actions[], report.md). Exit 0: \

@@ -38,7 +38,7 @@ extension UserService {
                 throw PasswordChangeError.changedMeanwhile(userId)
             }
         }
-        switch try await keyForNewPassword(item) {
+        switch try await PasswordKey.choose(for: item, keys: keys) {
         case .own(let key):
             try await sealAndWrite(under: key.keyId, recording: key.arn)
             logger.info("password set", metadata: ["userId": "\(userId)", "keyId": "\(key.arn)"])
@@ -59,51 +59,6 @@ extension UserService {
                 "previousKeyOutcome": "\(retirement.map(String.init(describing:)) ?? "")",
             ])
             return PasswordChange(userId: userId, keyId: key.arn, newKeyReason: reason, previousKey: previous, retirement: retirement)
-        }
-    }
-
-    /// Which key a new password goes under.
-    enum KeyForPassword {
-        /// The user's own key, usable as it is.
-        case own(KeyMetadata)
-        /// A new key, for `reason`; `previous` is the key the user moves off, if there is one.
-        case replace(reason: String, previous: String?)
-    }
-
-    /// The user's own key when it can take a new password; otherwise why not, and which key the
-    /// user is on (``UserKeys/key(of:owners:)``: a legacy record's key is found by one listing
-    /// of the `CreatedBy` tag).
-    func keyForNewPassword(_ item: StoredItem) async throws -> KeyForPassword {
-        var owners: UserKeys.Owners?
-        if item.credentialsKeyId == nil { owners = UserKeys.Owners(try await keys.keysTagged(UserKeys.ownerTag)) }
-        let label = UserKeys.ownerLabel(userId: item.id)
-        switch UserKeys.key(of: item, owners: owners) {
-        case .notFound:
-            return .replace(reason: "the record names no key and no CMK is tagged \(label)", previous: nil)
-        case .ambiguous(let count):
-            return .replace(reason: "the record names no key and \(count) CMKs are tagged \(label) (none of them is retired)",
-                            previous: nil)
-        case .found(let keyId):
-            let key: KeyMetadata
-            do {
-                key = try await keys.describeKey(keyId: keyId)
-            } catch let error as KeyServiceError where error == .notFound {
-                return .replace(reason: "its key \(keyId) does not exist", previous: nil)
-            }
-            guard key.state == .enabled else {
-                return .replace(reason: "its key is \(key.state == .pendingDeletion ? "pending deletion" : key.state.rawValue.lowercased())",
-                                previous: keyId)
-            }
-            guard key.keyManager == "CUSTOMER", key.keySpec == "SYMMETRIC_DEFAULT" else {
-                return .replace(reason: "its key is not a customer managed symmetric key (\(key.keyManager), \(key.keySpec))",
-                                previous: keyId)
-            }
-            let owner = try await keys.tags(keyId: key.keyId)[UserKeys.ownerTag]
-            guard owner == item.id else {
-                return .replace(reason: "its key is " + (owner.map { "tagged \(UserKeys.ownerLabel(userId: $0))" } ?? "not tagged \(label)"),
-                                previous: keyId)
-            }
-            return .own(key)
         }
     }
 }
