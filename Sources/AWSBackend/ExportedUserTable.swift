@@ -67,35 +67,31 @@ public struct ExportedUserTable: UserTable {
         }
     }
 
-    /// The attributes a projection keeps, as a DynamoDB ProjectionExpression would (their
-    /// positions are what ``storedItems(_:)`` reads).
+    /// The attributes a projection keeps, as the scan's ProjectionExpression does (the allow-list
+    /// is the core's, ``UserAttributes/allowList``).
     static func attributes(_ projection: ScanProjection) -> [String] {
         switch projection {
-        case .publicAttributes: ["id", "type", "firstname", "lastname", "email", "username", "createdAt"]
+        case .publicAttributes: UserAttributes.allowList
         case .keyReferences: ["id", "type", "credentialsKeyId"]
-        case .full: ["id", "type", "firstname", "lastname", "email", "username", "createdAt", "credentialsKeyId", "credentials"]
+        case .full: UserAttributes.allowList + ["credentialsKeyId", "credentials"]
         }
     }
 
-    /// The page's items as ``DynamoDBUserTable/storedItem(_:)`` reads a scan page's.
+    /// The page's items as ``DynamoDBUserTable/storedItem(_:)`` reads a scan page's (an attribute
+    /// the projection did not keep is absent).
     static func storedItems(_ items: ProjectedItems) -> [StoredItem] {
+        // Each field's position, found once a page (nil: not kept).
+        let fields = ["id", "type", "firstname", "lastname", "email", "username", "createdAt", "credentials", "credentialsKeyId"]
+            .map { items.names.firstIndex(of: $0) }
         var page: [StoredItem] = []
         page.reserveCapacity(items.count)
-        let names = items.names
-        let keyId = names.firstIndex(of: "credentialsKeyId"), credentials = names.firstIndex(of: "credentials")
-        let publicNames = names.count > 3
         for index in 0..<items.count {
-            var item = StoredItem(id: items[index, 0]?.stringValue ?? "", type: items[index, 1]?.stringValue)
-            if publicNames {
-                item.firstname = items[index, 2]?.stringValue
-                item.lastname = items[index, 3]?.stringValue
-                item.email = items[index, 4]?.stringValue
-                item.username = items[index, 5]?.stringValue
-                item.createdAt = items[index, 6]?.stringValue
-            }
-            if let keyId { item.credentialsKeyId = items[index, keyId]?.stringValue }
-            if let credentials { item.credentials = DynamoDBUserTable.storedCredentials(items[index, credentials]) }
-            page.append(item)
+            func value(_ field: Int) -> AttributeValue? { fields[field].flatMap { items[index, $0] } }
+            page.append(StoredItem(
+                id: value(0)?.stringValue ?? "", type: value(1)?.stringValue, firstname: value(2)?.stringValue,
+                lastname: value(3)?.stringValue, email: value(4)?.stringValue, username: value(5)?.stringValue,
+                createdAt: value(6)?.stringValue, credentials: DynamoDBUserTable.storedCredentials(value(7)),
+                credentialsKeyId: value(8)?.stringValue))
         }
         return page
     }
